@@ -1,0 +1,43 @@
+# piaojue: `make run` to serve, `make test` to check everything on SQLite and PostgreSQL.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PIAOJUE_DATA ?= ./var
+
+.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres bench clean
+
+setup: $(VENV)/.installed
+
+# Every machine installs the same versions: requirements.lock pins them with hashes
+# (regenerate it with `uv pip compile pyproject.toml --extra test --generate-hashes -o requirements.lock`).
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+migrate: setup
+	$(BIN)/piccolo migrations forwards voting
+
+run: setup migrate
+	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo; fi
+	$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT) --no-access-log
+
+test: setup system-packages test-sqlite test-postgresql
+
+test-sqlite: setup
+	PIAOJUE_TEST_DB=sqlite $(BIN)/python -m pytest -p no:cacheprovider
+
+test-postgresql: setup
+	PIAOJUE_TEST_PG="$$(bash scripts/postgres-test-server.sh)" PIAOJUE_TEST_DB=postgresql \
+	  $(BIN)/python -m pytest -p no:cacheprovider
+
+postgres:
+	@bash scripts/postgres-test-server.sh
+
+clean:
+	rm -rf $(VENV) .hypothesis

@@ -1,0 +1,141 @@
+"""Assembles the application: database lifecycle, routes, templates, static files, errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from litestar import Litestar, Request, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from voting import accounts, database
+from voting.errors import Refused
+from voting.group_commit import writer
+from web.api import ApiController, healthz
+from web.auth import LoginRequired, viewer_of
+from web.console import ConsoleController
+from web.tablet import TabletController
+
+ROOT = Path(__file__).parent
+log = logging.getLogger("piaojue")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problem(status: int, title: str, detail: str, code: str = "") -> Response:
+    body = {"type": f"about:blank", "title": title, "status": status, "detail": detail}
+    if code:
+        body["code"] = code
+    return Response(body, status_code=status, media_type="application/problem+json")
+
+
+async def _page_error(request: Request, status: int, message: str) -> Response:
+    viewer = None
+    try:
+        viewer = await viewer_of(request)
+    except Exception:  # the error page must render even when the database is the problem
+        log.exception("could not resolve the viewer for an error page")
+    audience = "tablet" if request.url.path.startswith("/tablet") else "console"
+    return Template(template_name="error.html", status_code=status,
+                    context={"viewer": viewer, "message": message, "audience": audience})
+
+
+async def refused_handler(request: Request, exc: Refused) -> Response:
+    if _wants_json(request):
+        return _problem(exc.status_code, "请求被拒绝", exc.message, exc.code)
+    return await _page_error(request, exc.status_code, exc.message)
+
+
+async def login_required_handler(request: Request, exc: NotAuthorizedException) -> Response:
+    if _wants_json(request):
+        return _problem(401, "需要登录", "请先登录。", "login_required")
+    audience = getattr(exc, "audience", "tablet" if request.url.path.startswith("/tablet") else "console")
+    return Redirect(f"/{audience}/login")
+
+
+async def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    messages = {400: "请求格式不正确。", 403: "您没有权限进行此操作。", 404: "没有找到您要的页面。",
+                405: "不支持这种请求方式。", 413: "上传的内容太大。", 415: "请求体格式不支持。", 429: "请求太频繁，请稍后再试。"}
+    status = exc.status_code
+    if status == 403 and "CSRF" in str(exc.detail):
+        message = "页面已过期，请刷新后重新提交。"
+    elif isinstance(exc, ValidationException):
+        message = "提交的内容格式不正确，请检查后重新提交。"
+    else:
+        message = messages.get(status, "请求无法处理。") if status < 500 else "服务器出现问题，请稍后重试或联系秘书处。"
+    if status >= 500:
+        log.error("server error on %s: %s", request.url.path, exc.detail)
+    if _wants_json(request):
+        detail = str(exc.detail) if status < 500 and exc.detail else message
+        return _problem(status, message, detail)
+    return await _page_error(request, status, message)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path)
+    message = "服务器出现问题，请稍后重试或联系秘书处。"
+    if _wants_json(request):
+        return _problem(500, message, message)
+    return await _page_error(request, 500, message)
+
+
+async def security_headers(response: Response) -> Response:
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+@get("/", include_in_schema=False)
+async def index() -> Redirect:
+    return Redirect("/tablet")
+
+
+async def on_startup() -> None:
+    await database.prepare()
+
+
+async def on_shutdown() -> None:
+    await writer.stop()
+    await database.shutdown()
+
+
+def create_app() -> Litestar:
+    return Litestar(
+        route_handlers=[
+            index, healthz, TabletController, ConsoleController, ApiController,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
+                                       include_in_schema=False),
+        ],
+        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
+        csrf_config=CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"],
+                               cookie_samesite="lax"),
+        exception_handlers={
+            Refused: refused_handler,
+            LoginRequired: login_required_handler,
+            NotAuthorizedException: login_required_handler,
+            HTTPException: http_error_handler,
+            Exception: server_error_handler,
+        },
+        after_request=security_headers,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=4 * 1024 * 1024,
+    )
+
+
+app = create_app()

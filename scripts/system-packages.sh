@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the tests and printing need; installed with apt-get when missing.
+#   fonts-noto-cjk        Chinese fonts for pages, PDFs and screenshots
+#   libharfbuzz-subset0   font subsetting for WeasyPrint (without it a Chinese PDF takes seconds)
+#   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
+#   postgresql            the second database engine the suite runs on
+#   chromium              the real browser for deputies' and secretariat's pages
+#   poppler-utils         pdftoppm, to look at printed pages
+set -euo pipefail
+packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium poppler-utils)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+  echo "not root: run  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

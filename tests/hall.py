@@ -1,0 +1,96 @@
+"""Builds a sitting for a test: congress, term, session, deputies with login codes, polls."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from voting import accounts, polls, roster, sittings
+from voting.audit import Actor
+from voting.poll_settings import CandidateInput, PollSettings
+from voting.roster_import import DeputyRow
+from voting.tables import Deputy
+
+_counter = itertools.count(1)
+STAFF = Actor("staff", None, "秘书处 测试")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "建华秀英志强丽娟国平海燕文军明霞永红玉兰德胜春梅"
+
+
+@dataclass
+class Hall:
+    congress_id: int
+    term_id: int
+    session_id: int
+    deputy_ids: list[int]
+    codes: dict[int, str]
+    links: dict[int, str]
+    numbers: dict[int, str] = field(default_factory=dict)
+
+    async def check_in(self, *deputy_ids: int) -> None:
+        for deputy_id in deputy_ids or self.deputy_ids:
+            await sittings.check_in(self.session_id, deputy_id, STAFF)
+
+    async def poll(self, candidates: int = 5, seats: int = 3, method: str = "approval", open_: bool = True,
+                   **rules) -> int:
+        settings = PollSettings(
+            title=rules.pop("title", f"测试票决 {next(_counter)}"), method=method,
+            seats=seats if method == "approval" else None, max_approvals=rules.pop("max_approvals", None),
+            non_competitive=rules.pop("non_competitive", False),
+            threshold_base=rules.pop("threshold_base", "entitled"),
+            threshold_fraction=rules.pop("threshold_fraction", "1/2"),
+            threshold_strict=rules.pop("threshold_strict", True),
+            quorum_fraction=rules.pop("quorum_fraction", "2/3"),
+            candidates=tuple(CandidateInput(f"候选项目{n:02d}", f"第 {n} 个项目的简介", "青溪县", 100 * n)
+                             for n in range(1, candidates + 1)),
+        )
+        poll_id = await polls.create_poll(self.session_id, settings, STAFF)
+        if open_:
+            await polls.open_poll(poll_id, STAFF)
+        return poll_id
+
+
+async def make_hall(deputies: int = 30, delegations: int = 3) -> Hall:
+    n = next(_counter)
+    congress_id = await sittings.create_congress(f"测试{n}县人民代表大会", "county", f"测试{n}县", STAFF)
+    term_id = await sittings.create_term(congress_id, 19, STAFF)
+    session_id = await sittings.create_session(term_id, 3, None, None, STAFF)
+    rows = [
+        DeputyRow(number=f"T{n}-{i:04d}", name=SURNAMES[i % 20] + GIVEN[(i * 7) % 24] + GIVEN[(i * 3) % 24],
+                  gender="男" if i % 3 else "女", delegation=f"第{i % delegations + 1}代表团", affiliation=None,
+                  phone=None)
+        for i in range(1, deputies + 1)
+    ]
+    await roster.import_deputies(term_id, rows, STAFF, source="测试")
+    found = await Deputy.select(Deputy.id, Deputy.number).where(Deputy.term == term_id).order_by(Deputy.number)
+    ids = [d["id"] for d in found]
+    issued = await accounts.issue_login_codes(ids, STAFF)
+    return Hall(congress_id, term_id, session_id, ids, {k: v[0] for k, v in issued.items()},
+                {k: v[1] for k, v in issued.items()}, {d["id"]: d["number"] for d in found})
+
+
+def csrf_of(client) -> str:
+    return client.cookies.get("csrftoken", "")
+
+
+async def csrf(client, path: str = "/tablet/login") -> str:
+    """Load a page so the CSRF cookie is set, and return the token forms must carry."""
+    await client.get(path)
+    return csrf_of(client)
+
+
+async def login_deputy(client, code: str) -> None:
+    token = await csrf(client)
+    response = await client.post("/tablet/login", data={"code": code, "_csrf_token": token})
+    assert response.status_code in (302, 303), response.text
+
+
+async def login_staff(client, username: str = "staff", password: str = "correct-horse-9") -> None:
+    from voting.tables import StaffAccount
+
+    if not await StaffAccount.exists().where(StaffAccount.username == username):
+        await accounts.create_staff(username, "测试员", password)
+    token = await csrf(client, "/console/login")
+    response = await client.post("/console/login", data={"username": username, "password": password,
+                                                         "_csrf_token": token})
+    assert response.status_code in (302, 303), response.text

@@ -1,0 +1,67 @@
+"""The audit log: every state change with who, when and why.
+
+Entries are only ever added. Casting a ballot is deliberately not an entry: the
+register (`PollVoter`) already says who voted, and a timestamped line per ballot
+would only help someone line deputies up against the ballot box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from voting.tables import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # staff | deputy | system
+    id: int | None
+    label: str  # what the audit log shows, e.g. "秘书处 张敏"
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls("system", None, "系统")
+
+
+ACTION_LABELS = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "login_code_reissued": "重新发放登录码",
+    "check_in": "签到",
+    "check_in_undone": "撤销签到",
+    "congress_created": "新建人大",
+    "term_created": "新建届次",
+    "session_created": "新建会议",
+    "deputies_imported": "导入代表",
+    "poll_created": "新建票决",
+    "poll_rules_changed": "修改票决办法",
+    "poll_opened": "开始投票",
+    "poll_closed": "结束投票并计票",
+    "poll_deleted": "删除票决",
+    "demo_loaded": "载入演示数据",
+}
+
+
+async def record(actor: Actor, action: str, subject: str = "", detail: dict[str, Any] | None = None,
+                 reason: str = "") -> None:
+    """Add one entry; call inside the transaction that makes the change."""
+    await AuditEntry.insert(
+        AuditEntry(actor=actor.label, action=action, subject=subject, detail=detail or {}, reason=reason)
+    )
+
+
+async def entries(*, action: str = "", actor: str = "", since: datetime | None = None,
+                  until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+    query = AuditEntry.select().order_by(AuditEntry.id, ascending=False).limit(limit).offset(offset)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(AuditEntry.actor.like(f"%{actor}%"))
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until)
+    return await query

@@ -1,0 +1,246 @@
+"""A poll's life: drafted with its rules, opened, closed and counted, exported.
+
+Rules and candidates are frozen once the poll opens. Closing counts the ballots with
+voting.rules, stores the result once (it is never edited afterwards) and seals the
+ballot box: the SHA-256 of the exported ballot file is kept, and on PostgreSQL the
+poll's register and ballot rows are rewritten in key order so no hidden column or
+storage order remembers which arrived when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from voting import audit, poll_settings, rules
+from voting.audit import Actor
+from voting.ballot_file import dump_ballot_file, dumps
+from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
+from voting.errors import Conflict, NotFound, Refused
+from voting.poll_settings import CandidateInput, PollSettings
+from voting.tables import Candidate, Poll, Session
+
+STATUS_LABELS = {"draft": "草稿", "open": "投票中", "closed": "已计票"}
+
+
+async def _next_ref(session_id: int) -> str:
+    session = await Session.select(Session.starts_on, Session.number).where(Session.id == session_id).first()
+    if session is None:
+        raise NotFound("没有这次会议。")
+    year = session["starts_on"].year if session["starts_on"] else datetime.now(timezone.utc).year
+    count = await Poll.count().where(Poll.session == session_id)
+    for n in range(count + 1, count + 100):
+        ref = f"{year}-s{session_id}-{n}"
+        if not await Poll.exists().where(Poll.ref == ref):
+            return ref
+    raise Conflict("无法生成票决编号。")
+
+
+def _candidate_rows(poll_id: int, candidates: tuple[CandidateInput, ...]) -> list[Candidate]:
+    return [
+        Candidate(poll=poll_id, position=i, ref=f"P{i:02d}", title=c.title.strip(), summary=c.summary.strip(),
+                  location=c.location.strip(), cost_wan=c.cost_wan, reference=c.reference.strip())
+        for i, c in enumerate(candidates, start=1)
+    ]
+
+
+def _settings_columns(s: PollSettings) -> dict[Any, Any]:
+    return {
+        Poll.title: s.title, Poll.method: s.method, Poll.seats: s.seats, Poll.max_approvals: s.max_approvals,
+        Poll.non_competitive: s.non_competitive, Poll.threshold_base: s.threshold_base,
+        Poll.threshold_fraction: s.threshold_fraction.replace(" ", ""), Poll.threshold_strict: s.threshold_strict,
+        Poll.quorum_fraction: s.quorum_fraction.replace(" ", ""),
+    }
+
+
+def _check(s: PollSettings) -> None:
+    found = poll_settings.problems(s)
+    if found:
+        raise Refused("；".join(found), code="invalid_settings")
+
+
+async def create_poll(session_id: int, s: PollSettings, actor: Actor) -> int:
+    _check(s)
+    async with write_transaction():
+        ref = await _next_ref(session_id)
+        columns = {column._meta.name: value for column, value in _settings_columns(s).items()}
+        rows = await Poll.insert(Poll(session=session_id, ref=ref, status="draft", **columns))
+        poll_id = rows[0]["id"]
+        await Candidate.insert(*_candidate_rows(poll_id, s.candidates))
+        await audit.record(actor, "poll_created", subject=f"{s.title}（{ref}）",
+                           detail={"candidates": len(s.candidates), "seats": s.seats, "method": s.method})
+    return poll_id
+
+
+async def update_poll(poll_id: int, s: PollSettings, actor: Actor, reason: str = "") -> None:
+    _check(s)
+    async with write_transaction():
+        before = await get_poll(poll_id)
+        if before["status"] != "draft":
+            raise Conflict("投票已经开始，票决办法和候选项目不能再修改。", code="frozen")
+        await Poll.update(_settings_columns(s)).where(Poll.id == poll_id)
+        await Candidate.delete().where(Candidate.poll == poll_id)
+        await Candidate.insert(*_candidate_rows(poll_id, s.candidates))
+        changed = {k: [before[k], v] for k, v in
+                   {c._meta.name: v for c, v in _settings_columns(s).items()}.items() if before[k] != v}
+        await audit.record(actor, "poll_rules_changed", subject=f"{s.title}（{before['ref']}）",
+                           detail={"changed": changed, "candidates": [c.title for c in s.candidates]}, reason=reason)
+
+
+async def delete_poll(poll_id: int, actor: Actor, reason: str = "") -> None:
+    async with write_transaction():
+        poll = await get_poll(poll_id)
+        if poll["status"] != "draft":
+            raise Conflict("已经开始的票决不能删除。", code="frozen")
+        await Poll.delete().where(Poll.id == poll_id)
+        await audit.record(actor, "poll_deleted", subject=f"{poll['title']}（{poll['ref']}）", reason=reason)
+
+
+async def get_poll(poll_id: int) -> dict[str, Any]:
+    poll = await Poll.select().where(Poll.id == poll_id).first()
+    if poll is None:
+        raise NotFound("没有这次票决。")
+    return poll
+
+
+async def get_poll_by_ref(ref: str) -> dict[str, Any]:
+    poll = await Poll.select().where(Poll.ref == ref).first()
+    if poll is None:
+        raise NotFound(f"没有编号为 {ref} 的票决。")
+    return poll
+
+
+async def candidates_of(poll_id: int) -> list[dict[str, Any]]:
+    return await Candidate.select().where(Candidate.poll == poll_id).order_by(Candidate.position)
+
+
+def settings_of(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> PollSettings:
+    return PollSettings(
+        title=poll["title"], method=poll["method"], seats=poll["seats"], max_approvals=poll["max_approvals"],
+        non_competitive=poll["non_competitive"], threshold_base=poll["threshold_base"],
+        threshold_fraction=poll["threshold_fraction"], threshold_strict=poll["threshold_strict"],
+        quorum_fraction=poll["quorum_fraction"],
+        candidates=tuple(CandidateInput(c["title"], c["summary"], c["location"], c["cost_wan"], c["reference"])
+                         for c in candidates),
+    )
+
+
+async def polls_of_session(session_id: int) -> list[dict[str, Any]]:
+    return await Poll.select().where(Poll.session == session_id).order_by(Poll.id)
+
+
+async def open_polls_of_session(session_id: int) -> list[dict[str, Any]]:
+    return await Poll.select().where((Poll.session == session_id) & (Poll.status == "open")).order_by(Poll.id)
+
+
+async def open_poll(poll_id: int, actor: Actor) -> None:
+    async with write_transaction():
+        poll = await get_poll(poll_id)
+        if poll["status"] != "draft":
+            raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
+        candidates = await candidates_of(poll_id)
+        _check(settings_of(poll, candidates))
+        changed = await Poll.update({Poll.status: "open", Poll.opened_at: datetime.now(timezone.utc)}).where(
+            (Poll.id == poll_id) & (Poll.status == "draft")).returning(Poll.id)
+        if not changed:
+            raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
+        await audit.record(actor, "poll_opened", subject=f"{poll['title']}（{poll['ref']}）",
+                           detail={"candidates": [c["title"] for c in candidates]})
+
+
+async def _hall_figures(poll: dict[str, Any]) -> tuple[int, int, int]:
+    """Entitled (active deputies of the term), present (checked in), issued (register rows)."""
+    session = await Session.select(Session.term).where(Session.id == poll["session"]).first()
+    entitled = await fetch_value("SELECT COUNT(*) AS n FROM deputy WHERE term = {} AND active = {}",
+                                 session["term"], True)
+    present = await fetch_value(
+        "SELECT COUNT(*) AS n FROM check_in c JOIN deputy d ON d.id = c.deputy WHERE c.session = {} AND d.active = {}",
+        poll["session"], True)
+    issued = await fetch_value("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {}", poll["id"])
+    return int(entitled), int(present), int(issued)
+
+
+async def stored_ballots(poll_id: int) -> list[rules.Ballot]:
+    rows = await fetch("SELECT id, marks, void FROM ballot WHERE poll = {} ORDER BY id", poll_id)
+    return [rules.Ballot(r["id"], json.loads(r["marks"] or "{}"), bool(r["void"])) for r in rows]
+
+
+async def _reseal(poll_id: int) -> None:
+    """PostgreSQL: rewrite the poll's ballots and register in key order in this one
+    transaction, so every row carries the same transaction id and sits in key order."""
+    for table, key, columns in (("ballot", "id", "id, poll, marks, void"),
+                                ("poll_voter", "key", "key, poll, deputy, voted")):
+        await fetch(f"CREATE TEMP TABLE sealing_{table} ON COMMIT DROP AS "
+                    f"SELECT {columns} FROM {table} WHERE poll = {{}}", poll_id)
+        await fetch(f"DELETE FROM {table} WHERE poll = {{}}", poll_id)
+        await fetch(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM sealing_{table} ORDER BY {key}")
+
+
+async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
+    """Stop the vote, count it, store the result. Returns the piaojue-result/1 object."""
+    async with write_transaction():
+        poll = await get_poll(poll_id)
+        if poll["status"] != "open":
+            raise Conflict("只有正在投票的票决才能结束。", code="not_open")
+        changed = await Poll.update({Poll.status: "closed", Poll.closed_at: datetime.now(timezone.utc)}).where(
+            (Poll.id == poll_id) & (Poll.status == "open")).returning(Poll.id)
+        if not changed:
+            raise Conflict("只有正在投票的票决才能结束。", code="not_open")
+        entitled, present, issued = await _hall_figures(poll)
+        candidates = await candidates_of(poll_id)
+        poll_rules = poll_settings.to_rules(poll, candidates, entitled, present, issued)
+        ballots = await stored_ballots(poll_id)
+        result = rules.count(poll_rules, ballots).to_json()
+        digest = hashlib.sha256(dumps(dump_ballot_file(poll_rules, ballots)).encode()).hexdigest()
+        await Poll.update({Poll.entitled: entitled, Poll.present: present, Poll.issued: issued,
+                           Poll.result: result, Poll.ballots_sha256: digest}).where(Poll.id == poll_id)
+        if not is_sqlite():
+            await _reseal(poll_id)
+        await audit.record(actor, "poll_closed", subject=f"{poll['title']}（{poll['ref']}）",
+                           detail={"status": result["status"], "returned": result["returned"],
+                                   "winners": result.get("winners"), "sha256": digest})
+    await after_seal(["ballot", "poll_voter"])
+    return result
+
+
+async def export_ballot_file(poll_id: int) -> str:
+    """The spec's ballot file for a closed poll (ballots in random-id order)."""
+    poll = await get_poll(poll_id)
+    if poll["status"] != "closed":
+        raise Conflict("投票结束后才能导出选票文件。", code="not_closed")
+    candidates = await candidates_of(poll_id)
+    poll_rules = poll_settings.to_rules(poll, candidates, poll["entitled"], poll["present"], poll["issued"])
+    return dumps(dump_ballot_file(poll_rules, await stored_ballots(poll_id)))
+
+
+def stored_result(poll: dict[str, Any]) -> dict[str, Any] | None:
+    result = poll["result"]
+    if isinstance(result, str):
+        result = json.loads(result) if result else None
+    return result
+
+
+async def progress(poll_id: int) -> dict[str, Any]:
+    """Live figures for the secretariat: present, issued, returned, overall and per delegation."""
+    poll = await get_poll(poll_id)
+    session = await Session.select(Session.term).where(Session.id == poll["session"]).first()
+    rows = await fetch(
+        """SELECT dl.name AS delegation, COUNT(d.id) AS entitled, COUNT(c.id) AS present,
+                  COUNT(v.key) AS issued, COALESCE(SUM(CASE WHEN v.voted THEN 1 ELSE 0 END), 0) AS returned
+           FROM delegation dl
+           JOIN deputy d ON d.delegation = dl.id AND d.active = {}
+           LEFT JOIN check_in c ON c.deputy = d.id AND c.session = {}
+           LEFT JOIN poll_voter v ON v.deputy = d.id AND v.poll = {}
+           WHERE dl.term = {}
+           GROUP BY dl.id, dl.name, dl.position ORDER BY dl.position, dl.id""",
+        True, poll["session"], poll_id, session["term"],
+    )
+    delegations = [{k: (int(v) if k != "delegation" else v) for k, v in r.items()} for r in rows]
+    totals = {k: sum(r[k] for r in delegations) for k in ("entitled", "present", "issued", "returned")}
+    quorum = poll_settings.parse_fraction(poll["quorum_fraction"])
+    need = totals["entitled"] * quorum
+    totals["quorum_needed"] = -(-need.numerator // need.denominator)
+    totals["quorum_met"] = totals["present"] >= totals["quorum_needed"]
+    return {"poll": poll["ref"], "status": poll["status"], **totals, "delegations": delegations}

@@ -1,0 +1,208 @@
+"""The congress, its terms and sessions, its deputies, and who is in the hall."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from voting import audit
+from voting.audit import Actor
+from voting.database import fetch, write_transaction
+from voting.errors import Conflict, NotFound, Refused
+from voting.rules import DEFAULT_QUORUM
+from voting.tables import CheckIn, Congress, Deputy, Delegation, Poll, Session, Term
+
+
+async def create_congress(name: str, level: str, place: str, actor: Actor) -> int:
+    name = name.strip()
+    if not name:
+        raise Refused("请填写人大名称。")
+    if level not in ("county", "township"):
+        raise Refused("级别只能是县级或乡镇级。")
+    async with write_transaction():
+        rows = await Congress.insert(Congress(name=name, level=level, place=place.strip()))
+        await audit.record(actor, "congress_created", subject=name)
+    return rows[0]["id"]
+
+
+async def create_term(congress_id: int, number: int, actor: Actor) -> int:
+    if number < 1:
+        raise Refused("届次必须是正整数。")
+    async with write_transaction():
+        congress = await Congress.select(Congress.name).where(Congress.id == congress_id).first()
+        if congress is None:
+            raise NotFound("没有这个人大。")
+        if await Term.exists().where((Term.congress == congress_id) & (Term.number == number)):
+            raise Conflict(f"第{chinese_number(number)}届已经存在。")
+        name = f"第{chinese_number(number)}届"
+        rows = await Term.insert(Term(congress=congress_id, number=number, name=name))
+        await audit.record(actor, "term_created", subject=f"{congress['name']}{name}")
+    return rows[0]["id"]
+
+
+async def create_session(term_id: int, number: int, starts_on: date | None, ends_on: date | None,
+                         actor: Actor) -> int:
+    if number < 1:
+        raise Refused("会次必须是正整数。")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise Refused("闭幕日期不能早于开幕日期。")
+    async with write_transaction():
+        term = await Term.select(Term.name, Term.congress.name).where(Term.id == term_id).first()
+        if term is None:
+            raise NotFound("没有这个届次。")
+        if await Session.exists().where((Session.term == term_id) & (Session.number == number)):
+            raise Conflict(f"第{chinese_number(number)}次会议已经存在。")
+        congress = term["congress.name"]
+        short = congress.removesuffix("人民代表大会")
+        name = f"{short}{term['name']}人民代表大会第{chinese_number(number)}次会议"
+        rows = await Session.insert(Session(term=term_id, number=number, name=name,
+                                            starts_on=starts_on, ends_on=ends_on))
+        await audit.record(actor, "session_created", subject=name)
+    return rows[0]["id"]
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals as used for terms and sessions (第十九届, 第三次)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    return str(n)
+
+
+# --- attendance ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Attendance:
+    entitled: int
+    present: int
+    quorum_fraction: Fraction
+    by_delegation: list[dict[str, Any]]
+
+    @property
+    def quorum_needed(self) -> int:
+        """The least number present for the quorum to stand (以上: includes the figure)."""
+        need = self.entitled * self.quorum_fraction
+        return int(-(-need.numerator // need.denominator))
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.present >= self.quorum_needed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.present / self.entitled) if self.entitled else 0
+
+
+async def session_context(session_id: int) -> dict[str, Any]:
+    row = await Session.select(
+        Session.all_columns(), Session.term.name.as_alias("term_name"), Session.term.id.as_alias("term_id"),
+        Session.term.congress.name.as_alias("congress_name"),
+    ).where(Session.id == session_id).first()
+    if row is None:
+        raise NotFound("没有这次会议。")
+    return row
+
+
+async def attendance(session_id: int, quorum_fraction: Fraction = DEFAULT_QUORUM) -> Attendance:
+    session = await session_context(session_id)
+    rows = await fetch(
+        """SELECT d.name AS delegation, d.position AS position, COUNT(p.id) AS entitled, COUNT(c.id) AS present
+           FROM delegation d
+           JOIN deputy p ON p.delegation = d.id AND p.active = {}
+           LEFT JOIN check_in c ON c.deputy = p.id AND c.session = {}
+           WHERE d.term = {}
+           GROUP BY d.id, d.name, d.position ORDER BY d.position, d.id""",
+        True, session_id, session["term_id"],
+    )
+    entitled = sum(r["entitled"] for r in rows)
+    present = sum(r["present"] for r in rows)
+    return Attendance(entitled, present, quorum_fraction, rows)
+
+
+async def deputies_with_presence(session_id: int, delegation_id: int | None = None,
+                                 search: str = "") -> list[dict[str, Any]]:
+    session = await session_context(session_id)
+    sql = """SELECT p.id, p.number, p.name, p.gender, p.affiliation, p.active, d.name AS delegation,
+                    c.at AS checked_in_at, c.by AS checked_in_by
+             FROM deputy p JOIN delegation d ON d.id = p.delegation
+             LEFT JOIN check_in c ON c.deputy = p.id AND c.session = {}
+             WHERE p.term = {}"""
+    args: list[Any] = [session_id, session["term_id"]]
+    if delegation_id:
+        sql += " AND p.delegation = {}"
+        args.append(delegation_id)
+    if search:
+        sql += " AND (p.name LIKE {} OR p.number LIKE {})"
+        args += [f"%{search}%", f"%{search}%"]
+    sql += " ORDER BY d.position, p.number"
+    return await fetch(sql, *args)
+
+
+async def check_in(session_id: int, deputy_id: int, actor: Actor) -> bool:
+    """Mark a deputy present. Returns False if they already were (nothing changes)."""
+    async with write_transaction():
+        session = await session_context(session_id)
+        deputy = await Deputy.select(Deputy.name, Deputy.number, Deputy.term, Deputy.active).where(
+            Deputy.id == deputy_id).first()
+        if deputy is None or deputy["term"] != session["term_id"]:
+            raise NotFound("这位代表不属于本届人大。")
+        if not deputy["active"]:
+            raise Refused("这位代表的资格已停止，不能签到。")
+        if await CheckIn.exists().where((CheckIn.session == session_id) & (CheckIn.deputy == deputy_id)):
+            return False
+        by = "self" if actor.kind == "deputy" else actor.label
+        await CheckIn.insert(CheckIn(session=session_id, deputy=deputy_id, by=by))
+        how = "本人签到" if actor.kind == "deputy" else "秘书处代为签到"
+        await audit.record(actor, "check_in", subject=f"代表 {deputy['number']} {deputy['name']}",
+                           detail={"session": session_id, "how": how})
+    return True
+
+
+async def undo_check_in(session_id: int, deputy_id: int, actor: Actor, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise Refused("撤销签到需要填写原因。")
+    async with write_transaction():
+        if await Poll.exists().where((Poll.session == session_id) & (Poll.status == "open")):
+            raise Conflict("投票进行中，不能撤销签到。请在本轮投票结束后再处理。")
+        deputy = await Deputy.select(Deputy.name, Deputy.number).where(Deputy.id == deputy_id).first()
+        deleted = await CheckIn.delete().where(
+            (CheckIn.session == session_id) & (CheckIn.deputy == deputy_id)).returning(CheckIn.id)
+        if not deleted:
+            raise Refused("这位代表尚未签到。")
+        await audit.record(actor, "check_in_undone", subject=f"代表 {deputy['number']} {deputy['name']}",
+                           detail={"session": session_id}, reason=reason)
+
+
+async def is_checked_in(session_id: int, deputy_id: int) -> bool:
+    return await CheckIn.exists().where((CheckIn.session == session_id) & (CheckIn.deputy == deputy_id))
+
+
+async def current_session_for_term(term_id: int) -> dict[str, Any] | None:
+    """The session a deputy's tablet shows: the latest one of their term."""
+    return await Session.select().where(Session.term == term_id).order_by(Session.number, ascending=False).first()
+
+
+async def sessions_overview() -> list[dict[str, Any]]:
+    return await Session.select(
+        Session.all_columns(), Session.term.name.as_alias("term_name"),
+        Session.term.congress.name.as_alias("congress_name"), Session.term.id.as_alias("term_id"),
+    ).order_by(Session.id, ascending=False)
+
+
+async def terms_overview() -> list[dict[str, Any]]:
+    return await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).order_by(Term.id)
+
+
+async def congresses() -> list[dict[str, Any]]:
+    return await Congress.select().order_by(Congress.id)
+
+
+async def delegations_of(term_id: int) -> list[dict[str, Any]]:
+    return await Delegation.select().where(Delegation.term == term_id).order_by(Delegation.position)

@@ -1,0 +1,163 @@
+"""The sitting and its ballot box, as stored.
+
+Two tables carry the secret: `PollVoter` (the register: which deputy was issued a
+ballot and has returned it) and `Ballot` (what was marked). They share no column,
+no timestamp and no ordering. Ballot ids are random, and on SQLite both tables are
+WITHOUT ROWID so rows sit in key order, not arrival order (see the migration
+`2025_01_01_000002_secret_storage`). On PostgreSQL the rows of a closed poll are
+rewritten in key order when it closes (voting.polls.close_poll).
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Congress(Table, tablename="congress"):
+    name = Varchar(length=100)
+    level = Varchar(length=20, default="county")  # county | township
+    place = Varchar(length=100, default="")
+
+
+class Term(Table, tablename="term"):
+    congress = ForeignKey(references=Congress)
+    number = Integer()
+    name = Varchar(length=50)
+
+
+class Session(Table, tablename="sitting"):
+    """A session (会议) of the congress; `sitting` in SQL since `session` is overloaded."""
+
+    term = ForeignKey(references=Term)
+    number = Integer()
+    name = Varchar(length=200)
+    starts_on = Date(null=True, default=None)
+    ends_on = Date(null=True, default=None)
+
+
+class Delegation(Table, tablename="delegation"):
+    term = ForeignKey(references=Term)
+    name = Varchar(length=30)
+    position = Integer(default=0)
+
+
+class Deputy(Table, tablename="deputy"):
+    term = ForeignKey(references=Term)
+    delegation = ForeignKey(references=Delegation)
+    number = Varchar(length=20)
+    name = Varchar(length=20)
+    gender = Varchar(length=2, null=True, default=None)
+    affiliation = Varchar(length=100, null=True, default=None)
+    phone = Varchar(length=11, null=True, default=None)
+    active = Boolean(default=True)
+    login_code_hash = Varchar(length=64, null=True, default=None, index=True)
+
+
+class StaffAccount(Table, tablename="staff_account"):
+    username = Varchar(length=40, unique=True)
+    display_name = Varchar(length=40)
+    role = Varchar(length=20, default="secretariat")  # secretariat | admin
+    password_hash = Varchar(length=200)
+    active = Boolean(default=True)
+
+
+class LoginSession(Table, tablename="login_session"):
+    token_hash = Varchar(length=64, unique=True)
+    staff = ForeignKey(references=StaffAccount, null=True, default=None)
+    deputy = ForeignKey(references=Deputy, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class LoginLink(Table, tablename="login_link"):
+    """A one-time login link for a deputy's tablet (printed as a QR code)."""
+
+    deputy = ForeignKey(references=Deputy)
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used = Boolean(default=False)
+
+
+class LoginFailure(Table, tablename="login_failure"):
+    """Failed login attempts, kept to throttle guessing (shared by every app worker)."""
+
+    client = Varchar(length=64, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class CheckIn(Table, tablename="check_in"):
+    session = ForeignKey(references=Session)
+    deputy = ForeignKey(references=Deputy)
+    at = Timestamptz(default=TimestamptzNow())
+    by = Varchar(length=60)  # "self" or the staff account that marked it
+
+
+class Poll(Table, tablename="poll"):
+    session = ForeignKey(references=Session)
+    ref = Varchar(length=80, unique=True)  # the poll id in exported files
+    title = Varchar(length=200)
+    method = Varchar(length=20)  # approval | satisfaction
+    seats = Integer(null=True, default=None)
+    max_approvals = Integer(null=True, default=None)
+    non_competitive = Boolean(default=False)
+    threshold_base = Varchar(length=10, default="entitled")
+    threshold_fraction = Varchar(length=20, default="1/2")
+    threshold_strict = Boolean(default=True)
+    quorum_fraction = Varchar(length=20, default="2/3")
+    status = Varchar(length=10, default="draft")  # draft | open | closed
+    opened_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    entitled = Integer(null=True, default=None)
+    present = Integer(null=True, default=None)
+    issued = Integer(null=True, default=None)
+    result = JSON(null=True, default=None)  # the piaojue-result/1 object, set once at close
+    ballots_sha256 = Varchar(length=64, null=True, default=None)
+
+
+class Candidate(Table, tablename="candidate"):
+    """A line on the ballot: a plain record lifecycle puts in and reads results from."""
+
+    poll = ForeignKey(references=Poll)
+    position = Integer()
+    ref = Varchar(length=20)  # P01 ...
+    title = Varchar(length=100)
+    summary = Text(default="")
+    location = Varchar(length=100, default="")
+    cost_wan = Integer(null=True, default=None)
+    reference = Varchar(length=80, default="")
+
+
+class PollVoter(Table, tablename="poll_voter"):
+    """The register: one row per deputy issued a ballot; says nothing of its content."""
+
+    key = Varchar(length=40, primary_key=True)  # "<poll id>:<deputy id>", zero padded
+    poll = ForeignKey(references=Poll)
+    deputy = ForeignKey(references=Deputy)
+    voted = Boolean(default=False)
+
+
+class Ballot(Table, tablename="ballot"):
+    """A returned ballot: random id, marks, nothing else."""
+
+    id = Varchar(length=40, primary_key=True)
+    poll = ForeignKey(references=Poll)
+    marks = Text(default="{}")  # JSON object candidate ref -> value
+    void = Boolean(default=False)
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = Varchar(length=80)  # e.g. "秘书处 张敏" / "代表 D017 王芳" / "系统"
+    action = Varchar(length=40, index=True)
+    subject = Varchar(length=200, default="")
+    detail = JSON(default="{}")
+    reason = Text(default="")

@@ -1,0 +1,1 @@
+"""The web layer: thin controllers per audience (deputy tablet, secretariat console, JSON API)."""

@@ -1,0 +1,343 @@
+"""The secretariat's console: set up the sitting, run the vote, count, export, audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.response import Redirect, Template
+
+from voting import accounts, audit, polls, poll_settings, roster, roster_import, sittings
+from voting.errors import Refused
+from voting.poll_settings import CandidateInput
+from voting.rules import STATUS_LABELS, VALUE_LABELS
+from voting.tables import Term
+from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
+from web.pages import form_dict, page
+
+CANDIDATE_ROWS = 15
+
+
+def typed_candidates(form: dict[str, str]) -> list[dict[str, str]]:
+    """Candidate rows c<n>_title/summary/location/cost as typed, in row order; blank rows dropped."""
+    numbers = sorted({int(key[1:].split("_")[0]) for key in form
+                      if key.startswith("c") and key[1:].split("_")[0].isdigit() and "_" in key})
+    rows = []
+    for n in numbers:
+        row = {field: form.get(f"c{n}_{field}", "").strip() for field in ("title", "summary", "location", "cost")}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
+    candidates = []
+    for position, row in enumerate(typed_candidates(form), start=1):
+        try:
+            cost = int(row["cost"]) if row["cost"] else None
+        except ValueError:
+            raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。")
+        candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost))
+    return candidates
+
+
+def _parse_date(text: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"日期“{text}”格式不对，请写成 2025-01-15。")
+
+
+class ConsoleController(Controller):
+    path = "/console"
+
+    @get("/login", name="console_login")
+    async def login_form(self, request: Request) -> Template:
+        return page("console/login.html", request)
+
+    @post("/login")
+    async def login(self, request: Request) -> Template | Redirect:
+        form = form_dict(await request.form())
+        try:
+            token, _ = await accounts.staff_login(form.get("username", ""), form.get("password", ""),
+                                                  client_of(request))
+        except Refused as refused:
+            return page("console/login.html", request, error=refused.message, username=form.get("username", ""),
+                        status_code=refused.status_code)
+        return Redirect("/console", cookies=[login_cookie(token, deputy=False)])
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        await accounts.logout(request.cookies.get(COOKIE), await viewer_of(request))
+        return Redirect("/console/login", cookies=[logout_cookie()])
+
+    # --- overview and setup ---------------------------------------------------------
+
+    @get("/", name="console_home")
+    async def home(self, request: Request) -> Template:
+        viewer = await require_staff(request)
+        sessions = await sittings.sessions_overview()
+        return page("console/home.html", request, viewer, sessions=sessions,
+                    congresses=await sittings.congresses(), terms=await sittings.terms_overview())
+
+    @post("/congresses")
+    async def create_congress(self, request: Request) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        await sittings.create_congress(form.get("name", ""), form.get("level", "county"), form.get("place", ""),
+                                       viewer.actor)
+        return Redirect("/console")
+
+    @post("/terms")
+    async def create_term(self, request: Request) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            congress_id, number = int(form.get("congress", "")), int(form.get("number", ""))
+        except ValueError:
+            raise Refused("请选择人大并填写届次（数字）。")
+        await sittings.create_term(congress_id, number, viewer.actor)
+        return Redirect("/console")
+
+    @post("/sessions")
+    async def create_session(self, request: Request) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            term_id, number = int(form.get("term", "")), int(form.get("number", ""))
+        except ValueError:
+            raise Refused("请选择届次并填写会次（数字）。")
+        session_id = await sittings.create_session(term_id, number, _parse_date(form.get("starts_on", "")),
+                                                   _parse_date(form.get("ends_on", "")), viewer.actor)
+        return Redirect(f"/console/sessions/{session_id}")
+
+    # --- a session: attendance and polls ---------------------------------------------
+
+    @get("/sessions/{session_id:int}")
+    async def session(self, request: Request, session_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return page("console/session.html", request, viewer, session=await sittings.session_context(session_id),
+                    attendance=await sittings.attendance(session_id),
+                    polls=await polls.polls_of_session(session_id), poll_status=polls.STATUS_LABELS)
+
+    @get("/sessions/{session_id:int}/attendance")
+    async def attendance(self, request: Request, session_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return page("console/_attendance.html", request, viewer, session={"id": session_id},
+                    attendance=await sittings.attendance(session_id))
+
+    @get("/sessions/{session_id:int}/deputies")
+    async def deputies(self, request: Request, session_id: FromPath[int], q: FromQuery[str] = "",
+                       delegation: FromQuery[int | None] = None) -> Template:
+        viewer = await require_staff(request)
+        session = await sittings.session_context(session_id)
+        return page("console/deputies.html", request, viewer, session=session,
+                    deputies=await sittings.deputies_with_presence(session_id, delegation, q.strip()),
+                    delegations=await sittings.delegations_of(session["term_id"]), q=q, delegation=delegation)
+
+    @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/check-in")
+    async def mark_present(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await sittings.check_in(session_id, deputy_id, viewer.actor)
+        return Redirect(f"/console/sessions/{session_id}/deputies#d{deputy_id}")
+
+    @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/undo-check-in")
+    async def undo_present(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        await sittings.undo_check_in(session_id, deputy_id, viewer.actor, form.get("reason", ""))
+        return Redirect(f"/console/sessions/{session_id}/deputies#d{deputy_id}")
+
+    @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/login-code")
+    async def reissue_code(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        codes = await accounts.issue_login_codes([deputy_id], viewer.actor, form.get("reason", "") or "重新发放")
+        code, link = codes[deputy_id]
+        deputy = next(d for d in await sittings.deputies_with_presence(session_id) if d["id"] == deputy_id)
+        return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
+                    code=accounts.format_code(code), link=str(request.base_url).rstrip("/") + f"/tablet/l/{link}")
+
+    # --- roster import ------------------------------------------------------------------
+
+    @get("/terms/{term_id:int}/import")
+    async def import_form(self, request: Request, term_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        term = await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).where(
+            Term.id == term_id).first()
+        if term is None:
+            raise Refused("没有这个届次。")
+        return page("console/import.html", request, viewer, term=term, columns=roster_import.COLUMNS)
+
+    @post("/terms/{term_id:int}/import")
+    async def import_roster(self, request: Request, term_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        term = await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).where(
+            Term.id == term_id).first()
+        form = await request.form()
+        upload = form.get("file")
+        context: dict[str, Any] = {"term": term, "columns": roster_import.COLUMNS}
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return page("console/import.html", request, viewer, error="请选择要导入的名册文件（.xlsx 或 .csv）。",
+                        status_code=400, **context)
+        data = await upload.read()
+        parsed = roster_import.parse_roster(upload.filename, data)
+        if parsed.errors:
+            return page("console/import.html", request, viewer, errors=parsed.errors, filename=upload.filename,
+                        status_code=400, **context)
+        if not parsed.rows:
+            return page("console/import.html", request, viewer, error="文件中没有代表数据。", status_code=400, **context)
+        summary = await roster.import_deputies(term_id, parsed.rows, viewer.actor, source=upload.filename)
+        return page("console/import.html", request, viewer, summary=summary, filename=upload.filename, **context)
+
+    @get("/import-template.xlsx")
+    async def template_xlsx(self, request: Request) -> Response[bytes]:
+        await require_staff(request)
+        return Response(roster_import.template_xlsx(),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"})
+
+    @get("/import-template.csv")
+    async def template_csv(self, request: Request) -> Response[bytes]:
+        await require_staff(request)
+        return Response(roster_import.template_csv(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"})
+
+    # --- polls ------------------------------------------------------------------------
+
+    def _poll_form(self, request: Request, viewer: Any, session: dict[str, Any], values: dict[str, Any],
+                   candidates: list[dict[str, Any]], poll: dict[str, Any] | None = None, error: str = "",
+                   status_code: int = 200) -> Template:
+        rows = max(CANDIDATE_ROWS, len(candidates) + 3)
+        return page("console/poll_form.html", request, viewer, session=session, values=values, poll=poll,
+                    candidates=candidates + [{}] * (rows - len(candidates)), error=error,
+                    bases=poll_settings.THRESHOLD_BASES, methods=poll_settings.METHOD_LABELS, status_code=status_code)
+
+    @get("/sessions/{session_id:int}/polls/new")
+    async def new_poll(self, request: Request, session_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        session = await sittings.session_context(session_id)
+        values = {"method": "approval", "threshold_base": "entitled", "threshold_fraction": "1/2",
+                  "threshold_strict": True, "quorum_fraction": "2/3"}
+        return self._poll_form(request, viewer, session, values, [])
+
+    async def _save_poll(self, request: Request, session_id: FromPath[int], poll_id: int | None) -> Template | Redirect:
+        viewer = await require_staff(request)
+        session = await sittings.session_context(session_id)
+        form = form_dict(await request.form())
+        poll = await polls.get_poll(poll_id) if poll_id else None
+        shown = [{**row, "cost_wan": row["cost"]} for row in typed_candidates(form)]
+        try:
+            candidates = candidates_from_form(form)
+            settings = poll_settings.from_form(form, candidates)
+            if isinstance(settings, list):
+                raise Refused("；".join(settings))
+            if poll_id:
+                await polls.update_poll(poll_id, settings, viewer.actor, form.get("reason", ""))
+            else:
+                poll_id = await polls.create_poll(session_id, settings, viewer.actor)
+        except Refused as refused:
+            values = {**form, "threshold_strict": form.get("threshold_strict") == "on",
+                      "non_competitive": form.get("non_competitive") == "on"}
+            return self._poll_form(request, viewer, session, values, shown, poll, refused.message, 400)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    @post("/sessions/{session_id:int}/polls")
+    async def create_poll(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        return await self._save_poll(request, session_id, None)
+
+    @get("/polls/{poll_id:int}/edit")
+    async def edit_poll(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        if poll["status"] != "draft":
+            raise Refused("投票已经开始，票决办法和候选项目不能再修改。")
+        session = await sittings.session_context(poll["session"])
+        return self._poll_form(request, viewer, session, poll, await polls.candidates_of(poll_id), poll)
+
+    @post("/polls/{poll_id:int}/edit")
+    async def update_poll(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        poll = await polls.get_poll(poll_id)
+        return await self._save_poll(request, poll["session"], poll_id)
+
+    @get("/polls/{poll_id:int}")
+    async def poll(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        candidates = await polls.candidates_of(poll_id)
+        result = polls.stored_result(poll)
+        return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
+                    session=await sittings.session_context(poll["session"]),
+                    rules_text=poll_settings.describe(poll), result=result,
+                    by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,
+                    poll_status=polls.STATUS_LABELS, progress=await polls.progress(poll_id),
+                    base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""))
+
+    @get("/polls/{poll_id:int}/progress")
+    async def poll_progress(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return page("console/_progress.html", request, viewer, progress=await polls.progress(poll_id),
+                    poll=await polls.get_poll(poll_id))
+
+    @post("/polls/{poll_id:int}/open")
+    async def open_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await polls.open_poll(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    @post("/polls/{poll_id:int}/close")
+    async def close_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await polls.close_poll(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    @post("/polls/{poll_id:int}/delete")
+    async def delete_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        await polls.delete_poll(poll_id, viewer.actor, form_dict(await request.form()).get("reason", ""))
+        return Redirect(f"/console/sessions/{poll['session']}")
+
+    @get("/polls/{poll_id:int}/ballots.json")
+    async def export(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+        await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        return Response(await polls.export_ballot_file(poll_id), media_type="application/json; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{poll["ref"]}-ballots.json"'})
+
+    @get("/polls/{poll_id:int}/result.json")
+    async def result_file(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+        from voting.ballot_file import dumps
+
+        await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        result = polls.stored_result(poll)
+        if result is None:
+            raise Refused("投票结束后才有计票结果。")
+        return Response(dumps(result), media_type="application/json; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{poll["ref"]}-result.json"'})
+
+    # --- audit ------------------------------------------------------------------------
+
+    @get("/audit")
+    async def audit_log(self, request: Request, action: FromQuery[str] = "", actor: FromQuery[str] = "",
+                        day: FromQuery[str] = "", page_number: FromQuery[int] = 1) -> Template:
+        viewer = await require_staff(request)
+        since = until = None
+        if day:
+            start = _parse_date(day)
+            since = datetime(start.year, start.month, start.day, tzinfo=timezone(timedelta(hours=8)))
+            until = since + timedelta(days=1)
+        size = 100
+        rows = await audit.entries(action=action, actor=actor.strip(), since=since, until=until, limit=size + 1,
+                                   offset=(max(page_number, 1) - 1) * size)
+        return page("console/audit.html", request, viewer, entries=rows[:size], more=len(rows) > size,
+                    page_number=max(page_number, 1), action=action, actor=actor, day=day,
+                    actions=audit.ACTION_LABELS, beijing=timezone(timedelta(hours=8)))
+

@@ -1,0 +1,165 @@
+"""The deputy's tablet: log in, check in, vote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from voting import accounts, ballot_box, polls, sittings
+from voting.accounts import Viewer
+from voting.ballot_box import OpenBallot, Outcome
+from voting.errors import Refused
+from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
+from web.auth import client_of, login_cookie, logout_cookie, require_deputy, viewer_of
+from web.pages import page
+
+CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
+
+
+def marks_from_form(form: Any, ballot: OpenBallot) -> dict[str, str]:
+    """The marks a ballot form sent: field `m_<candidate ref>`; any other `m_` field too,
+    so a forged candidate is refused by the rules rather than silently dropped."""
+    return {key[2:]: value for key, value in form.items() if key.startswith("m_") and isinstance(value, str)}
+
+
+async def _session_of(viewer: Viewer) -> dict[str, Any] | None:
+    return await sittings.current_session_for_term(viewer.term_id) if viewer.term_id else None
+
+
+async def _home_context(viewer: Viewer) -> dict[str, Any]:
+    session = await _session_of(viewer)
+    if session is None:
+        return {"session": None, "checked_in": False, "polls": [], "attendance": None}
+    checked_in = await sittings.is_checked_in(session["id"], viewer.id)
+    rows = []
+    for poll in await polls.polls_of_session(session["id"]):
+        if poll["status"] == "draft":
+            continue
+        voted = await ballot_box.has_voted(poll["id"], viewer.id)
+        rows.append({**poll, "voted": voted})
+    return {"session": session, "checked_in": checked_in, "polls": rows,
+            "attendance": await sittings.attendance(session["id"])}
+
+
+async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:
+    ballot = await ballot_box.ballot_for(poll_id)
+    session = await _session_of(viewer)
+    if session is None or ballot.poll["session"] != session["id"]:
+        raise Refused("这次票决不属于您所在的会议。", code="not_yours")
+    return ballot
+
+
+class TabletController(Controller):
+    path = "/tablet"
+
+    @get("/login", name="tablet_login")
+    async def login_form(self, request: Request) -> Template | Redirect:
+        viewer = await viewer_of(request)
+        if viewer is not None and viewer.kind == "deputy":
+            return Redirect("/tablet")
+        return page("tablet/login.html", request)
+
+    @post("/login")
+    async def login(self, request: Request) -> Template | Redirect:
+        form = await request.form()
+        code = str(form.get("code") or "")
+        try:
+            token, _ = await accounts.deputy_login(code, client_of(request))
+        except Refused as refused:
+            return page("tablet/login.html", request, error=refused.message, code=code,
+                        status_code=refused.status_code)
+        return Redirect("/tablet", cookies=[login_cookie(token, deputy=True)])
+
+    @get("/l/{token:str}")
+    async def link_login(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        try:
+            session_token, _ = await accounts.link_login(token, client_of(request))
+        except Refused as refused:
+            return page("tablet/login.html", request, error=refused.message, status_code=refused.status_code)
+        return Redirect("/tablet", cookies=[login_cookie(session_token, deputy=True)])
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        from web.auth import COOKIE
+
+        await accounts.logout(request.cookies.get(COOKIE), await viewer_of(request))
+        return Redirect("/tablet/login", cookies=[logout_cookie()])
+
+    @get("/", name="tablet_home")
+    async def home(self, request: Request) -> Template:
+        viewer = await require_deputy(request)
+        return page("tablet/home.html", request, viewer, **await _home_context(viewer))
+
+    @get("/status")
+    async def status(self, request: Request) -> Template:
+        """The live part of the home page (refreshed every few seconds)."""
+        viewer = await require_deputy(request)
+        return page("tablet/_status.html", request, viewer, **await _home_context(viewer))
+
+    @post("/check-in")
+    async def check_in(self, request: Request) -> Redirect:
+        viewer = await require_deputy(request)
+        session = await _session_of(viewer)
+        if session is None:
+            raise Refused("目前没有可以签到的会议。")
+        await sittings.check_in(session["id"], viewer.id, viewer.actor)
+        return Redirect("/tablet")
+
+    async def _show_ballot(self, request: Request, poll_id: FromPath[int], marks: dict[str, str],
+                           error: str = "", status_code: int = 200) -> Template:
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        refusal = await ballot_box.issue(poll_id, viewer.id)
+        if refusal is Outcome.already_voted:
+            return page("tablet/voted.html", request, viewer, poll=ballot.poll,
+                        message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=200)
+        if refusal is not None:
+            return page("tablet/closed.html", request, viewer, poll=ballot.poll,
+                        message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=409)
+        return page("tablet/ballot.html", request, viewer, ballot=ballot, marks=marks,
+                    choices=CHOICES[ballot.poll["method"]], labels=VALUE_LABELS, error=error,
+                    status_code=status_code)
+
+    @get("/polls/{poll_id:int}")
+    async def ballot(self, request: Request, poll_id: FromPath[int]) -> Template:
+        return await self._show_ballot(request, poll_id, {})
+
+    @post("/polls/{poll_id:int}")
+    async def ballot_again(self, request: Request, poll_id: FromPath[int]) -> Template:
+        """Back from the review screen with the marks as they were."""
+        ballot = await ballot_box.ballot_for(poll_id)
+        return await self._show_ballot(request, poll_id, marks_from_form(await request.form(), ballot))
+
+    @post("/polls/{poll_id:int}/review")
+    async def review(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        marks = marks_from_form(await request.form(), ballot)
+        try:
+            cleaned = ballot_box.check_marks(ballot, marks)
+        except Refused as refused:
+            return await self._show_ballot(request, poll_id, marks, refused.message, status_code=400)
+        if await ballot_box.has_voted(poll_id, viewer.id):
+            return page("tablet/voted.html", request, viewer, poll=ballot.poll,
+                        message=ballot_box.OUTCOME_MESSAGES[Outcome.already_voted], status_code=409)
+        return page("tablet/review.html", request, viewer, ballot=ballot, marks=cleaned, labels=VALUE_LABELS,
+                    approvals=sum(1 for v in cleaned.values() if v == "for"))
+
+    @post("/polls/{poll_id:int}/cast")
+    async def cast(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        marks = marks_from_form(await request.form(), ballot)
+        try:
+            outcome = await ballot_box.cast(poll_id, viewer.id, marks)
+        except Refused as refused:
+            return await self._show_ballot(request, poll_id, marks, refused.message, status_code=400)
+        message = ballot_box.OUTCOME_MESSAGES[outcome]
+        if outcome is Outcome.accepted:
+            return page("tablet/done.html", request, viewer, poll=ballot.poll, message=message)
+        if outcome is Outcome.already_voted:
+            return page("tablet/voted.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
+        return page("tablet/closed.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
