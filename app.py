@@ -17,7 +17,7 @@ from voting import accounts, database
 from voting.errors import Refused
 from voting.group_commit import writer
 from web.api import ApiController, healthz
-from web.auth import LoginRequired, viewer_of
+from web.auth import LoginRequired
 from web.console import ConsoleController
 from web.tablet import TabletController
 
@@ -44,31 +44,29 @@ def _problem(status: int, title: str, detail: str, code: str = "") -> Response:
     return Response(body, status_code=status, media_type="application/problem+json")
 
 
-async def _page_error(request: Request, status: int, message: str) -> Response:
-    viewer = None
-    try:
-        viewer = await viewer_of(request)
-    except Exception:  # the error page must render even when the database is the problem
-        log.exception("could not resolve the viewer for an error page")
+def _page_error(request: Request, status: int, message: str) -> Response:
+    # Exception handlers run synchronously (also for errors raised in middleware), so
+    # the page shows the viewer only if the request had already looked them up.
+    viewer = request.state.get("viewer") if hasattr(request.state, "get") else None
     audience = "tablet" if request.url.path.startswith("/tablet") else "console"
     return Template(template_name="error.html", status_code=status,
                     context={"viewer": viewer, "message": message, "audience": audience})
 
 
-async def refused_handler(request: Request, exc: Refused) -> Response:
+def refused_handler(request: Request, exc: Refused) -> Response:
     if _wants_json(request):
         return _problem(exc.status_code, "请求被拒绝", exc.message, exc.code)
-    return await _page_error(request, exc.status_code, exc.message)
+    return _page_error(request, exc.status_code, exc.message)
 
 
-async def login_required_handler(request: Request, exc: NotAuthorizedException) -> Response:
+def login_required_handler(request: Request, exc: NotAuthorizedException) -> Response:
     if _wants_json(request):
         return _problem(401, "需要登录", "请先登录。", "login_required")
     audience = getattr(exc, "audience", "tablet" if request.url.path.startswith("/tablet") else "console")
     return Redirect(f"/{audience}/login")
 
 
-async def http_error_handler(request: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
     messages = {400: "请求格式不正确。", 403: "您没有权限进行此操作。", 404: "没有找到您要的页面。",
                 405: "不支持这种请求方式。", 413: "上传的内容太大。", 415: "请求体格式不支持。", 429: "请求太频繁，请稍后再试。"}
     status = exc.status_code
@@ -83,15 +81,15 @@ async def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if _wants_json(request):
         detail = str(exc.detail) if status < 500 and exc.detail else message
         return _problem(status, message, detail)
-    return await _page_error(request, status, message)
+    return _page_error(request, status, message)
 
 
-async def server_error_handler(request: Request, exc: Exception) -> Response:
+def server_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path)
     message = "服务器出现问题，请稍后重试或联系秘书处。"
     if _wants_json(request):
         return _problem(500, message, message)
-    return await _page_error(request, 500, message)
+    return _page_error(request, 500, message)
 
 
 async def security_headers(response: Response) -> Response:

@@ -1,0 +1,148 @@
+"""What the secretariat does in the console, through HTTP."""
+
+import json
+import subprocess
+import sys
+
+from tests.hall import csrf_of, login_staff
+from voting import ballot_box
+from voting.ballot_file import load_ballot_file
+from voting.rules import count
+from voting.tables import AuditEntry, Deputy, Poll
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def poll_form(token, title="2026年测试县民生实事项目票决", seats="2", titles=("村道硬化", "老年食堂", "饮水提升"),
+              **extra):
+    form = {"_csrf_token": token, "title": title, "method": "approval", "seats": seats, "max_approvals": "",
+            "threshold_base": "entitled", "threshold_fraction": "1/2", "threshold_strict": "on",
+            "quorum_fraction": "2/3"}
+    for n, name in enumerate(titles, start=1):
+        form[f"c{n}_title"] = name
+        form[f"c{n}_summary"] = f"{name}的简介"
+        form[f"c{n}_location"] = "城关镇"
+        form[f"c{n}_cost"] = str(100 * n)
+    form.update(extra)
+    return form
+
+
+async def test_wrong_password_is_refused_and_logged(client):
+    await client.get("/console/login")
+    response = await client.post("/console/login", data={"username": "nobody", "password": "x",
+                                                         "_csrf_token": csrf_of(client)})
+    assert response.status_code == 400 and "用户名或密码不正确" in response.text and 'value="nobody"' in response.text
+    assert await AuditEntry.exists().where((AuditEntry.action == "login_failed") & (AuditEntry.subject.like("%nobody%")))
+
+
+async def test_a_poll_with_too_few_candidates_is_refused_and_the_form_kept(client, hall):
+    await login_staff(client)
+    response = await client.post(f"/console/sessions/{hall.session_id}/polls",
+                                 data=poll_form(csrf_of(client), seats="3"))
+    assert response.status_code == 400
+    assert "必须多于应选数" in response.text and "等额表决" in response.text
+    assert 'value="村道硬化"' in response.text and "2026年测试县民生实事项目票决" in response.text
+    assert not await Poll.exists().where(Poll.title == "2026年测试县民生实事项目票决")
+    bad_cost = poll_form(csrf_of(client), title="投资额写错", c2_cost="三百")
+    response = await client.post(f"/console/sessions/{hall.session_id}/polls", data=bad_cost)
+    assert response.status_code == 400 and "投资额必须是整数" in response.text and 'value="三百"' in response.text
+    marked = poll_form(csrf_of(client), title="等额表决测试", seats="3", non_competitive="on")
+    response = await client.post(f"/console/sessions/{hall.session_id}/polls", data=marked)
+    assert response.status_code in (302, 303)
+
+
+async def test_the_whole_vote_from_the_console(client, hall):
+    await login_staff(client)
+    token = csrf_of(client)
+    response = await client.post(f"/console/sessions/{hall.session_id}/polls", data=poll_form(token))
+    assert response.status_code in (302, 303)
+    poll_path = response.headers["location"]
+    poll_id = int(poll_path.rsplit("/", 1)[1])
+
+    edited = poll_form(token, titles=("村道硬化", "老年食堂", "饮水提升", "卫生院改造"), reason="主席团调整")
+    response = await client.post(f"{poll_path}/edit", data=edited)
+    assert response.status_code in (302, 303)
+    page = await client.get(poll_path)
+    assert "卫生院改造" in page.text and "开始投票" in page.text
+
+    await hall.check_in()
+    response = await client.post(f"{poll_path}/open", data={"_csrf_token": token})
+    assert response.status_code in (302, 303)
+    locked = await client.get(f"{poll_path}/edit")
+    assert locked.status_code == 400 and "不能再修改" in locked.text
+
+    plan = [{"P01": "for", "P02": "for"}] * 18 + [{"P01": "for", "P03": "for"}] * 4 + [{"P04": "against"}] * 2
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    progress = await client.get(f"{poll_path}/progress")
+    assert progress.status_code == 200 and "收回选票" in progress.text
+    api_progress = (await client.get(f"/api/polls/{poll_id}/progress")).json()
+    assert api_progress["present"] == 30 and api_progress["returned"] == 24 and api_progress["quorum_met"]
+    assert sum(d["returned"] for d in api_progress["delegations"]) == 24
+
+    response = await client.post(f"{poll_path}/close", data={"_csrf_token": token})
+    assert response.status_code in (302, 303)
+    page = await client.get(poll_path)
+    assert "计票结果" in page.text and "确定的项目（2 个）" in page.text
+    assert page.text.index("村道硬化") < page.text.index("老年食堂")
+    assert "<svg" in page.text and "当选所需赞成票" in page.text
+
+    result = (await client.get(f"/api/polls/{poll_id}/result")).json()
+    assert result["winners"] == ["P01", "P02"] and result["required"] == 16
+    exported = await client.get(f"{poll_path}/ballots.json")
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    rules, ballots = load_ballot_file(exported.text)
+    assert count(rules, ballots).to_json() == result
+    downloaded = json.loads((await client.get(f"{poll_path}/result.json")).text)
+    assert downloaded == result
+
+    ref = (await Poll.select(Poll.ref).where(Poll.id == poll_id).first())["ref"]
+    cli = subprocess.run([sys.executable, "-m", "voting", "export", ref], cwd=ROOT, capture_output=True, text=True)
+    assert cli.returncode == 0 and cli.stdout == exported.text
+
+    audit = await client.get("/console/audit", params={"action": "poll_closed"})
+    assert ref in audit.text and "结束投票并计票" in audit.text
+    changed = await client.get("/console/audit", params={"action": "poll_rules_changed"})
+    assert "主席团调整" in changed.text
+
+
+async def test_roster_import_is_all_or_nothing(client, hall):
+    await login_staff(client)
+    token = csrf_of(client)
+    before = await Deputy.count().where(Deputy.term == hall.term_id)
+    bad = "代表证号,姓名,性别,代表团\nN001,周明,男,城关镇代表团\nN002,,女,城关镇代表团\nN001,吴芳,女,东溪镇代表团\n"
+    response = await client.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
+                                 files={"file": ("名册.csv", bad.encode("utf-8-sig"), "text/csv")})
+    assert response.status_code == 400
+    assert "第 3 行" in response.text and "第 4 行" in response.text and "没有导入任何代表" in response.text
+    assert await Deputy.count().where(Deputy.term == hall.term_id) == before
+
+    template = await client.get("/console/import-template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    good = "代表证号,姓名,性别,代表团\nN001,周明,男,城关镇代表团\nN002,吴芳,女,新设代表团\n"
+    response = await client.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
+                                 files={"file": ("名册.csv", good.encode("gb18030"), "text/csv")})
+    assert response.status_code == 200 and "新增 2 位代表" in response.text
+    assert await Deputy.count().where(Deputy.term == hall.term_id) == before + 2
+    assert await AuditEntry.exists().where(AuditEntry.action == "deputies_imported")
+
+
+async def test_marking_present_and_reissuing_a_code(client, hall):
+    await login_staff(client)
+    token = csrf_of(client)
+    deputy = hall.deputy_ids[7]
+    path = f"/console/sessions/{hall.session_id}/deputies/{deputy}"
+    assert (await client.post(f"{path}/check-in", data={"_csrf_token": token})).status_code in (302, 303)
+    listing = await client.get(f"/console/sessions/{hall.session_id}/deputies", params={"q": hall.numbers[deputy]})
+    assert "已签到" in listing.text
+    attendance = await client.get(f"/console/sessions/{hall.session_id}/attendance")
+    assert "实到 <b>1</b> 人" in attendance.text and "尚不足法定人数" in attendance.text
+    no_reason = await client.post(f"{path}/undo-check-in", data={"_csrf_token": token, "reason": " "})
+    assert no_reason.status_code == 400 and "原因" in no_reason.text
+    reissued = await client.post(f"{path}/login-code", data={"_csrf_token": token})
+    assert reissued.status_code == 200 and "只显示这一次" in reissued.text
+    old = hall.codes[deputy]
+    client.cookies.clear()
+    await client.get("/tablet/login")
+    response = await client.post("/tablet/login", data={"code": old, "_csrf_token": csrf_of(client)})
+    assert "登录码不正确" in response.text

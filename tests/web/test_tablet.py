@@ -1,0 +1,150 @@
+"""What a deputy sees on the tablet, through HTTP (forms, CSRF and cookies as a browser sends them)."""
+
+import re
+
+from tests.hall import csrf, csrf_of, login_deputy
+from voting.tables import AuditEntry, Ballot, CheckIn
+
+
+async def test_wrong_code_is_explained_and_right_code_logs_in(client, hall):
+    token = await csrf(client)
+    response = await client.post("/tablet/login", data={"code": "1234", "_csrf_token": token})
+    assert response.status_code == 400 and "8 位数字" in response.text
+    assert 'value="1234"' in response.text  # what was typed is still there
+    response = await client.post("/tablet/login", data={"code": "0000 0000", "_csrf_token": token})
+    assert "登录码不正确" in response.text
+    deputy = hall.deputy_ids[0]
+    code = hall.codes[deputy]
+    response = await client.post("/tablet/login", data={"code": f"{code[:4]} {code[4:]}", "_csrf_token": token})
+    assert response.status_code in (302, 303) and response.headers["location"].endswith("/tablet")
+    home = await client.get("/tablet/")
+    assert home.status_code == 200 and "签到" in home.text
+    assert await AuditEntry.exists().where((AuditEntry.action == "login") & AuditEntry.actor.like(
+        f"%{hall.numbers[deputy]}%"))
+
+
+async def test_a_form_without_its_csrf_token_is_refused_in_chinese(client, hall):
+    await client.get("/tablet/login")
+    response = await client.post("/tablet/login", data={"code": hall.codes[hall.deputy_ids[0]]})
+    assert response.status_code == 403 and "页面已过期" in response.text
+
+
+async def test_one_time_link_works_once(client, hall):
+    deputy = hall.deputy_ids[1]
+    response = await client.get(f"/tablet/l/{hall.links[deputy]}")
+    assert response.status_code in (302, 303)
+    client.cookies.clear()
+    again = await client.get(f"/tablet/l/{hall.links[deputy]}")
+    assert again.status_code == 400 and "已使用或已过期" in again.text
+
+
+async def test_pages_need_a_login(client):
+    response = await client.get("/tablet/")
+    assert response.status_code in (302, 303) and response.headers["location"].endswith("/tablet/login")
+    response = await client.get("/console/")
+    assert response.headers["location"].endswith("/console/login")
+    api = await client.post("/api/polls/1/ballot", json={"marks": {}})
+    assert api.status_code == 401 and api.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_check_in_then_vote_review_confirm(client, hall):
+    poll_id = await hall.poll(candidates=5, seats=3)
+    deputy = hall.deputy_ids[2]
+    await login_deputy(client, hall.codes[deputy])
+    home = await client.get("/tablet/")
+    assert "投票进行中，请先签到" in home.text
+    ballot_page = await client.get(f"/tablet/polls/{poll_id}")
+    assert ballot_page.status_code == 409 and "尚未签到" in ballot_page.text
+    response = await client.post("/tablet/check-in", data={"_csrf_token": csrf_of(client)})
+    assert response.status_code in (302, 303)
+    assert await CheckIn.exists().where((CheckIn.session == hall.session_id) & (CheckIn.deputy == deputy))
+    home = await client.get("/tablet/")
+    assert "已签到" in home.text and f"/tablet/polls/{poll_id}" in home.text
+
+    ballot_page = await client.get(f"/tablet/polls/{poll_id}")
+    assert ballot_page.status_code == 200
+    for n in range(1, 6):
+        assert f"候选项目{n:02d}" in ballot_page.text
+    assert "赞成最多 3 个" in ballot_page.text and 'name="m_P05"' in ballot_page.text
+
+    marks = {"m_P01": "for", "m_P02": "for", "m_P03": "against", "_csrf_token": csrf_of(client)}
+    review = await client.post(f"/tablet/polls/{poll_id}/review", data=marks)
+    assert review.status_code == 200 and "请核对您的选票" in review.text
+    assert "赞成 <b>2</b> 个" in review.text and review.text.count("未选择") == 2
+
+    back = await client.post(f"/tablet/polls/{poll_id}", data=marks)
+    assert re.search(r'name="m_P01" value="for"\s+checked', back.text)
+
+    done = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
+    assert done.status_code == 200 and "您的选票已投入票箱" in done.text
+    stored = await Ballot.select(Ballot.id).where(Ballot.poll == poll_id)
+    assert len(stored) == 1
+    assert stored[0]["id"] not in done.text and "赞成" not in done.text.split("<main")[1]
+
+    replay = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
+    assert replay.status_code == 409 and "已投票" in replay.text
+    again = await client.get(f"/tablet/polls/{poll_id}")
+    assert "已投票" in again.text and "确认投票" not in again.text
+    assert await Ballot.count().where(Ballot.poll == poll_id) == 1
+
+
+async def test_bad_ballots_get_a_message_and_keep_the_choices(client, hall):
+    poll_id = await hall.poll(candidates=5, seats=2)
+    deputy = hall.deputy_ids[3]
+    await hall.check_in(deputy)
+    await login_deputy(client, hall.codes[deputy])
+    token = csrf_of(client)
+    too_many = {"m_P01": "for", "m_P02": "for", "m_P03": "for", "_csrf_token": token}
+    for path in ("review", "cast"):
+        response = await client.post(f"/tablet/polls/{poll_id}/{path}", data=too_many)
+        assert response.status_code == 400 and "赞成票不能超过 2 个" in response.text
+        assert re.search(r'name="m_P03" value="for"\s+checked', response.text)
+    forged = await client.post(f"/tablet/polls/{poll_id}/cast", data={"m_P77": "for", "_csrf_token": token})
+    assert forged.status_code == 400 and "P77" in forged.text
+    assert await Ballot.count().where(Ballot.poll == poll_id) == 0
+
+
+async def test_closed_poll_and_foreign_poll_refuse(client, hall):
+    from tests.hall import STAFF, make_hall
+    from voting import polls
+
+    poll_id = await hall.poll()
+    deputy = hall.deputy_ids[4]
+    await hall.check_in(deputy)
+    await login_deputy(client, hall.codes[deputy])
+    await polls.close_poll(poll_id, STAFF)
+    response = await client.post(f"/tablet/polls/{poll_id}/cast",
+                                 data={"m_P01": "for", "_csrf_token": csrf_of(client)})
+    assert response.status_code == 409 and "没有在投票" in response.text
+    other = await make_hall(deputies=3)
+    foreign = await other.poll(candidates=2, seats=1)
+    response = await client.get(f"/tablet/polls/{foreign}")
+    assert response.status_code == 400 and "不属于您所在的会议" in response.text
+
+
+async def test_json_api_casts_and_answers_problem_details(client, hall):
+    poll_id = await hall.poll(candidates=3, seats=1)
+    deputy = hall.deputy_ids[5]
+    login = await client.post("/api/tablet/login", json={"code": hall.codes[deputy]})
+    assert login.status_code == 200
+    assert (await client.post("/api/tablet/check-in", json={})).json()["checked_in"] is True
+    # What a hostile page's form could send (text/plain, no preflight) is refused.
+    cross_site = await client.post(f"/api/polls/{poll_id}/ballot", content='{"marks": {"P01": "for"}}',
+                                   headers={"content-type": "text/plain"})
+    assert cross_site.status_code == 415
+    bad = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for", "P02": "for"}})
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("赞成票不能超过 1 个")
+    ok = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+    assert ok.status_code == 201 and ok.json() == {"status": "accepted", "message": "您的选票已投入票箱。"}
+    twice = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+    assert twice.status_code == 409 and "已投票" in twice.json()["detail"]
+    assert twice.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_pages_carry_security_headers(client):
+    response = await client.get("/tablet/login")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in response.text and "http://" not in response.text.replace("http://www.w3.org", "")
