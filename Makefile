@@ -25,7 +25,7 @@ migrate: setup
 
 run: setup migrate
 	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo; fi
-	$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT) --no-access-log
+	$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT) --no-access-log --timeout-keep-alive 75
 
 test: setup system-packages test-sqlite test-postgresql
 

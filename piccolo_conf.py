@@ -2,9 +2,9 @@
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
 from config import settings
+from voting.sqlite_pool import PooledSQLiteEngine
 
 _settings = settings()
 
@@ -14,6 +14,6 @@ else:
     _settings.data_dir.mkdir(parents=True, exist_ok=True)
     # A generous busy timeout: writers are serialised in-process (voting.database),
     # this only covers a second process such as the command line.
-    DB = SQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
+    DB = PooledSQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
 
 APP_REGISTRY = AppRegistry(apps=["voting.piccolo_app"])

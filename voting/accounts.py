@@ -11,15 +11,17 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 import anyio
 
 from config import settings
 from voting import audit
 from voting.audit import Actor
-from voting.database import write_transaction
+from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Refused, Throttled
 from voting.tables import Deputy, LoginFailure, LoginLink, LoginSession, StaffAccount
 
@@ -29,6 +31,7 @@ LOGIN_LINK_LIFETIME = timedelta(days=7)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_FAILURES = 8
 LOGIN_CODE_DIGITS = 8
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -107,16 +110,28 @@ class Viewer:
         return Actor("staff", self.id, f"秘书处 {self.name}")
 
 
-async def _throttle_check(client: str) -> None:
-    since = _now() - THROTTLE_WINDOW
-    failures = await LoginFailure.count().where((LoginFailure.client == client) & (LoginFailure.at > since))
-    if failures >= THROTTLE_FAILURES:
-        raise Throttled("尝试次数过多，请 15 分钟后再试，或请秘书处工作人员协助。", code="throttled")
+async def _guarded(client: str, lookup: Callable[[], Awaitable[T | None]]) -> T | None:
+    """Look a secret up under the guessing limit; None (and a failure on record) if it is wrong.
+
+    The count, the lookup and the recording of a failure are one serialised step (a
+    per-client advisory lock on PostgreSQL, the single writer on SQLite), so guesses
+    sent all at once are held to the same limit as guesses sent one after another.
+    """
+    async with write_transaction():
+        if not is_sqlite():
+            await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"login:{client}")
+        since = _now() - THROTTLE_WINDOW
+        failures = await LoginFailure.count().where((LoginFailure.client == client) & (LoginFailure.at > since))
+        if failures >= THROTTLE_FAILURES:
+            raise Throttled("尝试次数过多，请 15 分钟后再试，或请秘书处工作人员协助。", code="throttled")
+        found = await lookup()
+        if found is None:
+            await LoginFailure.insert(LoginFailure(client=client))
+    return found
 
 
 async def _record_failure(client: str, who: str) -> None:
     async with write_transaction():
-        await LoginFailure.insert(LoginFailure(client=client))
         await audit.record(Actor.system(), "login_failed", subject=who, detail={"client": client})
 
 
@@ -128,11 +143,16 @@ async def _open_session(staff_id: int | None, deputy_id: int | None, lifetime: t
 
 
 async def staff_login(username: str, password: str, client: str) -> tuple[str, Viewer]:
-    await _throttle_check(client)
-    account = await StaffAccount.objects().where(
-        (StaffAccount.username == username.strip()) & (StaffAccount.active == True)  # noqa: E712
-    ).first()
-    if account is None or not await password_matches(password, account.password_hash):
+    async def check() -> StaffAccount | None:
+        account = await StaffAccount.objects().where(
+            (StaffAccount.username == username.strip()) & (StaffAccount.active == True)  # noqa: E712
+        ).first()
+        if account is None or not await password_matches(password, account.password_hash):
+            return None
+        return account
+
+    account = await _guarded(client, check)
+    if account is None:
         await _record_failure(client, f"账号 {username.strip()[:40]}")
         raise Refused("用户名或密码不正确。", code="bad_credentials")
     viewer = Viewer("staff", account.id, account.display_name, account.role)
@@ -152,13 +172,16 @@ async def _deputy_viewer(deputy_id: int) -> Viewer | None:
 
 
 async def deputy_login(code: str, client: str) -> tuple[str, Viewer]:
-    await _throttle_check(client)
     digits = normalise_code(code)
-    deputy = None
-    if len(digits) == LOGIN_CODE_DIGITS:
-        deputy = await Deputy.select(Deputy.id).where(
+
+    async def check() -> dict | None:
+        if len(digits) != LOGIN_CODE_DIGITS:
+            return None
+        return await Deputy.select(Deputy.id).where(
             (Deputy.login_code_hash == keyed_hash(digits)) & (Deputy.active == True)  # noqa: E712
         ).first()
+
+    deputy = await _guarded(client, check)
     if deputy is None:
         await _record_failure(client, "代表登录码")
         if len(digits) != LOGIN_CODE_DIGITS:
@@ -178,16 +201,18 @@ async def _deputy_session(deputy_id: int, client: str, how: str) -> tuple[str, V
 
 
 async def link_login(token: str, client: str) -> tuple[str, Viewer]:
-    await _throttle_check(client)
-    async with write_transaction():
+    async def check() -> int | None:
         rows = await LoginLink.update({LoginLink.used: True}).where(
             (LoginLink.token_hash == keyed_hash(token)) & (LoginLink.used == False)  # noqa: E712
             & (LoginLink.expires_at > _now())
         ).returning(LoginLink.deputy)
-    if not rows:
+        return rows[0]["deputy"] if rows else None
+
+    deputy_id = await _guarded(client, check)
+    if deputy_id is None:
         await _record_failure(client, "一次性登录链接")
         raise Refused("这个登录链接已使用或已过期，请输入登录卡上的登录码。", code="bad_link")
-    return await _deputy_session(rows[0]["deputy"], client, "一次性链接")
+    return await _deputy_session(deputy_id, client, "一次性链接")
 
 
 async def viewer_for_token(token: str | None) -> Viewer | None:

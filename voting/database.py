@@ -105,6 +105,8 @@ async def shutdown() -> None:
     db = engine()
     if db.engine_type != "sqlite":
         await db.close_connection_pool()
+    elif hasattr(db, "close_pool"):
+        await db.close_pool()
 
 
 async def after_seal(tables: Sequence[str]) -> None:

@@ -88,7 +88,10 @@ class LoginLink(Table, tablename="login_link"):
 
 
 class LoginFailure(Table, tablename="login_failure"):
-    """Failed login attempts, kept to throttle guessing (shared by every app worker)."""
+    """Failed login attempts, kept to throttle guessing.
+
+    Shared by every app worker, so the limit holds across them.
+    """
 
     client = Varchar(length=64, index=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
