@@ -38,7 +38,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def _problem(status: int, title: str, detail: str, code: str = "") -> Response:
-    body = {"type": f"about:blank", "title": title, "status": status, "detail": detail}
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if code:
         body["code"] = code
     return Response(body, status_code=status, media_type="application/problem+json")

@@ -72,7 +72,7 @@ async def _demo() -> str:
     url = f"http://127.0.0.1:{settings().port}"
     lines = [f"票决已就绪：代表平板 {url}/tablet   秘书处控制台 {url}/console"]
     if logins is not None:
-        lines.append(f"已载入演示数据（青溪县第十九届人大第三次会议，231 位代表）。")
+        lines.append("已载入演示数据（青溪县第十九届人大第三次会议，231 位代表）。")
     lines.append(f"演示秘书处登录：用户名 {demo.DEMO_USER}  密码 {demo.DEMO_PASSWORD}"
                  if logins is not None or (settings().data_dir / "demo-logins.txt").exists() else
                  "数据库中已有数据，未载入演示数据。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
@@ -39,7 +39,7 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
         try:
             cost = int(row["cost"]) if row["cost"] else None
         except ValueError:
-            raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。")
+            raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。") from None
         candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost))
     return candidates
 
@@ -51,7 +51,7 @@ def _parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise Refused(f"日期“{text}”格式不对，请写成 2025-01-15。")
+        raise Refused(f"日期“{text}”格式不对，请写成 2025-01-15。") from None
 
 
 class ConsoleController(Controller):
@@ -101,7 +101,7 @@ class ConsoleController(Controller):
         try:
             congress_id, number = int(form.get("congress", "")), int(form.get("number", ""))
         except ValueError:
-            raise Refused("请选择人大并填写届次（数字）。")
+            raise Refused("请选择人大并填写届次（数字）。") from None
         await sittings.create_term(congress_id, number, viewer.actor)
         return Redirect("/console")
 
@@ -112,7 +112,7 @@ class ConsoleController(Controller):
         try:
             term_id, number = int(form.get("term", "")), int(form.get("number", ""))
         except ValueError:
-            raise Refused("请选择届次并填写会次（数字）。")
+            raise Refused("请选择届次并填写会次（数字）。") from None
         session_id = await sittings.create_session(term_id, number, _parse_date(form.get("starts_on", "")),
                                                    _parse_date(form.get("ends_on", "")), viewer.actor)
         return Redirect(f"/console/sessions/{session_id}")

@@ -50,7 +50,6 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         assert await ballot_box.cast(poll_id, other, other_ballot(i, refs)) is ballot_box.Outcome.accepted
     name = (await Deputy.select(Deputy.name).where(Deputy.id == deputy_id).first())["name"]
     # With this deputy: P01 10, P02 8, P03 7, P04 4, P05 0; more than half of 12 (7) needed.
-    mine = {refs[0]: "for", refs[2]: "for", refs[3]: "for", refs[4]: "against"}
 
     tablet = await browser.new_context(base_url=live_server, **TABLET)
     page = await tablet.new_page()

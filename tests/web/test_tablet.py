@@ -148,3 +148,27 @@ async def test_pages_carry_security_headers(client):
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "<script>" not in response.text and "http://" not in response.text.replace("http://www.w3.org", "")
+
+
+async def test_a_satisfaction_poll_offers_four_choices_and_gives_verdicts(client, hall):
+    from tests.hall import STAFF
+    from voting import ballot_box, polls
+
+    poll_id = await hall.poll(candidates=2, method="satisfaction", title="2024年民生实事项目满意度测评")
+    await hall.check_in()
+    deputy = hall.deputy_ids[6]
+    await login_deputy(client, hall.codes[deputy])
+    page = await client.get(f"/tablet/polls/{poll_id}")
+    for label in ("满意", "基本满意", "不满意", "弃权"):
+        assert f"<span>{label}</span>" in page.text
+    assert "赞成" not in page.text.split("<main")[1]
+    marks = {"m_P01": "satisfied", "m_P02": "dissatisfied", "_csrf_token": csrf_of(client)}
+    review = await client.post(f"/tablet/polls/{poll_id}/review", data=marks)
+    assert "满意" in review.text and "不满意" in review.text
+    done = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
+    assert "您的选票已投入票箱" in done.text
+    for other in hall.deputy_ids[7:23]:  # 16 more: P01 gets 17 of 30 satisfied, more than half
+        await ballot_box.cast(poll_id, other, {"P01": "satisfied", "P02": "basically_satisfied"})
+    result = await polls.close_poll(poll_id, STAFF)
+    verdicts = {c["id"]: c["verdict"] for c in result["candidates"]}
+    assert verdicts == {"P01": "satisfied", "P02": "basically_satisfied"}
