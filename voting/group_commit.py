@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from voting.database import write_transaction
+from voting.errors import Refused
 
 log = logging.getLogger("piaojue.group_commit")
 
@@ -69,11 +70,12 @@ class GroupCommitWriter:
             async with write_transaction():
                 for operation, _ in batch:
                     results.append(await operation())
-        except Exception:
+        except Exception as error:
             if len(batch) == 1:
-                operation, future = batch[0]
-                log.exception("write failed")
-                _settle(future, error=RuntimeError("写入失败，请重试。"))
+                _, future = batch[0]
+                if not isinstance(error, Refused):
+                    log.exception("write failed")
+                _settle(future, error=error)
                 return
             log.warning("batch of %d failed; retrying one by one", len(batch))
             for item in batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -109,7 +110,27 @@ async def session_context(session_id: int) -> dict[str, Any]:
     return row
 
 
-async def attendance(session_id: int, quorum_fraction: Fraction = DEFAULT_QUORUM) -> Attendance:
+_recent_attendance: dict[int, tuple[float, Attendance]] = {}
+
+
+async def attendance(session_id: int, quorum_fraction: Fraction = DEFAULT_QUORUM, max_age: float = 0.0) -> Attendance:
+    """Entitled and present, overall and per delegation.
+
+    `max_age` lets a figure up to that many seconds old be reused: every tablet in a
+    full hall refreshes its home page every few seconds, and the count need not be
+    recomputed thousands of times a second for that.
+    """
+    if max_age > 0:
+        cached = _recent_attendance.get(session_id)
+        if cached is not None and time.monotonic() - cached[0] <= max_age \
+                and cached[1].quorum_fraction == quorum_fraction:
+            return cached[1]
+    figures = await _count_attendance(session_id, quorum_fraction)
+    _recent_attendance[session_id] = (time.monotonic(), figures)
+    return figures
+
+
+async def _count_attendance(session_id: int, quorum_fraction: Fraction) -> Attendance:
     session = await session_context(session_id)
     rows = await fetch(
         """SELECT d.name AS delegation, d.position AS position, COUNT(p.id) AS entitled, COUNT(c.id) AS present

@@ -41,7 +41,7 @@ async def _home_context(viewer: Viewer) -> dict[str, Any]:
         voted = await ballot_box.has_voted(poll["id"], viewer.id)
         rows.append({**poll, "voted": voted})
     return {"session": session, "checked_in": checked_in, "polls": rows,
-            "attendance": await sittings.attendance(session["id"])}
+            "attendance": await sittings.attendance(session["id"], max_age=3.0)}
 
 
 async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:

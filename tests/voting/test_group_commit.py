@@ -1,0 +1,58 @@
+"""Group commit: writes that arrive together share a transaction, and one bad write sinks no other."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from voting import audit
+from voting.audit import Actor
+from voting.errors import Refused
+from voting.group_commit import GroupCommitWriter
+from voting.tables import AuditEntry
+
+
+async def test_one_refused_write_in_a_batch_leaves_the_others_committed():
+    writer = GroupCommitWriter()
+    tag = uuid.uuid4().hex
+
+    def write(n: int):
+        async def operation():
+            await audit.record(Actor.system(), "check_in", subject=f"{tag}-{n}")
+            if n == 5:
+                raise Refused("第 5 个写入被拒绝")
+            return n
+        return operation
+
+    outcomes = await asyncio.gather(*[writer.run(write(n)) for n in range(10)], return_exceptions=True)
+    await writer.stop()
+    assert [o for o in outcomes if not isinstance(o, Exception)] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
+    assert isinstance(outcomes[5], Refused) and outcomes[5].message == "第 5 个写入被拒绝"
+    stored = await AuditEntry.select(AuditEntry.subject).where(AuditEntry.subject.like(f"{tag}-%"))
+    assert sorted(r["subject"] for r in stored) == sorted(f"{tag}-{n}" for n in range(10) if n != 5)
+
+
+async def test_writes_are_answered_only_after_commit():
+    writer = GroupCommitWriter()
+    tag = uuid.uuid4().hex
+
+    async def operation():
+        await audit.record(Actor.system(), "check_in", subject=tag)
+
+    await writer.run(operation)
+    # A separate connection sees the row as soon as the caller has its answer.
+    assert await AuditEntry.exists().where(AuditEntry.subject == tag)
+    await writer.stop()
+
+
+@pytest.mark.parametrize("size", [1, 300])
+async def test_every_caller_gets_its_own_answer(size):
+    writer = GroupCommitWriter()
+
+    def value(n):
+        async def operation():
+            return n * n
+        return operation
+
+    assert await asyncio.gather(*[writer.run(value(n)) for n in range(size)]) == [n * n for n in range(size)]
+    await writer.stop()
