@@ -41,7 +41,9 @@ ACTION_LABELS = {
     "poll_opened": "开始投票",
     "poll_closed": "结束投票并计票",
     "poll_deleted": "删除票决",
+    "ballots_printed": "打印选票",
     "demo_loaded": "载入演示数据",
+    "notice_issued": "发布公告",
 }
 
 

@@ -164,3 +164,23 @@ class AuditEntry(Table, tablename="audit_entry"):
     subject = Varchar(length=200, default="")
     detail = JSON(default="{}")
     reason = Text(default="")
+
+
+class Notice(Table, tablename="notice"):
+    """A presidium notice (主席团公告（第N号）), numbered per session; issued once, never edited."""
+
+    session = ForeignKey(references=Session)
+    number = Integer()
+    poll = ForeignKey(references=Poll, null=True, default=None)
+    title = Varchar(length=200)
+    issued_at = Timestamptz(default=TimestamptzNow())
+    issued_by = Varchar(length=80)
+
+
+class PaperSerial(Table, tablename="paper_serial"):
+    """The register of printed paper ballot serials: a serial not here was never printed."""
+
+    poll = ForeignKey(references=Poll)
+    serial = Varchar(length=24, unique=True)
+    run = Integer()  # which print run of this poll produced it
+    printed_at = Timestamptz(default=TimestamptzNow())

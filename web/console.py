@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from voting import accounts, audit, polls, poll_settings, roster, roster_import, sittings
+from reports import documents
+from voting import accounts, audit, notices, polls, poll_settings, roster, roster_import, sittings
 from voting.errors import Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
@@ -42,6 +44,18 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
             raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。") from None
         candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost))
     return candidates
+
+
+def _pdf(content: bytes, filename: str) -> Response[bytes]:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def _preview(html: str) -> Response[str]:
+    """A print document as HTML: its own inline styles, no scripts, nothing from elsewhere."""
+    return Response(html, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'"})
 
 
 def _parse_date(text: str) -> date | None:
@@ -273,6 +287,7 @@ class ConsoleController(Controller):
         candidates = await polls.candidates_of(poll_id)
         result = polls.stored_result(poll)
         return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
+                    notices=await notices.notices_of_poll(poll_id),
                     session=await sittings.session_context(poll["session"]),
                     rules_text=poll_settings.describe(poll), result=result,
                     by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,
@@ -322,6 +337,36 @@ class ConsoleController(Controller):
             raise Refused("投票结束后才有计票结果。")
         return Response(dumps(result), media_type="application/json; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{poll["ref"]}-result.json"'})
+
+    # --- printed documents -------------------------------------------------------------
+
+    @get("/polls/{poll_id:int}/tally.pdf")
+    async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
+        await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        return _pdf(await documents.tally_pdf(poll_id), f"{poll['ref']}-计票结果报告单.pdf")
+
+    @get("/polls/{poll_id:int}/tally.html")
+    async def tally_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+        await require_staff(request)
+        return _preview(await documents.tally_html(poll_id))
+
+    @post("/polls/{poll_id:int}/notices")
+    async def issue_notice(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await notices.issue_notice(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    @get("/notices/{notice_id:int}/pdf")
+    async def notice_pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
+        await require_staff(request)
+        notice = await notices.get_notice(notice_id)
+        return _pdf(await documents.notice_pdf(notice_id), f"{notice['title']}.pdf")
+
+    @get("/notices/{notice_id:int}/html")
+    async def notice_preview(self, request: Request, notice_id: FromPath[int]) -> Response[str]:
+        await require_staff(request)
+        return _preview(await documents.notice_html(notice_id))
 
     # --- audit ------------------------------------------------------------------------
 

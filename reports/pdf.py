@@ -1,0 +1,52 @@
+"""From a print template to PDF bytes with WeasyPrint, off the event loop.
+
+WeasyPrint is synchronous and CPU-bound: a hall's tablets keep voting while the
+secretariat prints, so the async entry point runs it in a worker thread. Fonts come
+from Debian's Noto CJK, subset into each PDF so files stay small enough to mail.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.globals["print_css"] = (TEMPLATES / "print" / "print.css").read_text(encoding="utf-8")
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(TEMPLATES / "print")).write_pdf(font_config=_font_config())
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    return html_to_pdf(render_html(template, **context))
+
+
+async def render_pdf_async(template: str, **context: Any) -> bytes:
+    """Render in a worker thread so the event loop keeps serving tablets."""
+    html = render_html(template, **context)
+    return await anyio.to_thread.run_sync(html_to_pdf, html)

@@ -1,0 +1,114 @@
+"""The tally sheet and the presidium notice, read back from real PDFs."""
+
+import io
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from reports import documents
+from reports.wording import chinese_date
+from tests.hall import STAFF, csrf_of, login_staff
+from voting import ballot_box, notices, polls
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def look(content: bytes, name: str) -> None:
+    """Keep a PNG of the first page to look at (tests/artifacts, ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = ARTIFACTS / f"{name}.pdf"
+    pdf.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / name)],
+                   check=False)
+
+
+async def counted_poll(hall, titles_hostile=False):
+    await hall.check_in()
+    poll_id = await hall.poll(candidates=5, seats=2)
+    plan = [{"P01": "for", "P02": "for"}] * 17 + [{"P03": "for", "P02": "against"}] * 3 + [{}]
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await polls.close_poll(poll_id, STAFF)
+    return poll_id
+
+
+def test_chinese_dates_as_official_documents_write_them():
+    assert chinese_date(date(2025, 1, 15)) == "二〇二五年一月十五日"
+    assert chinese_date(date(2030, 12, 31)) == "二〇三〇年十二月三十一日"
+    assert chinese_date(date(2026, 10, 20)) == "二〇二六年十月二十日"
+
+
+async def test_tally_sheet_carries_the_count_the_rules_and_the_seal(hall):
+    poll_id = await counted_poll(hall)
+    poll = await polls.get_poll(poll_id)
+    result = polls.stored_result(poll)
+    content = await documents.tally_pdf(poll_id)
+    look(content, "tally-sheet")
+    assert content.startswith(b"%PDF") and len(content) < 1_000_000
+    text = squeeze(pdf_text(content))
+    assert "计票结果报告单" in text and poll["ref"] in text
+    positions = [text.index(f"候选项目{n:02d}") for n in range(1, 6)]
+    assert positions == sorted(positions)
+    assert "应到代表实到代表发出选票收回选票有效票无效票当选所需赞成票" in text
+    assert f"3030{poll['issued']}{result['returned']}{result['valid']}{result['invalid']}{result['required']}" in text
+    assert "候选项目0117" in text  # P01: 17 for
+    assert poll["ballots_sha256"] in text
+    for role in ("总监票人", "监票人", "计票人"):
+        assert role in text
+    assert result["winners"] == ["P01", "P02"] and "确定的项目（2个" in text and "尚缺" not in text
+
+
+async def test_notice_numbers_increment_per_session_and_are_never_reissued(hall):
+    first = await counted_poll(hall)
+    second = await hall.poll(candidates=3, seats=1)
+    await polls.close_poll(second, STAFF)
+    n1 = await notices.issue_notice(first, STAFF)
+    n2 = await notices.issue_notice(second, STAFF)
+    assert [(await notices.get_notice(n))["number"] for n in (n1, n2)] == [1, 2]
+    from voting.errors import Conflict
+    import pytest
+
+    with pytest.raises(Conflict):
+        await notices.issue_notice(first, STAFF)
+    content = await documents.notice_pdf(n1)
+    look(content, "notice")
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1  # the issuer and date stay on the page
+    text = squeeze(pdf_text(content))
+    assert "主席团公告（第1号）" in text
+    assert "应到代表30人，实到30人，符合法定人数" in text and "候选项目01" in text
+    issued = (await notices.get_notice(n1))["issued_at"]
+    assert squeeze(chinese_date(issued.astimezone(documents.BEIJING).date())) in text
+    second_text = squeeze(pdf_text(await documents.notice_pdf(n2)))
+    assert "主席团公告（第2号）" in second_text and "没有项目获得规定的赞成票数" in second_text
+
+
+async def test_console_downloads_the_documents(client, hall):
+    poll_id = await counted_poll(hall)
+    await login_staff(client)
+    page = await client.get(f"/console/polls/{poll_id}")
+    assert "计票结果报告单（PDF）" in page.text and "发布主席团公告" in page.text
+    tally = await client.get(f"/console/polls/{poll_id}/tally.pdf")
+    assert tally.status_code == 200 and tally.headers["content-type"] == "application/pdf"
+    assert "计票结果报告单" in pdf_text(tally.content)
+    preview = await client.get(f"/console/polls/{poll_id}/tally.html")
+    assert "<script" not in preview.text and "default-src 'none'" in preview.headers["content-security-policy"]
+    issued = await client.post(f"/console/polls/{poll_id}/notices", data={"_csrf_token": csrf_of(client)})
+    assert issued.status_code in (302, 303)
+    page = await client.get(f"/console/polls/{poll_id}")
+    notice_link = re.search(r'href="(/console/notices/\d+/pdf)"', page.text).group(1)
+    notice = await client.get(notice_link)
+    assert "主席团公告" in pdf_text(notice.content)
+    again = await client.post(f"/console/polls/{poll_id}/notices", data={"_csrf_token": csrf_of(client)})
+    assert again.status_code == 409 and "已经发布过公告" in again.text
