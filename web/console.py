@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from reports import documents
+from reports import documents, login_cards
 from voting import accounts, audit, notices, polls, poll_settings, roster, roster_import, sittings
 from voting.errors import Refused
 from voting.poll_settings import CandidateInput
@@ -367,6 +367,18 @@ class ConsoleController(Controller):
     async def notice_preview(self, request: Request, notice_id: FromPath[int]) -> Response[str]:
         await require_staff(request)
         return _preview(await documents.notice_html(notice_id))
+
+    @post("/sessions/{session_id:int}/login-cards", status_code=200)
+    async def login_cards(self, request: Request, session_id: FromPath[int]) -> Response[bytes]:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        session = await sittings.session_context(session_id)
+        delegation = int(form["delegation"]) if form.get("delegation", "").isdigit() else None
+        deputies = [d for d in await sittings.deputies_with_presence(session_id, delegation) if d["active"]]
+        if not deputies:
+            raise Refused("没有可以打印登录卡的代表。")
+        content = await login_cards.issue_and_print(deputies, str(request.base_url), session["name"], viewer.actor)
+        return _pdf(content, "代表登录卡.pdf")
 
     # --- audit ------------------------------------------------------------------------
 
