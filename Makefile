@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIAOJUE_DATA ?= ./var
 
-.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres bench clean
+.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres samples clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,12 @@ test-sqlite: setup
 test-postgresql: setup
 	PIAOJUE_TEST_PG="$$(bash scripts/postgres-test-server.sh)" PIAOJUE_TEST_DB=postgresql \
 	  $(BIN)/python -m pytest -p no:cacheprovider
+
+# One PDF of each printed document for the demo data, in samples/ (its own database in samples/.data).
+samples: setup
+	rm -rf samples/.data
+	PIAOJUE_DATA=samples/.data DATABASE_URL= PIAOJUE_DEMO=1 $(BIN)/piccolo migrations forwards voting >/dev/null
+	PIAOJUE_DATA=samples/.data DATABASE_URL= $(BIN)/python -m reports.samples samples
 
 postgres:
 	@bash scripts/postgres-test-server.sh

@@ -1,0 +1,69 @@
+"""`make samples`: one PDF of each printed document for the demo data, for people evaluating piaojue.
+
+Runs against its own database under samples/.data: loads the demo, simulates the
+vote (every deputy present, random ballots), closes it, issues the notice, prints.
+Usage: python -m reports.samples OUTPUT_DIR
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from pathlib import Path
+
+
+async def write_samples(out: Path) -> list[Path]:
+    from reports import documents, login_cards
+    from voting import ballot_box, demo, notices, polls, sittings
+    from voting.audit import Actor
+    from voting.tables import CheckIn, Deputy, Poll
+
+    actor = Actor("system", None, "样例")
+    await demo.load_if_empty()
+    poll = await Poll.select().order_by(Poll.id).first()
+    session = await sittings.session_context(poll["session"])
+    candidates = await polls.candidates_of(poll["id"])
+    written: list[Path] = []
+
+    def save(name: str, content: bytes) -> None:
+        path = out / name
+        path.write_bytes(content)
+        written.append(path)
+
+    if poll["status"] == "draft":
+        deputies = await Deputy.select(Deputy.id).where(Deputy.term == session["term_id"])
+        await CheckIn.insert(*[CheckIn(session=session["id"], deputy=d["id"], by="样例") for d in deputies[:219]])
+        await polls.open_poll(poll["id"], actor)
+        rng = random.Random(2025)
+        popular = {c["ref"]: rng.uniform(0.35, 0.95) for c in candidates}
+        for deputy in deputies[:214]:
+            marks = {}
+            for ref, share in popular.items():
+                roll = rng.random()
+                marks[ref] = "for" if roll < share else ("against" if roll < share + 0.08 else "abstain")
+            fors = [ref for ref, value in marks.items() if value == "for"]
+            for ref in fors[poll["seats"]:]:
+                marks[ref] = "abstain"
+            await ballot_box.cast(poll["id"], deputy["id"], marks)
+        await polls.close_poll(poll["id"], actor)
+        await notices.issue_notice(poll["id"], actor)
+    save("计票结果报告单.pdf", await documents.tally_pdf(poll["id"]))
+    notice = (await notices.notices_of_poll(poll["id"]))[0]
+    save("主席团公告.pdf", await documents.notice_pdf(notice["id"]))
+    roster = await sittings.deputies_with_presence(session["id"])
+    save("代表登录卡.pdf", await login_cards.issue_and_print(roster[:16], "http://127.0.0.1:8000", session["name"],
+                                                         actor))
+    return written
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "samples")
+    out.mkdir(parents=True, exist_ok=True)
+    for path in asyncio.run(write_samples(out)):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
