@@ -14,8 +14,9 @@ from pathlib import Path
 
 
 async def write_samples(out: Path) -> list[Path]:
-    from reports import documents, login_cards
-    from voting import ballot_box, demo, notices, polls, sittings
+    from reports import ballots, documents, login_cards
+    from voting import ballot_box, demo, notices, paper, polls, sittings
+    from voting.serials import qr_text
     from voting.audit import Actor
     from voting.tables import CheckIn, Deputy, Poll
 
@@ -32,6 +33,9 @@ async def write_samples(out: Path) -> list[Path]:
         written.append(path)
 
     if poll["status"] == "draft":
+        serials = await paper.register_print_run(poll["id"], 20, actor)
+        pairs = [(serial, qr_text(poll["ref"], serial)) for serial in serials]
+        save("选票.pdf", await ballots.ballots_pdf(poll, candidates, session, pairs))
         deputies = await Deputy.select(Deputy.id).where(Deputy.term == session["term_id"])
         await CheckIn.insert(*[CheckIn(session=session["id"], deputy=d["id"], by="样例") for d in deputies[:219]])
         await polls.open_poll(poll["id"], actor)

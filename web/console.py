@@ -11,8 +11,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from reports import documents, login_cards
-from voting import accounts, audit, notices, polls, poll_settings, roster, roster_import, sittings
+from reports import ballots, documents, login_cards
+from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, sittings
+from voting.serials import qr_text
 from voting.errors import Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
@@ -339,6 +340,22 @@ class ConsoleController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{poll["ref"]}-result.json"'})
 
     # --- printed documents -------------------------------------------------------------
+
+    @post("/polls/{poll_id:int}/paper-ballots", status_code=200)
+    async def paper_ballots(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
+        """Register a print run of numbered ballots and return them as one PDF."""
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            count = int(form.get("count", "").strip())
+        except ValueError:
+            raise Refused("请填写要打印的选票张数（整数）。") from None
+        poll = await polls.get_poll(poll_id)
+        serials = await paper.register_print_run(poll_id, count, viewer.actor)
+        content = await ballots.ballots_pdf(poll, await polls.candidates_of(poll_id),
+                                            await sittings.session_context(poll["session"]),
+                                            [(serial, qr_text(poll["ref"], serial)) for serial in serials])
+        return _pdf(content, f"{poll['ref']}-选票-{serials[0]}至{serials[-1]}.pdf")
 
     @get("/polls/{poll_id:int}/tally.pdf")
     async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:

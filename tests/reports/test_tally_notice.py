@@ -112,3 +112,24 @@ async def test_console_downloads_the_documents(client, hall):
     assert "主席团公告" in pdf_text(notice.content)
     again = await client.post(f"/console/polls/{poll_id}/notices", data={"_csrf_token": csrf_of(client)})
     assert again.status_code == 409 and "已经发布过公告" in again.text
+
+
+async def test_console_prints_numbered_paper_ballots(client, hall):
+    from voting.tables import PaperSerial
+
+    poll_id = await hall.poll(candidates=5, seats=3, open_=False)
+    await login_staff(client)
+    page = await client.get(f"/console/polls/{poll_id}")
+    assert "打印编号选票" in page.text
+    response = await client.post(f"/console/polls/{poll_id}/paper-ballots",
+                                 data={"_csrf_token": csrf_of(client), "count": "3"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    registered = [r["serial"] for r in await PaperSerial.select(PaperSerial.serial).where(
+        PaperSerial.poll == poll_id).order_by(PaperSerial.serial)]
+    assert len(reader.pages) == 3 and len(registered) == 3
+    for page_, serial in zip(reader.pages, registered):
+        assert serial in page_.extract_text()
+    bad = await client.post(f"/console/polls/{poll_id}/paper-ballots", data={"_csrf_token": csrf_of(client),
+                                                                            "count": "三"})
+    assert bad.status_code == 400 and "整数" in bad.text
