@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -21,7 +22,8 @@ TEMPLATES = ROOT / "templates"
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    env.globals["print_css"] = (TEMPLATES / "print" / "print.css").read_text(encoding="utf-8")
+    # Our own stylesheet, trusted: left unescaped, or its quoted font names would be dropped.
+    env.globals["print_css"] = Markup((TEMPLATES / "print" / "print.css").read_text(encoding="utf-8"))
     return env
 
 
