@@ -240,7 +240,6 @@ async def progress(poll_id: int) -> dict[str, Any]:
     delegations = [{k: (int(v) if k != "delegation" else v) for k, v in r.items()} for r in rows]
     totals = {k: sum(r[k] for r in delegations) for k in ("entitled", "present", "issued", "returned")}
     quorum = poll_settings.parse_fraction(poll["quorum_fraction"])
-    need = totals["entitled"] * quorum
-    totals["quorum_needed"] = -(-need.numerator // need.denominator)
+    totals["quorum_needed"] = rules.quorum_needed(totals["entitled"], quorum)
     totals["quorum_met"] = totals["present"] >= totals["quorum_needed"]
     return {"poll": poll["ref"], "status": poll["status"], **totals, "delegations": delegations}

@@ -108,6 +108,12 @@ class Ballot:
 # --- Rule 1: does the vote stand ------------------------------------------------
 
 
+def quorum_needed(entitled: int, fraction: Fraction) -> int:
+    """The least number present for the quorum to stand (以上 includes the figure itself)."""
+    need = entitled * fraction
+    return -(-need.numerator // need.denominator)
+
+
 def poll_status(rules: PollRules, returned: int) -> str:
     """`void` if more ballots came back than were issued (收回多于发出), else
     `no_quorum` if fewer than `entitled × quorum` are present, else `valid`."""

@@ -12,7 +12,7 @@ from voting import audit
 from voting.audit import Actor
 from voting.database import fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
-from voting.rules import DEFAULT_QUORUM
+from voting.rules import DEFAULT_QUORUM, quorum_needed
 from voting.tables import CheckIn, Congress, Deputy, Delegation, Poll, Session, Term
 
 
@@ -88,8 +88,7 @@ class Attendance:
     @property
     def quorum_needed(self) -> int:
         """The least number present for the quorum to stand (以上: includes the figure)."""
-        need = self.entitled * self.quorum_fraction
-        return int(-(-need.numerator // need.denominator))
+        return quorum_needed(self.entitled, self.quorum_fraction)
 
     @property
     def quorum_met(self) -> bool:

@@ -3,8 +3,6 @@
 import asyncio
 import io
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 import segno
@@ -13,12 +11,12 @@ from pypdf.generic import ContentStream
 
 from reports import ballots
 from voting.serials import make_serial, parse_serial, qr_text
+from tests.reports.pages import look
 from tests.hall import STAFF
 from voting import paper, polls, sittings
 from voting.errors import Refused
 from voting.tables import AuditEntry, PaperSerial
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SERIAL = re.compile(r"\d{4,}-\d{5}-\d")
 
 
@@ -49,16 +47,6 @@ def images_drawn(reader, content, resources):
                 yield operands[0], xobject["/Width"]
             else:
                 yield from images_drawn(reader, xobject, xobject.get("/Resources", resources))
-
-
-def look(content: bytes, name: str) -> None:
-    """Keep the first page as a PNG under tests/artifacts, to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    pdf = ARTIFACTS / f"{name}.pdf"
-    pdf.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / name)],
-                   check=True)
-    pdf.unlink()
 
 
 async def print_ballots(poll_id: int, count: int) -> tuple[dict, list[dict], list[str], bytes]:

@@ -6,7 +6,7 @@ import re
 from pypdf import PdfReader
 
 from tests.hall import csrf_of, login_staff
-from tests.reports.test_tally_notice import look
+from tests.reports.pages import look
 
 
 async def test_printed_cards_carry_working_codes_for_every_deputy(client, hall):
@@ -14,7 +14,7 @@ async def test_printed_cards_carry_working_codes_for_every_deputy(client, hall):
     response = await client.post(f"/console/sessions/{hall.session_id}/login-cards",
                                  data={"_csrf_token": csrf_of(client)})
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
-    look(response.content, "login-cards")
+    look(response.content, "login-cards", resolution=50, keep_pdf=True)
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 4  # 30 deputies, 8 cards a page
     text = "\n".join(page.extract_text() for page in reader.pages)

@@ -2,18 +2,16 @@
 
 import io
 import re
-import subprocess
 from datetime import date
-from pathlib import Path
 
 from pypdf import PdfReader
 
 from reports import documents
 from reports.wording import chinese_date
+from tests.reports.pages import look
 from tests.hall import STAFF, csrf_of, login_staff
 from voting import ballot_box, notices, polls
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def pdf_text(content: bytes) -> str:
@@ -23,15 +21,6 @@ def pdf_text(content: bytes) -> str:
 
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def look(content: bytes, name: str) -> None:
-    """Keep a PNG of the first page to look at (tests/artifacts, ignored by git)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    pdf = ARTIFACTS / f"{name}.pdf"
-    pdf.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / name)],
-                   check=False)
 
 
 async def counted_poll(hall, titles_hostile=False):
@@ -55,7 +44,7 @@ async def test_tally_sheet_carries_the_count_the_rules_and_the_seal(hall):
     poll = await polls.get_poll(poll_id)
     result = polls.stored_result(poll)
     content = await documents.tally_pdf(poll_id)
-    look(content, "tally-sheet")
+    look(content, "tally-sheet", resolution=50, keep_pdf=True)
     assert content.startswith(b"%PDF") and len(content) < 1_000_000
     text = squeeze(pdf_text(content))
     assert "计票结果报告单" in text and poll["ref"] in text
@@ -83,7 +72,7 @@ async def test_notice_numbers_increment_per_session_and_are_never_reissued(hall)
     with pytest.raises(Conflict):
         await notices.issue_notice(first, STAFF)
     content = await documents.notice_pdf(n1)
-    look(content, "notice")
+    look(content, "notice", resolution=50, keep_pdf=True)
     assert len(PdfReader(io.BytesIO(content)).pages) == 1  # the issuer and date stay on the page
     text = squeeze(pdf_text(content))
     assert "主席团公告（第1号）" in text
