@@ -250,7 +250,7 @@ def how_to_mark(poll: dict[str, Any]) -> list[str]:
         return ["每个项目在“赞成”“不赞成”“弃权”中只选一项，在该格内划“○”；不划的视为未表态。",
                 f"赞成的项目不得超过 {cap} 个，超过的本张选票无效；请勿在选票上写姓名或作其他记号。"]
     return ["每个项目在“满意”“基本满意”“不满意”“弃权”中只选一项，在该格内划“○”；不划的视为未表态。",
-            "请勿在选票上写姓名或作其他记号。"]
+            "请勿在测评表上写姓名或作其他记号。"]
 
 
 HEADER_SLACK_MM = 1.0  # the estimates came within 0.7 mm of WeasyPrint's layout on the samples measured

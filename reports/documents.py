@@ -9,6 +9,7 @@ from reports.pdf import render_html, render_pdf_async
 from reports.wording import chinese_date
 from voting import notices, poll_settings, polls, sittings
 from voting.errors import Conflict
+from voting import rules
 from voting.rules import STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
 
 BEIJING = timezone(timedelta(hours=8))
@@ -45,6 +46,56 @@ async def notice_context(notice_id: int) -> dict[str, Any]:
     context["notice"] = notice
     context["dated"] = chinese_date(notice["issued_at"].astimezone(BEIJING).date())
     return context
+
+
+SATISFACTION_PARTS = ("satisfied", "basically_satisfied", "dissatisfied", "abstain", "unmarked")
+
+
+def satisfaction_rows(poll: dict[str, Any], candidates: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
+    """Each project's counts as shares of the bar's base, for the result report's table and bars.
+
+    The verdict's bar (rule 7) counts against the poll's threshold base (all deputies,
+    those present, or the valid ballots), so each bar is drawn to that base and the
+    line where 满意 (or 满意 + 基本满意) clears it sits at the same x on every row.
+    """
+    poll_rules = poll_settings.to_rules(poll, candidates, poll["entitled"] or 0, poll["present"] or 0,
+                                        poll["issued"] or 0)
+    base = rules.threshold_base_count(poll_rules, result["valid"])
+    required = rules.required_votes(base, poll_rules.threshold)
+    scale = max(base, result["valid"], 1)  # a bar's full width, in ballots
+    titles = {c["ref"]: c["title"] for c in candidates}
+    rows = []
+    for entry in result["candidates"]:
+        counts = {part: entry[part] for part in SATISFACTION_PARTS}
+        rows.append({
+            "title": titles[entry["id"]], "counts": counts, "verdict": entry["verdict"],
+            "satisfied_rate": _percent(counts["satisfied"], result["valid"]),
+            "content_rate": _percent(counts["satisfied"] + counts["basically_satisfied"], result["valid"]),
+            "widths": {part: round(100 * n / scale, 2) for part, n in counts.items()},
+        })
+    summary = {verdict: sum(1 for r in rows if r["verdict"] == verdict) for verdict in rules.VERDICTS}
+    return {"rows": rows, "required": required, "base": base,
+            "bar_at": round(100 * required / scale, 2) if required else None, "summary": summary}
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "—"
+
+
+async def satisfaction_context(poll_id: int) -> dict[str, Any]:
+    context = await tally_context(poll_id)
+    if context["poll"]["method"] != "satisfaction":
+        raise Conflict("只有满意度测评才有测评结果报告，差额票决请打印计票结果报告单。", code="not_satisfaction")
+    context.update(satisfaction_rows(context["poll"], context["candidates"], context["result"]))
+    return context
+
+
+async def satisfaction_html(poll_id: int) -> str:
+    return render_html("print/satisfaction_report.html", **await satisfaction_context(poll_id))
+
+
+async def satisfaction_pdf(poll_id: int) -> bytes:
+    return await render_pdf_async("print/satisfaction_report.html", **await satisfaction_context(poll_id))
 
 
 async def tally_html(poll_id: int) -> str:

@@ -55,10 +55,50 @@ async def write_samples(out: Path) -> list[Path]:
     save("计票结果报告单.pdf", await documents.tally_pdf(poll["id"]))
     notice = (await notices.notices_of_poll(poll["id"]))[0]
     save("主席团公告.pdf", await documents.notice_pdf(notice["id"]))
+    await _satisfaction_samples(session, [candidates[i] for i in range(10)], actor, save)
     roster = await sittings.deputies_with_presence(session["id"])
     save("代表登录卡.pdf", await login_cards.issue_and_print(roster[:16], "http://127.0.0.1:8000", session["name"],
                                                          actor))
     return written
+
+
+async def _satisfaction_samples(session, projects, actor, save) -> None:
+    """A satisfaction evaluation of ten projects: the numbered form and the result report."""
+    from reports import ballots, documents
+    from voting import ballot_box, paper, polls
+    from voting.poll_settings import CandidateInput, PollSettings
+    from voting.serials import qr_text
+    from voting.tables import CheckIn, Poll
+
+    existing = await Poll.select().where((Poll.session == session["id"]) & (Poll.method == "satisfaction")).first()
+    if existing:
+        poll_id = existing["id"]
+    else:
+        settings = PollSettings(
+            title="2024 年度民生实事项目满意度测评", method="satisfaction", seats=None, max_approvals=None,
+            non_competitive=False, threshold_base="entitled", threshold_fraction="1/2", threshold_strict=True,
+            quorum_fraction="2/3",
+            candidates=tuple(CandidateInput(p["title"], p["summary"], p["location"], p["cost_wan"]) for p in projects))
+        poll_id = await polls.create_poll(session["id"], settings, actor)
+    poll = await polls.get_poll(poll_id)
+    if poll["status"] == "draft":
+        serials = await paper.register_print_run(poll_id, 20, actor)
+        save("满意度测评表.pdf", await ballots.ballots_pdf(
+            poll, await polls.candidates_of(poll_id), session,
+            [(serial, qr_text(poll["ref"], serial)) for serial in serials]))
+        await polls.open_poll(poll_id, actor)
+        rng = random.Random(2024)
+        liking = [rng.uniform(0.3, 0.8) for _ in projects]
+        present = await CheckIn.select(CheckIn.deputy).where(CheckIn.session == session["id"])
+        for row in present[:210]:
+            marks = {}
+            for n, share in enumerate(liking, start=1):
+                roll = rng.random()
+                marks[f"P{n:02d}"] = ("satisfied" if roll < share else "basically_satisfied" if roll < share + 0.25
+                                      else "dissatisfied" if roll < share + 0.32 else "abstain")
+            await ballot_box.cast(poll_id, row["deputy"], marks)
+        await polls.close_poll(poll_id, actor)
+    save("满意度测评结果报告.pdf", await documents.satisfaction_pdf(poll_id))
 
 
 def main() -> int:

@@ -158,7 +158,11 @@ def describe(s: PollSettings | dict[str, Any]) -> str:
     if get("method") == "approval":
         cap = get("max_approvals") or get("seats")
         return f"应选 {get('seats')} 个，每张选票最多赞成 {cap} 个；{bar}，按赞成票多少依次确定。"
-    return f"逐项表示满意、基本满意或不满意；满意票{bar.removeprefix('须获').replace('赞成', '')}为满意。"
+    if base == "none":
+        return "逐项表示满意、基本满意或不满意；不设得票门槛。"
+    share = f"占{THRESHOLD_BASES[base].split('（')[0]}{words}的"
+    return (f"逐项表示满意、基本满意或不满意；满意票{share}为满意，"
+            f"满意与基本满意票合计{share}为基本满意，其余为不满意。")
 
 
 def to_rules(poll: dict[str, Any], candidates: list[dict[str, Any]], entitled: int, present: int,

@@ -355,7 +355,8 @@ class ConsoleController(Controller):
         content = await ballots.ballots_pdf(poll, await polls.candidates_of(poll_id),
                                             await sittings.session_context(poll["session"]),
                                             [(serial, qr_text(poll["ref"], serial)) for serial in serials])
-        return _pdf(content, f"{poll['ref']}-选票-{serials[0]}至{serials[-1]}.pdf")
+        kind = "满意度测评表" if poll["method"] == "satisfaction" else "选票"
+        return _pdf(content, f"{poll['ref']}-{kind}-{serials[0]}至{serials[-1]}.pdf")
 
     @get("/polls/{poll_id:int}/tally.pdf")
     async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
@@ -367,6 +368,17 @@ class ConsoleController(Controller):
     async def tally_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
         await require_staff(request)
         return _preview(await documents.tally_html(poll_id))
+
+    @get("/polls/{poll_id:int}/satisfaction.pdf")
+    async def satisfaction_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
+        await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        return _pdf(await documents.satisfaction_pdf(poll_id), f"{poll['ref']}-满意度测评结果报告.pdf")
+
+    @get("/polls/{poll_id:int}/satisfaction.html")
+    async def satisfaction_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+        await require_staff(request)
+        return _preview(await documents.satisfaction_html(poll_id))
 
     @post("/polls/{poll_id:int}/notices")
     async def issue_notice(self, request: Request, poll_id: FromPath[int]) -> Redirect:
