@@ -21,7 +21,7 @@ system-packages:
 	@bash scripts/system-packages.sh
 
 migrate: setup
-	$(BIN)/piccolo migrations forwards voting
+	$(BIN)/piccolo migrations forwards all
 
 run: setup migrate
 	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo; fi
@@ -39,7 +39,7 @@ test-postgresql: setup
 # One PDF of each printed document for the demo data, in samples/ (its own database in samples/.data).
 samples: setup
 	rm -rf samples/.data
-	PIAOJUE_DATA=samples/.data DATABASE_URL= PIAOJUE_DEMO=1 $(BIN)/piccolo migrations forwards voting >/dev/null
+	PIAOJUE_DATA=samples/.data DATABASE_URL= PIAOJUE_DEMO=1 $(BIN)/piccolo migrations forwards all >/dev/null
 	PIAOJUE_DATA=samples/.data DATABASE_URL= $(BIN)/python -m reports.samples samples
 
 postgres:

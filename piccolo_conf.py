@@ -16,4 +16,4 @@ else:
     # this only covers a second process such as the command line.
     DB = PooledSQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
 
-APP_REGISTRY = AppRegistry(apps=["voting.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["voting.piccolo_app", "lifecycle.piccolo_app"])

@@ -45,7 +45,7 @@ async def _pg_admin(statement: str) -> None:
 
 
 def migrate() -> None:
-    subprocess.run([str(ROOT / ".venv/bin/piccolo"), "migrations", "forwards", "voting"], cwd=ROOT,
+    subprocess.run([str(ROOT / ".venv/bin/piccolo"), "migrations", "forwards", "all"], cwd=ROOT,
                    env=os.environ.copy(), check=True, stdout=subprocess.DEVNULL)
 
 

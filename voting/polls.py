@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from voting import audit, poll_settings, rules
@@ -23,6 +24,18 @@ from voting.poll_settings import CandidateInput, PollSettings
 from voting.tables import Candidate, Poll, Session
 
 STATUS_LABELS = {"draft": "草稿", "open": "投票中", "closed": "已计票"}
+
+# Called inside the closing transaction with (poll id, result, actor), so whatever the
+# result moves on (lifecycle's candidates) moves in the same commit as the count. The
+# voting engine knows nothing of who listens: lifecycle registers itself.
+CloseHook = Callable[[int, dict[str, Any], Actor], Awaitable[None]]
+CLOSE_HOOKS: list[CloseHook] = []
+
+
+def on_close(hook: CloseHook) -> CloseHook:
+    if hook not in CLOSE_HOOKS:
+        CLOSE_HOOKS.append(hook)
+    return hook
 
 
 async def _next_ref(session_id: int) -> str:
@@ -201,6 +214,8 @@ async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
         await audit.record(actor, "poll_closed", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"status": result["status"], "returned": result["returned"],
                                    "winners": result.get("winners"), "sha256": digest})
+        for hook in CLOSE_HOOKS:
+            await hook(poll_id, result, actor)
     await after_seal(["ballot", "poll_voter"])
     return result
 

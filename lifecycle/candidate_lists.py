@@ -1,0 +1,158 @@
+"""The candidate list (候选项目名单) for a session: built from the shortlist, ordered, turned
+into a poll's candidates, locked once the poll opens, and moved on by the poll's result.
+
+A proposal on the list has stage `candidate`, the list's session and its position; the
+poll made from the list carries the proposal's tracking code as each candidate's
+`reference`, which is how the result finds its way back (voting never imports this).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lifecycle import stages
+from lifecycle.proposals import Who, get_proposal, move
+from lifecycle.tables import Proposal
+from voting import audit, polls
+from voting.audit import Actor
+from voting.database import write_transaction
+from voting.errors import Conflict, Forbidden, NotFound, Refused
+from voting.poll_settings import CandidateInput, PollSettings
+from voting.tables import Poll, Session
+
+LOCKED = "投票已经开始，候选项目名单已锁定，不能再修改。"
+
+
+async def candidates(session_id: int) -> list[dict[str, Any]]:
+    """The session's list in ballot order; after the vote it still shows where each went."""
+    return await Proposal.select(Proposal.all_columns(), Proposal.round.year.as_alias("year")).where(
+        Proposal.session == session_id).order_by(Proposal.position)
+
+
+async def shortlist(session_id: int) -> list[dict[str, Any]]:
+    """Shortlisted proposals of the session's congress, ready to go on the list."""
+    session = await Session.select(Session.term.congress.as_alias("congress")).where(Session.id == session_id).first()
+    if session is None:
+        raise NotFound("没有这次会议。")
+    return await Proposal.select(Proposal.all_columns(), Proposal.round.year.as_alias("year")).where(
+        (Proposal.stage == "shortlisted") & (Proposal.round.congress == session["congress"])).order_by(
+        Proposal.supporters, ascending=False)
+
+
+async def _list_poll(session_id: int) -> dict[str, Any] | None:
+    """The poll made from this session's list (its newest), if any."""
+    row = await Proposal.select(Proposal.poll).where(
+        (Proposal.session == session_id) & Proposal.poll.is_not_null()).order_by(Proposal.poll, ascending=False).first()
+    return await polls.get_poll(row["poll"]) if row else None
+
+
+async def _check_unlocked(session_id: int) -> None:
+    poll = await _list_poll(session_id)
+    if poll is not None and poll["status"] != "draft":
+        raise Conflict(LOCKED, code="list_locked")
+
+
+def _require(who: Who) -> None:
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden()
+
+
+async def add(session_id: int, proposal_ids: list[int], who: Who) -> None:
+    _require(who)
+    async with write_transaction():
+        await _check_unlocked(session_id)
+        shortlisted = {p["id"] for p in await shortlist(session_id)}
+        on_list = await candidates(session_id)
+        position = max((p["position"] or 0 for p in on_list), default=0)
+        for proposal_id in proposal_ids:
+            if proposal_id not in shortlisted:
+                proposal = await get_proposal(proposal_id)
+                raise Conflict(f"“{proposal['title']}”不是本届人大初审入围的建议，不能列入候选项目。")
+            position += 1
+            await move(proposal_id, "candidate", who, changes={Proposal.session: session_id,
+                                                              Proposal.position: position})
+
+
+async def remove(session_id: int, proposal_id: int, who: Who, reason: str) -> None:
+    _require(who)
+    async with write_transaction():
+        await _check_unlocked(session_id)
+        proposal = await get_proposal(proposal_id)
+        if proposal["session"] != session_id:
+            raise NotFound("这条建议不在本次会议的候选项目名单上。")
+        await move(proposal_id, "shortlisted", who, reason,
+                   changes={Proposal.session: None, Proposal.position: None, Proposal.poll: None})
+        await _renumber(session_id)
+
+
+async def _renumber(session_id: int, order: list[int] | None = None) -> None:
+    ids = order or [p["id"] for p in await candidates(session_id)]
+    for position, proposal_id in enumerate(ids, start=1):
+        await Proposal.update({Proposal.position: position}).where(Proposal.id == proposal_id)
+
+
+async def reorder(session_id: int, order: list[int], who: Who) -> None:
+    """Put the list in the given order of proposal ids: that is the order on the ballot."""
+    _require(who)
+    async with write_transaction():
+        await _check_unlocked(session_id)
+        current = [p["id"] for p in await candidates(session_id)]
+        if sorted(order) != sorted(current):
+            raise Refused("排序须包含名单上的每个项目，且每个只出现一次。", code="bad_order")
+        await _renumber(session_id, order)
+        await audit.record(who.actor, "candidate_list_ordered", subject=str(session_id), detail={"order": order})
+
+
+def margin(count: int, seats: int) -> dict[str, Any]:
+    """How competitive the list is (差额): candidates over seats, as the secretariat reads it."""
+    extra = count - seats
+    return {"count": count, "seats": seats, "extra": extra, "ratio": round(count / seats, 2) if seats else None,
+            "competitive": extra > 0}
+
+
+def candidate_inputs(rows: list[dict[str, Any]]) -> tuple[CandidateInput, ...]:
+    return tuple(CandidateInput(title=p["title"], summary=p["description"][:300],
+                                location=f"{p['township']}{p['village']}"[:100], cost_wan=p["cost_wan"],
+                                reference=p["code"]) for p in rows)
+
+
+async def make_poll(session_id: int, settings: PollSettings, who: Who) -> int:
+    """The list as a poll's candidates, in list order: a new draft poll, or the list's draft
+    poll brought up to date. The rest of the settings (seats, threshold...) come from the form."""
+    _require(who)
+    async with write_transaction():
+        await _check_unlocked(session_id)
+        rows = [p for p in await candidates(session_id) if p["stage"] == "candidate"]
+        if not rows:
+            raise Refused("候选项目名单是空的，请先从初审入围的建议中选择。", code="empty_list")
+        settings = PollSettings(**{**settings.__dict__, "method": "approval", "candidates": candidate_inputs(rows)})
+        existing = await _list_poll(session_id)
+        if existing is not None:
+            await polls.update_poll(existing["id"], settings, who.actor, reason="按候选项目名单更新")
+            poll_id = existing["id"]
+        else:
+            poll_id = await polls.create_poll(session_id, settings, who.actor)
+        await Proposal.update({Proposal.poll: poll_id}).where(Proposal.id.is_in([p["id"] for p in rows]))
+    return poll_id
+
+
+@polls.on_close
+async def apply_result(poll_id: int, result: dict[str, Any], actor: Actor) -> None:
+    """The vote's result flows back: winners go on to implementation (`chosen`), the rest to
+    the reserve pool for next year. A void poll, one without quorum, and candidates awaiting
+    a further vote (另行票决) stay where they are."""
+    if result.get("method") != "approval" or result.get("status") != "valid":
+        return
+    poll = await Poll.select(Poll.id, Poll.title).where(Poll.id == poll_id).first()
+    by_ref = {c["ref"]: c["reference"] for c in await polls.candidates_of(poll_id)}
+    winners = {by_ref[ref] for ref in result.get("winners", [])}
+    waiting = {by_ref[ref] for ref in result.get("runoff", [])}
+    rows = await Proposal.select(Proposal.id, Proposal.code).where(
+        (Proposal.poll == poll_id) & (Proposal.stage == "candidate"))
+    who = Who(actor, "system")
+    for row in rows:
+        if row["code"] in winners:
+            await move(row["id"], "chosen", who, f"经“{poll['title']}”票决确定为民生实事项目", facts=frozenset({"poll"}))
+        elif row["code"] not in waiting:
+            await move(row["id"], "reserve", who, f"在“{poll['title']}”中未获票决确定，转入储备库",
+                       facts=frozenset({"poll"}))

@@ -1,0 +1,425 @@
+"""Proposals from collection through screening: the use cases the web pages and the import call.
+
+Each function runs one transaction, checks the move with lifecycle.stages, writes the
+proposal's public history (`ProposalEvent`) and the audit log, and returns what the
+caller shows. Nothing here knows about pages.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from lifecycle import screening, similarity, stages
+from lifecycle.proposal_input import CATEGORIES, CHANNELS, ProposalInput
+from lifecycle.stages import MoveRefused
+from lifecycle.tables import (
+    CollectionRound,
+    Proposal,
+    ProposalAttachment,
+    ProposalEvent,
+    ProposalReview,
+    SubmitAttempt,
+)
+from lifecycle.uploads import StoredUpload, check_count
+from voting import audit
+from voting.accounts import keyed_hash
+from voting.audit import Actor
+from voting.database import fetch, is_sqlite, write_transaction
+from voting.errors import Conflict, Forbidden, NotFound, Refused, Throttled
+from voting.tables import Congress
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+PUBLIC_LIMIT = 5  # public submissions per client address per window
+PUBLIC_WINDOW = timedelta(hours=1)
+BEIJING = timezone(timedelta(hours=8))
+MEETING_KINDS = {"consultation": "共商会议", "signoff": "审定程序"}
+
+
+def today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who acts on a proposal: the audit actor and their role in lifecycle.stages.ROLES."""
+
+    actor: Actor
+    role: str
+
+    @classmethod
+    def citizen(cls) -> "Who":
+        return cls(Actor("citizen", None, "群众（网上征集）"), "citizen")
+
+    @classmethod
+    def system(cls) -> "Who":
+        return cls(Actor.system(), "system")
+
+
+# --- collection rounds -----------------------------------------------------------
+
+
+async def create_round(congress_id: int, year: int, title: str, opens_on: date, closes_on: date,
+                       budget_wan: int | None, who: Who) -> int:
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden()
+    title = title.strip()
+    if not title or len(title) > 100:
+        raise Refused("请填写征集名称（不超过 100 字）。")
+    if closes_on < opens_on:
+        raise Refused("截止日期不能早于开始日期。")
+    if not 2000 <= year <= 2100:
+        raise Refused("项目年度无效。")
+    if budget_wan is not None and budget_wan < 0:
+        raise Refused("年度预算不能为负数。")
+    async with write_transaction():
+        if not await Congress.exists().where(Congress.id == congress_id):
+            raise NotFound("没有这个人大。")
+        row = (await CollectionRound.insert(CollectionRound(
+            congress=congress_id, year=year, title=title, opens_on=opens_on, closes_on=closes_on,
+            budget_wan=budget_wan)).returning(CollectionRound.id))[0]
+        await audit.record(who.actor, "round_created", subject=title,
+                           detail={"round": row["id"], "opens_on": str(opens_on), "closes_on": str(closes_on)})
+    return row["id"]
+
+
+async def rounds() -> list[dict[str, Any]]:
+    return await CollectionRound.select(CollectionRound.all_columns(),
+                                        CollectionRound.congress.name.as_alias("congress_name")).order_by(
+        CollectionRound.opens_on, ascending=False)
+
+
+async def get_round(round_id: int) -> dict[str, Any]:
+    row = await CollectionRound.select(CollectionRound.all_columns(),
+                                       CollectionRound.congress.name.as_alias("congress_name")).where(
+        CollectionRound.id == round_id).first()
+    if row is None:
+        raise NotFound("没有这次征集。")
+    return row
+
+
+def is_open(round_row: dict[str, Any], on: date) -> bool:
+    return round_row["opens_on"] <= on <= round_row["closes_on"]
+
+
+async def open_rounds(on: date | None = None) -> list[dict[str, Any]]:
+    on = on or today()
+    return [r for r in await rounds() if is_open(r, on)]
+
+
+async def next_opening(on: date | None = None) -> dict[str, Any] | None:
+    """The round that opens soonest after `on`, to tell a citizen when to come back."""
+    on = on or today()
+    later = [r for r in await rounds() if r["opens_on"] > on]
+    return min(later, key=lambda r: r["opens_on"]) if later else None
+
+
+# --- submitting ---------------------------------------------------------------------
+
+
+def normalise_code(text: str) -> str:
+    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else raw
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+async def _throttle_public(client: str) -> None:
+    """At most PUBLIC_LIMIT public submissions per client address an hour (counted atomically)."""
+    key = keyed_hash(f"submit:{client}")
+    if not is_sqlite():
+        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"submit:{key}")
+    since = _now() - PUBLIC_WINDOW
+    recent = await SubmitAttempt.count().where((SubmitAttempt.client == key) & (SubmitAttempt.at > since))
+    if recent >= PUBLIC_LIMIT:
+        raise Throttled("提交太频繁了，请一小时后再提交；您已提交的建议都已保存。", code="throttled")
+    await SubmitAttempt.insert(SubmitAttempt(client=key))
+
+
+async def submit(round_id: int, data: ProposalInput, who: Who, *, deputy_id: int | None = None,
+                 client: str = "", attachments: tuple[StoredUpload, ...] = ()) -> dict[str, Any]:
+    """Record a new proposal; returns its id and tracking code.
+
+    Citizens and deputies may submit only while the round is open; the secretariat may
+    enter proposals gathered on paper at any time before the candidate list is drawn up.
+    """
+    if who.role not in ("citizen", "deputy", "secretariat", "admin"):
+        raise Forbidden()
+    check_count(0, len(attachments))
+    async with write_transaction():
+        round_row = await get_round(round_id)
+        if who.role in ("citizen", "deputy") and not is_open(round_row, today()):
+            raise Conflict(f"“{round_row['title']}”的征集时间是 {round_row['opens_on']} 至 {round_row['closes_on']}，"
+                           "现在不在征集期内。", code="round_closed")
+        if who.role == "citizen":
+            await _throttle_public(client)
+        for _ in range(10):
+            code = _new_code()
+            if not await Proposal.exists().where(Proposal.code == code):
+                break
+        row = (await Proposal.insert(Proposal(round=round_id, code=code, deputy=deputy_id, stage="submitted",
+                                              **data.as_columns())).returning(Proposal.id))[0]
+        if attachments:
+            await ProposalAttachment.insert(*[
+                ProposalAttachment(proposal=row["id"], sha256=a.sha256, kind=a.kind, media_type=a.media_type,
+                                   size=a.size, name=a.name) for a in attachments])
+        await _event(row["id"], "submitted", who, text=f"通过“{CHANNELS[data.channel]}”提交", stage_to="submitted")
+        await audit.record(who.actor, "proposal_submitted", subject=code,
+                           detail={"round": round_id, "channel": data.channel})
+    return {"id": row["id"], "code": code}
+
+
+async def _event(proposal_id: int, kind: str, who: Who, *, text: str = "", stage_from: str = "",
+                 stage_to: str = "", detail: dict[str, Any] | None = None) -> None:
+    await ProposalEvent.insert(ProposalEvent(
+        proposal=proposal_id, kind=kind, role=who.role, actor=who.actor.label, text=text,
+        stage_from=stage_from, stage_to=stage_to, detail=detail or {}))
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+async def get_proposal(proposal_id: int) -> dict[str, Any]:
+    row = await Proposal.select(Proposal.all_columns(), Proposal.round.title.as_alias("round_title"),
+                                Proposal.round.year.as_alias("year")).where(Proposal.id == proposal_id).first()
+    if row is None:
+        raise NotFound("没有这条建议。")
+    return row
+
+
+async def history(proposal_id: int) -> list[dict[str, Any]]:
+    return await ProposalEvent.select().where(ProposalEvent.proposal == proposal_id).order_by(
+        ProposalEvent.id).output(load_json=True)
+
+
+async def reviews(proposal_id: int) -> list[dict[str, Any]]:
+    return await ProposalReview.select().where(ProposalReview.proposal == proposal_id).order_by(
+        ProposalReview.id).output(load_json=True)
+
+
+async def attachments(proposal_id: int) -> list[dict[str, Any]]:
+    return await ProposalAttachment.select().where(ProposalAttachment.proposal == proposal_id).order_by(
+        ProposalAttachment.id)
+
+
+async def merged_sources(proposal_id: int) -> list[dict[str, Any]]:
+    """Every proposal merged into this one, directly or through another merged one."""
+    found, frontier = [], [proposal_id]
+    while frontier:
+        rows = await Proposal.select().where(Proposal.merged_into.is_in(frontier)).order_by(Proposal.id)
+        found.extend(rows)
+        frontier = [r["id"] for r in rows]
+    return found
+
+
+async def track(code: str) -> dict[str, Any]:
+    """What a proposer sees for a tracking code: the item, and where it went if merged."""
+    code = normalise_code(code)
+    row = await Proposal.select(Proposal.id).where(Proposal.code == code).first()
+    if row is None:
+        raise NotFound("没有这个查询码，请核对后再输入。")
+    own = await get_proposal(row["id"])
+    current = own
+    for _ in range(20):  # follow merges to the item that carries it on
+        if current["merged_into"] is None:
+            break
+        current = await get_proposal(current["merged_into"])
+    return {"own": own, "current": current, "history": await history(own["id"]),
+            "current_history": await history(current["id"]) if current["id"] != own["id"] else []}
+
+
+async def similar_to(proposal: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
+    """Open proposals of the same round and township whose titles are alike (possible duplicates)."""
+    rows = await Proposal.select(Proposal.id, Proposal.code, Proposal.title, Proposal.township, Proposal.village,
+                                 Proposal.stage, Proposal.supporters).where(
+        (Proposal.round == proposal["round"]) & (Proposal.township == proposal["township"])
+        & (Proposal.id != proposal["id"]) & Proposal.stage.is_in(["submitted", "reserve", "shortlisted", "candidate"]))
+    place = (proposal["township"], proposal["village"])
+    alike = [(similarity.title_similarity(proposal["title"], r["title"]), r) for r in rows
+             if similarity.is_similar(proposal["title"], place, r["title"], (r["township"], r["village"]))]
+    alike.sort(key=lambda pair: (-pair[0], pair[1]["id"]))
+    return [dict(r, similarity=round(score, 2)) for score, r in alike[:limit]]
+
+
+# --- screening ----------------------------------------------------------------------
+
+
+async def record_review(proposal_id: int, assessments: dict[str, str], comments: dict[str, str], note: str,
+                        who: Who) -> None:
+    if who.role not in stages.SCREENERS:
+        raise Forbidden()
+    assessments = {k: v for k, v in assessments.items() if v}
+    comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
+    problems = screening.review_problems(assessments, comments)
+    if len(note) > 2000:
+        problems.append("审查意见不能超过 2000 字。")
+    if problems:
+        raise Refused("".join(problems), code="review_invalid")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        if proposal["stage"] in stages.TERMINAL:
+            raise Conflict(f"这条建议{stages.STAGES[proposal['stage']]}，不再初审。")
+        await ProposalReview.insert(ProposalReview(proposal=proposal_id, reviewer=who.actor.label, role=who.role,
+                                                   assessments=assessments, comments=comments, note=note.strip()))
+        summary = "；".join(f"{screening.CRITERIA[k].split('（')[0]}：{screening.ASSESSMENTS[v]}"
+                           for k, v in assessments.items())
+        await _event(proposal_id, "reviewed", who, text=summary)
+        await audit.record(who.actor, "proposal_reviewed", subject=proposal["code"], detail={"assessments": assessments})
+
+
+async def standing_assessment(proposal_id: int) -> dict[str, str]:
+    return screening.merged_assessments([r["assessments"] for r in await reviews(proposal_id)])
+
+
+async def move(proposal_id: int, target: str, who: Who, reason: str = "", *,
+               facts: frozenset[str] = frozenset(), changes: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """Move a proposal to `target` under lifecycle.stages; the reason is shown to the proposer.
+
+    Callers inside a bigger transaction (the candidate list, the vote's result) pass the
+    facts they stand for and any columns to set with the move.
+    """
+    reason = reason.strip()
+    if len(reason) > 1000:
+        raise Refused("理由不能超过 1000 字。")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        if screening.clears_screening(await standing_assessment(proposal_id)):
+            facts = facts | {"review"}
+        try:
+            step = stages.check_move(proposal["stage"], target, who.role, reason=reason, facts=facts)
+        except MoveRefused as refused:
+            raise Conflict(refused.message, code="move_refused") from None
+        columns: dict[Any, Any] = {Proposal.stage: target, Proposal.updated_at: _now()}
+        if reason:
+            columns[Proposal.decision_reason] = reason
+        columns.update(changes or {})
+        await Proposal.update(columns).where(Proposal.id == proposal_id)
+        await _event(proposal_id, "moved", who, text=reason or step.label, stage_from=proposal["stage"],
+                     stage_to=target)
+        await audit.record(who.actor, "proposal_moved", subject=proposal["code"],
+                           detail={"from": proposal["stage"], "to": target}, reason=reason)
+    return proposal
+
+
+async def merge(source_id: int, target_id: int, who: Who, reason: str = "") -> None:
+    """Merge a duplicate into another proposal: the proposer stays credited (the source keeps its
+    row and code, and its tracking page follows the target) and the supporters add up."""
+    if source_id == target_id:
+        raise Refused("不能把建议合并到它自己。")
+    async with write_transaction():
+        source, target = await get_proposal(source_id), await get_proposal(target_id)
+        if source["round"] != target["round"]:
+            raise Refused("只能合并同一次征集中的建议。")
+        if target["stage"] in stages.TERMINAL:
+            raise Conflict(f"目标建议{stages.STAGES[target['stage']]}，不能再并入其他建议。")
+        try:
+            stages.check_move(source["stage"], "merged", who.role, reason=reason)
+        except MoveRefused as refused:
+            raise Conflict(refused.message, code="move_refused") from None
+        await Proposal.update({Proposal.stage: "merged", Proposal.merged_into: target_id,
+                               Proposal.decision_reason: reason.strip() or f"与“{target['title']}”内容相近，合并办理",
+                               Proposal.updated_at: _now()}).where(Proposal.id == source_id)
+        await Proposal.update({Proposal.supporters: Proposal.supporters + source["supporters"],
+                               Proposal.updated_at: _now()}).where(Proposal.id == target_id)
+        await _event(source_id, "merged", who, text=f"合并到建议 {target['code']}“{target['title']}”",
+                     stage_from=source["stage"], stage_to="merged", detail={"into": target["code"]})
+        await _event(target_id, "absorbed", who, text=f"合并了建议 {source['code']}“{source['title']}”，"
+                     f"联名人数增加 {source['supporters']}", detail={"from": source["code"]})
+        await audit.record(who.actor, "proposal_merged", subject=source["code"],
+                           detail={"into": target["code"]}, reason=reason)
+
+
+async def record_meeting(proposal_id: int, kind: str, meeting: str, held_on: date | None, document: str,
+                         notes: str, who: Who) -> None:
+    """A consultation (共商) or a sign-off step (meeting, date, document number) on the item."""
+    if who.role not in stages.SCREENERS:
+        raise Forbidden()
+    if kind not in MEETING_KINDS:
+        raise Refused("未知的记录类型。")
+    meeting, document, notes = meeting.strip(), document.strip(), notes.strip()
+    if not meeting or len(meeting) > 100:
+        raise Refused("请填写会议名称（不超过 100 字）。")
+    if kind == "signoff" and held_on is None:
+        raise Refused("审定程序须填写会议日期。")
+    if len(document) > 60 or len(notes) > 2000:
+        raise Refused("文号不超过 60 字，纪要不超过 2000 字。")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        text = f"{MEETING_KINDS[kind]}：{meeting}" + (f"（{held_on}）" if held_on else "") + (
+            f"，文号 {document}" if document else "")
+        await _event(proposal_id, kind, who, text=text,
+                     detail={"meeting": meeting, "date": str(held_on or ""), "document": document, "notes": notes})
+        await audit.record(who.actor, f"proposal_{kind}", subject=proposal["code"], detail={"meeting": meeting})
+
+
+# --- lists --------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+PUBLIC_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "candidate", "chosen")
+
+
+@dataclass(frozen=True)
+class Filters:
+    round_id: int | None = None
+    year: int | None = None
+    stage: str = ""
+    category: str = ""
+    channel: str = ""
+    township: str = ""
+    text: str = ""
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> "Filters":
+        def number(key: str) -> int | None:
+            value = (query.get(key) or "").strip()
+            return int(value) if value.isdigit() else None
+        return cls(round_id=number("round"), year=number("year"),
+                   stage=query.get("stage", "") if query.get("stage", "") in stages.STAGES else "",
+                   category=query.get("category", "") if query.get("category", "") in CATEGORIES else "",
+                   channel=query.get("channel", "") if query.get("channel", "") in CHANNELS else "",
+                   township=(query.get("township") or "").strip()[:30], text=(query.get("q") or "").strip()[:60])
+
+
+def _where(filters: Filters, public: bool) -> tuple[str, list[Any]]:
+    clauses, args = [], []
+    if public:
+        clauses.append("p.stage IN (" + ", ".join("{}" for _ in PUBLIC_STAGES) + ")")
+        args.extend(PUBLIC_STAGES)
+    for column, value in (("p.round", filters.round_id), ("r.year", filters.year), ("p.stage", filters.stage),
+                          ("p.category", filters.category), ("p.channel", filters.channel),
+                          ("p.township", filters.township)):
+        if value:
+            clauses.append(f"{column} = {{}}")
+            args.append(value)
+    if filters.text:
+        clauses.append("(p.title LIKE {} OR p.code = {})")
+        args.extend([f"%{filters.text}%", normalise_code(filters.text)])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+async def list_proposals(filters: Filters, page: int = 1, *, public: bool = False) -> dict[str, Any]:
+    """One page of proposals, newest first, with the total: two queries whatever the page."""
+    where, args = _where(filters, public)
+    page = max(1, page)
+    rows = await fetch(
+        "SELECT p.id, p.code, p.title, p.township, p.village, p.category, p.channel, p.stage, p.supporters, "
+        "p.cost_wan, p.created_at, r.year FROM proposal p JOIN collection_round r ON r.id = p.round"
+        f"{where} ORDER BY p.created_at DESC, p.id DESC LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}", *args)
+    total = (await fetch(f"SELECT COUNT(*) AS n FROM proposal p JOIN collection_round r ON r.id = p.round{where}",
+                         *args))[0]["n"]
+    return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+
+
+async def stage_counts(round_id: int | None = None) -> dict[str, int]:
+    where, args = ("WHERE round = {}", [round_id]) if round_id else ("", [])
+    rows = await fetch(f"SELECT stage, COUNT(*) AS n FROM proposal {where} GROUP BY stage", *args)
+    return {r["stage"]: r["n"] for r in rows}

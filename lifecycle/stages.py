@@ -1,0 +1,118 @@
+"""A project's life as a state machine: which stage may follow which, who may move it,
+and what must be recorded with the move. Pure: no I/O, no clock, no database.
+
+Every move of a proposal goes through `check_move`; the use cases in
+`lifecycle.proposals` and `lifecycle.candidate_lists` call it inside the transaction
+that makes the move and write the audit entry.
+
+Collection, screening and the candidate list (stages 1–3 of the domain) come first;
+the vote itself belongs to `voting`, and its result moves candidates on (`chosen`)
+or back to the reserve pool (`reserve`). What follows the vote (implementation to
+maintenance) starts at `chosen`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STAGES: dict[str, str] = {
+    "submitted": "已提交，待初审",
+    "shortlisted": "初审入围",
+    "reserve": "列入储备库",
+    "rejected": "不予采纳",
+    "merged": "已合并",
+    "candidate": "候选项目",
+    "chosen": "票决确定",
+}
+TERMINAL = frozenset({"rejected", "merged"})
+PUBLIC_LABELS = STAGES  # every stage name is fit to show the proposer
+
+# Who acts. Citizens have no account; a deputy proposes from the tablet; a department
+# (承办/审查部门) screens; the secretariat does everything a department does and runs the
+# candidate list; `system` is the vote's result flowing back.
+ROLES = {
+    "citizen": "群众",
+    "deputy": "人大代表",
+    "department": "审查部门",
+    "secretariat": "秘书处",
+    "admin": "管理员",
+    "system": "系统",
+}
+SCREENERS = frozenset({"department", "secretariat", "admin"})
+SECRETARIAT = frozenset({"secretariat", "admin"})
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed move. `needs` names what must be on record first:
+
+    - ``review``: a complete screening review (every criterion assessed) with no failed one;
+    - ``poll``: the move is made by a counted poll (the candidate list or its result).
+    """
+
+    source: str
+    target: str
+    label: str
+    roles: frozenset[str]
+    reason_required: bool = False
+    needs: frozenset[str] = frozenset()
+
+
+def _move(source: str, target: str, label: str, roles: frozenset[str], *, reason: bool = False,
+          needs: tuple[str, ...] = ()) -> Move:
+    return Move(source, target, label, roles, reason, frozenset(needs))
+
+
+MOVES: tuple[Move, ...] = (
+    _move("submitted", "shortlisted", "初审入围", SCREENERS, needs=("review",)),
+    _move("submitted", "reserve", "列入储备库", SCREENERS, reason=True),
+    _move("submitted", "rejected", "不予采纳", SCREENERS, reason=True),
+    _move("submitted", "merged", "合并到相似建议", SCREENERS),
+    _move("reserve", "shortlisted", "从储备库入围", SCREENERS, needs=("review",)),
+    _move("reserve", "rejected", "不予采纳", SCREENERS, reason=True),
+    _move("reserve", "merged", "合并到相似建议", SCREENERS),
+    _move("shortlisted", "reserve", "退回储备库", SCREENERS, reason=True),
+    _move("shortlisted", "rejected", "不予采纳", SCREENERS, reason=True),
+    _move("shortlisted", "candidate", "列入候选项目", SECRETARIAT),
+    _move("candidate", "shortlisted", "移出候选项目", SECRETARIAT, reason=True),
+    _move("candidate", "chosen", "票决确定", frozenset({"system"}), needs=("poll",)),
+    _move("candidate", "reserve", "未获票决，转入储备库", frozenset({"system"}), needs=("poll",)),
+    _move("rejected", "submitted", "重新初审", SECRETARIAT, reason=True),
+)
+_BY_PAIR = {(m.source, m.target): m for m in MOVES}
+
+
+class MoveRefused(Exception):
+    """A move the rules do not allow; `message` is Chinese and says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def moves_from(stage: str, role: str) -> list[Move]:
+    """The moves a person in `role` may make from `stage`, in the order listed."""
+    return [m for m in MOVES if m.source == stage and role in m.roles]
+
+
+def check_move(source: str, target: str, role: str, *, reason: str = "", facts: frozenset[str] = frozenset()) -> Move:
+    """The move from `source` to `target`, or MoveRefused saying what is wrong.
+
+    `facts` are what is on record (see `Move.needs`). A reason is stripped before it
+    is judged: a reason of spaces is no reason.
+    """
+    if source not in STAGES or target not in STAGES:
+        raise MoveRefused("未知的阶段。")
+    move = _BY_PAIR.get((source, target))
+    if move is None:
+        raise MoveRefused(f"“{STAGES[source]}”的建议不能直接改为“{STAGES[target]}”。")
+    if role not in move.roles:
+        raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
+    if move.reason_required and not reason.strip():
+        raise MoveRefused(f"{move.label}须写明理由，理由会告知建议人。")
+    missing = move.needs - facts
+    if "review" in missing:
+        raise MoveRefused("入围前须完成全部初审标准的评估，且没有“不符合”的项。")
+    if "poll" in missing:
+        raise MoveRefused("只有票决结果能确定项目或转入储备库。")
+    return move

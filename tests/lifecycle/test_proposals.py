@@ -1,0 +1,160 @@
+"""From a proposal to the candidate list and back from the vote, on the real database."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from lifecycle import candidate_lists, proposals, screening
+from lifecycle.proposal_input import ProposalInput
+from lifecycle.proposals import Who
+from lifecycle.tables import Proposal
+from tests.hall import STAFF
+from voting import audit, ballot_box, polls
+from voting.audit import Actor
+from voting.errors import Conflict, Refused, Throttled
+from voting.poll_settings import PollSettings
+
+SECRETARIAT = Who(STAFF, "secretariat")
+DEPARTMENT = Who(Actor("staff", None, "审查部门 发改局"), "department")
+ALL_MET = dict.fromkeys(screening.CRITERIA, "meets")
+
+
+def idea(title: str = "东岭村道路硬化", township: str = "城关镇", village: str = "东岭村", **more) -> ProposalInput:
+    return ProposalInput(title=title, description="村道全长 3 公里，雨天泥泞，群众出行不便。", township=township,
+                         village=village, category="transport", cost_wan=120, beneficiaries=3000, **more)
+
+
+async def open_round(hall, days_left: int = 10) -> int:
+    today = proposals.today()
+    return await proposals.create_round(hall.congress_id, today.year + 1, f"{today.year + 1} 年民生实事项目征集",
+                                        today - timedelta(days=3), today + timedelta(days=days_left), 5000,
+                                        SECRETARIAT)
+
+
+async def test_a_citizen_submits_in_the_window_and_tracks_the_proposal_by_code(hall):
+    round_id = await open_round(hall)
+    made = await proposals.submit(round_id, idea(contact="13800000000", proposer_name="王大伯"), Who.citizen(),
+                                  client="203.0.113.9")
+    tracked = await proposals.track(made["code"].lower().replace("-", " "))
+    assert tracked["own"]["stage"] == "submitted" and tracked["current"]["id"] == made["id"]
+    assert [e["kind"] for e in tracked["history"]] == ["submitted"]
+    assert "网上征集" in tracked["history"][0]["text"]
+    with pytest.raises(Refused, match="没有这个查询码"):
+        await proposals.track("XXXX-XXXX")
+
+
+async def test_outside_the_window_the_public_is_refused_but_paper_entry_goes_on(hall):
+    today = proposals.today()
+    closed = await proposals.create_round(hall.congress_id, today.year, "去年的征集", today - timedelta(days=60),
+                                          today - timedelta(days=30), None, SECRETARIAT)
+    before = await Proposal.count()
+    with pytest.raises(Conflict, match="现在不在征集期内"):
+        await proposals.submit(closed, idea(), Who.citizen(), client="203.0.113.10")
+    assert await Proposal.count() == before
+    await proposals.submit(closed, idea(channel="liaison_station"), SECRETARIAT)
+    assert await Proposal.count() == before + 1
+
+
+async def test_public_submissions_are_limited_per_address_and_nothing_is_stored_past_it(hall):
+    round_id = await open_round(hall)
+    for n in range(proposals.PUBLIC_LIMIT):
+        await proposals.submit(round_id, idea(title=f"第{n}个建议项目"), Who.citizen(), client="198.51.100.1")
+    before = await Proposal.count()
+    with pytest.raises(Throttled, match="提交太频繁"):
+        await proposals.submit(round_id, idea(), Who.citizen(), client="198.51.100.1")
+    assert await Proposal.count() == before
+    await proposals.submit(round_id, idea(), Who.citizen(), client="198.51.100.2")  # another address is fine
+
+
+async def test_duplicates_are_flagged_and_merging_credits_both_and_sums_supporters(hall):
+    round_id = await open_round(hall)
+    first = await proposals.submit(round_id, idea(supporters=3), Who.citizen(), client="a")
+    second = await proposals.submit(round_id, idea("关于东岭村道路硬化的建议", supporters=12), SECRETARIAT)
+    await proposals.submit(round_id, idea("东岭村道路硬化", township="溪口镇"), SECRETARIAT)
+    target = await proposals.get_proposal(second["id"])
+    alike = await proposals.similar_to(target)
+    assert [p["id"] for p in alike] == [first["id"]]
+    await proposals.merge(first["id"], second["id"], DEPARTMENT)
+    assert (await proposals.get_proposal(second["id"]))["supporters"] == 15
+    tracked = await proposals.track(first["code"])
+    assert tracked["own"]["stage"] == "merged" and tracked["current"]["id"] == second["id"]
+    assert [p["id"] for p in await proposals.merged_sources(second["id"])] == [first["id"]]
+    with pytest.raises(Conflict):
+        await proposals.merge(second["id"], first["id"], DEPARTMENT)  # into a merged one: refused
+
+
+async def test_screening_records_criteria_and_every_move_with_reason_and_audit(hall):
+    round_id = await open_round(hall)
+    made = await proposals.submit(round_id, idea(), SECRETARIAT)
+    with pytest.raises(Conflict, match="全部初审标准"):
+        await proposals.move(made["id"], "shortlisted", DEPARTMENT)
+    with pytest.raises(Refused, match="请写明意见"):
+        await proposals.record_review(made["id"], {"land": "fails"}, {}, "", DEPARTMENT)
+    await proposals.record_review(made["id"], ALL_MET, {}, "符合年度重点", DEPARTMENT)
+    await proposals.record_meeting(made["id"], "signoff", "县政府常务会议", date(2026, 11, 20), "县府常〔2026〕31号",
+                                   "", SECRETARIAT)
+    await proposals.move(made["id"], "shortlisted", DEPARTMENT)
+    with pytest.raises(Conflict, match="须写明理由"):
+        await proposals.move(made["id"], "rejected", DEPARTMENT, " ")
+    await proposals.move(made["id"], "reserve", DEPARTMENT, "年度财力有限，列入储备库")
+    row = await proposals.get_proposal(made["id"])
+    assert row["stage"] == "reserve" and row["decision_reason"] == "年度财力有限，列入储备库"
+    kinds = [(e["kind"], e["stage_to"]) for e in await proposals.history(made["id"])]
+    assert kinds == [("submitted", "submitted"), ("reviewed", ""), ("signoff", ""), ("moved", "shortlisted"),
+                     ("moved", "reserve")]
+    logged = [e["action"] for e in await audit.entries(limit=10) if e["subject"] == made["code"]]
+    assert logged[:3] == ["proposal_moved", "proposal_moved", "proposal_signoff"]
+
+
+async def shortlisted(round_id: int, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        made = await proposals.submit(round_id, idea(title=f"候选民生项目{i + 1:02d}", village=f"村{i}"), SECRETARIAT)
+        await proposals.record_review(made["id"], ALL_MET, {}, "", DEPARTMENT)
+        await proposals.move(made["id"], "shortlisted", DEPARTMENT)
+        ids.append(made["id"])
+    return ids
+
+
+def rules(seats: int = 2) -> PollSettings:
+    return PollSettings(title="2027 年民生实事项目票决", method="approval", seats=seats, max_approvals=None,
+                        non_competitive=False, threshold_base="entitled", threshold_fraction="1/2",
+                        threshold_strict=True, quorum_fraction="2/3", candidates=())
+
+
+async def test_the_candidate_list_becomes_a_poll_locks_when_it_opens_and_the_result_flows_back(hall):
+    round_id = await open_round(hall)
+    ids = await shortlisted(round_id, 4)
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    await candidate_lists.reorder(hall.session_id, [ids[3], ids[0], ids[1], ids[2]], SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(), SECRETARIAT)
+    on_ballot = await polls.candidates_of(poll_id)
+    assert [c["title"] for c in on_ballot] == ["候选民生项目04", "候选民生项目01", "候选民生项目02", "候选民生项目03"]
+    assert candidate_lists.margin(len(on_ballot), 2) == {"count": 4, "seats": 2, "extra": 2, "ratio": 2.0,
+                                                         "competitive": True}
+    await hall.check_in()
+    await polls.open_poll(poll_id, STAFF)
+    with pytest.raises(Conflict, match="已锁定"):
+        await candidate_lists.remove(hall.session_id, ids[0], SECRETARIAT, "不再需要")
+    # P01 (proposal 4) and P02 (proposal 1) get 20 approvals of 30 deputies; the others 5.
+    plan = [{"P01": "for", "P02": "for"}] * 20 + [{"P03": "for", "P04": "for"}] * 5
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await polls.close_poll(poll_id, STAFF)
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage == {ids[3]: "chosen", ids[0]: "chosen", ids[1]: "reserve", ids[2]: "reserve"}
+    reserve = await proposals.get_proposal(ids[1])
+    assert "未获票决确定，转入储备库" in reserve["decision_reason"]
+
+
+async def test_a_void_poll_moves_no_one_and_only_shortlisted_items_go_on_the_list(hall):
+    round_id = await open_round(hall)
+    ids = await shortlisted(round_id, 3)
+    fresh = await proposals.submit(round_id, idea("未初审的建议"), SECRETARIAT)
+    with pytest.raises(Conflict, match="不是本届人大初审入围的建议"):
+        await candidate_lists.add(hall.session_id, [fresh["id"]], SECRETARIAT)
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(1), SECRETARIAT)
+    await polls.open_poll(poll_id, STAFF)  # nobody checked in: no quorum
+    await polls.close_poll(poll_id, STAFF)
+    assert {p["stage"] for p in await candidate_lists.candidates(hall.session_id)} == {"candidate"}
