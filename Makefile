@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIAOJUE_DATA ?= ./var
 
-.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres samples clean
+.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres samples bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,7 +24,7 @@ migrate: setup
 	$(BIN)/piccolo migrations forwards all
 
 run: setup migrate
-	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo; fi
+	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo && $(BIN)/python -m lifecycle demo; fi
 	$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT) --no-access-log --timeout-keep-alive 75
 
 test: setup system-packages test-sqlite test-postgresql
@@ -41,6 +41,11 @@ samples: setup
 	rm -rf samples/.data
 	PIAOJUE_DATA=samples/.data DATABASE_URL= PIAOJUE_DEMO=1 $(BIN)/piccolo migrations forwards all >/dev/null
 	PIAOJUE_DATA=samples/.data DATABASE_URL= $(BIN)/python -m reports.samples samples
+
+# Benchmarks against their targets, each in a fresh process: a table, and bench/results.json (git-ignored).
+# `$(BIN)/python -m bench --help` for choosing benchmarks, repeats and the reference's sample.
+bench: setup
+	$(BIN)/python -m bench
 
 postgres:
 	@bash scripts/postgres-test-server.sh

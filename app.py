@@ -19,6 +19,9 @@ from voting.group_commit import writer
 from web.api import ApiController, healthz
 from web.auth import LoginRequired
 from web.console import ConsoleController
+from web.public import PublicController
+from web.pages import register_filters
+from web.proposals import ProposalConsoleController
 from web.tablet import TabletController
 
 ROOT = Path(__file__).parent
@@ -115,11 +118,13 @@ async def on_shutdown() -> None:
 def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
-            index, healthz, TabletController, ConsoleController, ApiController,
+            index, healthz, TabletController, ConsoleController, ProposalConsoleController, ApiController,
+            PublicController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],
-        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=register_filters),
         csrf_config=CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"],
                                cookie_samesite="lax"),
         exception_handlers={

@@ -39,7 +39,7 @@ async def shortlist(session_id: int) -> list[dict[str, Any]]:
         Proposal.supporters, ascending=False)
 
 
-async def _list_poll(session_id: int) -> dict[str, Any] | None:
+async def list_poll(session_id: int) -> dict[str, Any] | None:
     """The poll made from this session's list (its newest), if any."""
     row = await Proposal.select(Proposal.poll).where(
         (Proposal.session == session_id) & Proposal.poll.is_not_null()).order_by(Proposal.poll, ascending=False).first()
@@ -47,7 +47,7 @@ async def _list_poll(session_id: int) -> dict[str, Any] | None:
 
 
 async def _check_unlocked(session_id: int) -> None:
-    poll = await _list_poll(session_id)
+    poll = await list_poll(session_id)
     if poll is not None and poll["status"] != "draft":
         raise Conflict(LOCKED, code="list_locked")
 
@@ -126,7 +126,7 @@ async def make_poll(session_id: int, settings: PollSettings, who: Who) -> int:
         if not rows:
             raise Refused("候选项目名单是空的，请先从初审入围的建议中选择。", code="empty_list")
         settings = PollSettings(**{**settings.__dict__, "method": "approval", "candidates": candidate_inputs(rows)})
-        existing = await _list_poll(session_id)
+        existing = await list_poll(session_id)
         if existing is not None:
             await polls.update_poll(existing["id"], settings, who.actor, reason="按候选项目名单更新")
             poll_id = existing["id"]

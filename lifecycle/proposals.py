@@ -133,15 +133,25 @@ def _new_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+async def _check_public_limit(key: str) -> None:
+    since = _now() - PUBLIC_WINDOW
+    recent = await SubmitAttempt.count().where((SubmitAttempt.client == key) & (SubmitAttempt.at > since))
+    if recent >= PUBLIC_LIMIT:
+        raise Throttled("提交太频繁了，请一小时后再提交；您已提交的建议都已保存。", code="throttled")
+
+
+async def check_public_limit(client: str) -> None:
+    """Raise Throttled if `client` has no public submission left this hour; records nothing.
+    For the form to call before storing uploads; `submit` still counts atomically."""
+    await _check_public_limit(keyed_hash(f"submit:{client}"))
+
+
 async def _throttle_public(client: str) -> None:
     """At most PUBLIC_LIMIT public submissions per client address an hour (counted atomically)."""
     key = keyed_hash(f"submit:{client}")
     if not is_sqlite():
         await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"submit:{key}")
-    since = _now() - PUBLIC_WINDOW
-    recent = await SubmitAttempt.count().where((SubmitAttempt.client == key) & (SubmitAttempt.at > since))
-    if recent >= PUBLIC_LIMIT:
-        raise Throttled("提交太频繁了，请一小时后再提交；您已提交的建议都已保存。", code="throttled")
+    await _check_public_limit(key)
     await SubmitAttempt.insert(SubmitAttempt(client=key))
 
 

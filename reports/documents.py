@@ -90,20 +90,26 @@ async def satisfaction_context(poll_id: int) -> dict[str, Any]:
     return context
 
 
-async def satisfaction_html(poll_id: int) -> str:
-    return render_html("print/satisfaction_report.html", **await satisfaction_context(poll_id))
+# The documents a counted poll prints: template, context, and the name its file is saved under.
+POLL_DOCUMENTS = {
+    "tally": ("print/tally_sheet.html", tally_context, "计票结果报告单"),
+    "satisfaction": ("print/satisfaction_report.html", satisfaction_context, "满意度测评结果报告"),
+}
 
 
-async def satisfaction_pdf(poll_id: int) -> bytes:
-    return await render_pdf_async("print/satisfaction_report.html", **await satisfaction_context(poll_id))
-
-
-async def tally_html(poll_id: int) -> str:
-    return render_html("print/tally_sheet.html", **await tally_context(poll_id))
+async def poll_document(kind: str, poll_id: int, *, pdf: bool) -> str | bytes:
+    """A poll's document as HTML (the preview) or as PDF bytes (rendered off the event loop)."""
+    template, context_of, _ = POLL_DOCUMENTS[kind]
+    context = await context_of(poll_id)
+    return await render_pdf_async(template, **context) if pdf else render_html(template, **context)
 
 
 async def tally_pdf(poll_id: int) -> bytes:
-    return await render_pdf_async("print/tally_sheet.html", **await tally_context(poll_id))
+    return await poll_document("tally", poll_id, pdf=True)
+
+
+async def satisfaction_pdf(poll_id: int) -> bytes:
+    return await poll_document("satisfaction", poll_id, pdf=True)
 
 
 async def notice_html(notice_id: int) -> str:

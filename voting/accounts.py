@@ -91,6 +91,9 @@ async def password_matches(password: str, stored: str) -> bool:
 
 # --- who is logged in --------------------------------------------------------------
 
+STAFF_ROLES = {"secretariat": "秘书处", "admin": "管理员", "department": "审查部门"}
+
+
 @dataclass(frozen=True)
 class Viewer:
     """The person behind a request."""
@@ -107,7 +110,7 @@ class Viewer:
     def actor(self) -> Actor:
         if self.kind == "deputy":
             return Actor("deputy", self.id, f"代表 {self.number} {self.name}")
-        return Actor("staff", self.id, f"秘书处 {self.name}")
+        return Actor("staff", self.id, f"{STAFF_ROLES.get(self.role, '秘书处')} {self.name}")
 
 
 async def _guarded(client: str, lookup: Callable[[], Awaitable[T | None]]) -> T | None:

@@ -44,6 +44,15 @@ ACTION_LABELS = {
     "ballots_printed": "打印选票",
     "demo_loaded": "载入演示数据",
     "notice_issued": "发布公告",
+    "round_created": "新建征集",
+    "proposal_submitted": "提交建议",
+    "proposals_imported": "导入建议",
+    "proposal_reviewed": "初审评估",
+    "proposal_moved": "建议流转",
+    "proposal_merged": "合并建议",
+    "proposal_consultation": "共商记录",
+    "proposal_signoff": "审定记录",
+    "candidate_list_ordered": "调整候选项目顺序",
 }
 
 

@@ -7,6 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from config import settings
+from lifecycle.proposals import Who
 from voting import accounts
 from voting.accounts import Viewer
 
@@ -41,6 +42,21 @@ async def require_staff(request: Request) -> Viewer:
     if viewer.role not in ("secretariat", "admin"):
         raise PermissionDeniedException(detail="您没有权限进行此操作。")
     return viewer
+
+
+async def require_screener(request: Request) -> Viewer:
+    """Staff who screen proposals: a reviewing department (审查部门) or the secretariat."""
+    viewer = await viewer_of(request)
+    if viewer is None or viewer.kind != "staff":
+        raise LoginRequired("console")
+    if viewer.role not in ("department", "secretariat", "admin"):
+        raise PermissionDeniedException(detail="您没有权限进行此操作。")
+    return viewer
+
+
+def who_of(viewer: Viewer) -> Who:
+    """The viewer as lifecycle sees them: the audit actor and their role."""
+    return Who(viewer.actor, "deputy" if viewer.kind == "deputy" else viewer.role)
 
 
 def login_cookie(token: str, *, deputy: bool) -> Cookie:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
 
 from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
@@ -19,7 +18,7 @@ from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
 from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
-from web.pages import form_dict, page
+from web.pages import XLSX, download, form_dict, page
 
 CANDIDATE_ROWS = 15
 
@@ -48,8 +47,7 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
 
 
 def _pdf(content: bytes, filename: str) -> Response[bytes]:
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(content, "application/pdf", filename)
 
 
 def _preview(html: str) -> Response[str]:
@@ -80,12 +78,13 @@ class ConsoleController(Controller):
     async def login(self, request: Request) -> Template | Redirect:
         form = form_dict(await request.form())
         try:
-            token, _ = await accounts.staff_login(form.get("username", ""), form.get("password", ""),
+            token, viewer = await accounts.staff_login(form.get("username", ""), form.get("password", ""),
                                                   client_of(request))
         except Refused as refused:
             return page("console/login.html", request, error=refused.message, username=form.get("username", ""),
                         status_code=refused.status_code)
-        return Redirect("/console", cookies=[login_cookie(token, deputy=False)])
+        home = "/console/rounds" if viewer.role == "department" else "/console"
+        return Redirect(home, cookies=[login_cookie(token, deputy=False)])
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
@@ -214,15 +213,12 @@ class ConsoleController(Controller):
     @get("/import-template.xlsx")
     async def template_xlsx(self, request: Request) -> Response[bytes]:
         await require_staff(request)
-        return Response(roster_import.template_xlsx(),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"})
+        return download(roster_import.template_xlsx(), XLSX, "代表名册模板.xlsx")
 
     @get("/import-template.csv")
     async def template_csv(self, request: Request) -> Response[bytes]:
         await require_staff(request)
-        return Response(roster_import.template_csv(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"})
+        return download(roster_import.template_csv(), "text/csv; charset=utf-8", "代表名册模板.csv")
 
     # --- polls ------------------------------------------------------------------------
 
@@ -358,27 +354,29 @@ class ConsoleController(Controller):
         kind = "满意度测评表" if poll["method"] == "satisfaction" else "选票"
         return _pdf(content, f"{poll['ref']}-{kind}-{serials[0]}至{serials[-1]}.pdf")
 
-    @get("/polls/{poll_id:int}/tally.pdf")
-    async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
+    async def _poll_document(self, request: Request, poll_id: int, kind: str, pdf: bool) -> Response[Any]:
         await require_staff(request)
         poll = await polls.get_poll(poll_id)
-        return _pdf(await documents.tally_pdf(poll_id), f"{poll['ref']}-计票结果报告单.pdf")
+        content = await documents.poll_document(kind, poll_id, pdf=pdf)
+        if pdf:
+            return _pdf(content, f"{poll['ref']}-{documents.POLL_DOCUMENTS[kind][2]}.pdf")
+        return _preview(content)
+
+    @get("/polls/{poll_id:int}/tally.pdf")
+    async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
+        return await self._poll_document(request, poll_id, "tally", pdf=True)
 
     @get("/polls/{poll_id:int}/tally.html")
     async def tally_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
-        await require_staff(request)
-        return _preview(await documents.tally_html(poll_id))
+        return await self._poll_document(request, poll_id, "tally", pdf=False)
 
     @get("/polls/{poll_id:int}/satisfaction.pdf")
     async def satisfaction_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
-        await require_staff(request)
-        poll = await polls.get_poll(poll_id)
-        return _pdf(await documents.satisfaction_pdf(poll_id), f"{poll['ref']}-满意度测评结果报告.pdf")
+        return await self._poll_document(request, poll_id, "satisfaction", pdf=True)
 
     @get("/polls/{poll_id:int}/satisfaction.html")
     async def satisfaction_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
-        await require_staff(request)
-        return _preview(await documents.satisfaction_html(poll_id))
+        return await self._poll_document(request, poll_id, "satisfaction", pdf=False)
 
     @post("/polls/{poll_id:int}/notices")
     async def issue_notice(self, request: Request, poll_id: FromPath[int]) -> Redirect:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from litestar import Request
+from urllib.parse import quote
+
+from litestar import Request, Response
 from litestar.response import Template
 
 from voting.accounts import Viewer
@@ -18,3 +21,28 @@ def page(name: str, request: Request, viewer: Viewer | None = None, status_code:
 def form_dict(form: Any) -> dict[str, str]:
     """A submitted form as plain strings (the last value of a repeated field)."""
     return {key: (value if isinstance(value, str) else "") for key, value in form.items()}
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def beijing(moment: datetime | None) -> str:
+    """A stored time as people in the hall read it: Beijing time, to the minute."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def register_filters(engine: Any) -> None:
+    engine.engine.filters["beijing"] = beijing
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    """A file to save, under its Chinese name (RFC 5987)."""
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

@@ -1,19 +1,26 @@
-"""The deputy's tablet: log in, check in, vote."""
+"""The deputy's tablet: log in, check in, vote; propose projects."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
+from lifecycle import proposals
+from lifecycle.stages import STAGES
+from lifecycle.tables import Proposal
 from voting import accounts, ballot_box, polls, sittings
 from voting.accounts import Viewer
 from voting.ballot_box import OpenBallot, Outcome
-from voting.errors import Refused
+from voting.errors import NotFound, Refused
 from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
-from web.auth import client_of, login_cookie, logout_cookie, require_deputy, viewer_of
+from voting.tables import Term
+from web import public
+from web.auth import client_of, login_cookie, logout_cookie, require_deputy, viewer_of, who_of
 from web.pages import page
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
@@ -42,6 +49,29 @@ async def _home_context(viewer: Viewer) -> dict[str, Any]:
         rows.append({**poll, "voted": voted})
     return {"session": session, "checked_in": checked_in, "polls": rows,
             "attendance": await sittings.attendance(session["id"], max_age=3.0)}
+
+
+async def _congress_of(viewer: Viewer) -> int | None:
+    row = await Term.select(Term.congress).where(Term.id == viewer.term_id).first() if viewer.term_id else None
+    return row["congress"] if row else None
+
+
+async def _propose_rounds(viewer: Viewer) -> list[dict[str, Any]]:
+    """The open collection rounds of the deputy's own congress."""
+    congress = await _congress_of(viewer)
+    return [r for r in await proposals.open_rounds() if r["congress"] == congress]
+
+
+async def _next_round(viewer: Viewer) -> dict[str, Any] | None:
+    congress, today = await _congress_of(viewer), proposals.today()
+    later = [r for r in await proposals.rounds() if r["congress"] == congress and r["opens_on"] > today]
+    return min(later, key=lambda r: r["opens_on"]) if later else None
+
+
+async def _my_proposals(viewer: Viewer) -> list[dict[str, Any]]:
+    rows = await Proposal.select(Proposal.code, Proposal.title, Proposal.stage).where(
+        Proposal.deputy == viewer.id).order_by(Proposal.id, ascending=False)
+    return [{**r, "stage_label": STAGES.get(r["stage"], r["stage"])} for r in rows]
 
 
 async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:
@@ -91,7 +121,8 @@ class TabletController(Controller):
     @get("/", name="tablet_home")
     async def home(self, request: Request) -> Template:
         viewer = await require_deputy(request)
-        return page("tablet/home.html", request, viewer, **await _home_context(viewer))
+        return page("tablet/home.html", request, viewer, my_proposals=await _my_proposals(viewer),
+                    **await _home_context(viewer))
 
     @get("/status")
     async def status(self, request: Request) -> Template:
@@ -163,3 +194,35 @@ class TabletController(Controller):
         if outcome is Outcome.already_voted:
             return page("tablet/voted.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
         return page("tablet/closed.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
+
+    @get("/propose")
+    async def propose_form(self, request: Request) -> Template:
+        viewer = await require_deputy(request)
+        rounds = await _propose_rounds(viewer)
+        upcoming = None if rounds else await _next_round(viewer)
+        return page("tablet/propose.html", request, viewer, upcoming=upcoming and public.round_choice(upcoming),
+                    **public.form_context(rounds, action="/tablet/propose", public=False))
+
+    @post("/propose", request_max_body_size=public.MAX_BODY,
+          exception_handlers={RequestEntityTooLarge: public.too_large})
+    async def propose(self, request: Request) -> Template | Redirect:
+        """A deputy's own proposal: channel 代表建议, credited to the deputy (never shown in public)."""
+        viewer = await require_deputy(request)
+        rounds = await _propose_rounds(viewer)
+        outcome = await public.handle_submission(request, rounds, who_of(viewer), channel="deputy",
+                                                 action="/tablet/propose", public=False, deputy_id=viewer.id)
+        if not outcome.code:
+            upcoming = None if rounds else await _next_round(viewer)
+            return page("tablet/propose.html", request, viewer, status_code=outcome.status_code,
+                        upcoming=upcoming and public.round_choice(upcoming), **outcome.context)
+        return Redirect(f"/tablet/propose/done?{urlencode({'code': outcome.code})}", status_code=303)
+
+    @get("/propose/done")
+    async def proposed(self, request: Request) -> Template:
+        viewer = await require_deputy(request)
+        code = proposals.normalise_code(str(request.query_params.get("code") or ""))
+        row = await Proposal.select(Proposal.code, Proposal.title, Proposal.stage).where(
+            (Proposal.code == code) & (Proposal.deputy == viewer.id)).first()
+        if row is None:
+            raise NotFound("没有找到您的这条建议。")
+        return page("tablet/proposed.html", request, viewer, item=row)

@@ -1,0 +1,128 @@
+"""The console's proposal pages: a department screens, the secretariat enters, lists and builds the ballot."""
+
+from datetime import timedelta
+
+from lifecycle import proposals, screening
+from lifecycle.proposals import Who
+from tests.hall import STAFF, csrf_of, login_staff
+from voting import accounts
+from voting.tables import StaffAccount
+
+SECRETARIAT = Who(STAFF, "secretariat")
+
+
+async def open_round(hall) -> int:
+    today = proposals.today()
+    return await proposals.create_round(hall.congress_id, today.year + 1, f"{today.year + 1} 年民生实事项目征集",
+                                        today - timedelta(days=1), today + timedelta(days=30), 3000, SECRETARIAT)
+
+
+async def login_department(client) -> None:
+    if not await StaffAccount.exists().where(StaffAccount.username == "fagai"):
+        await accounts.create_staff("fagai", "发改局 李审", "review-pass-1", role="department")
+    await client.get("/console/login")
+    response = await client.post("/console/login", data={"username": "fagai", "password": "review-pass-1",
+                                                         "_csrf_token": csrf_of(client)})
+    assert response.status_code in (302, 303) and response.headers["location"] == "/console/rounds"
+
+
+async def test_a_paper_proposal_with_mistakes_comes_back_as_typed_then_saves_with_a_code(hall, client):
+    round_id = await open_round(hall)
+    await login_staff(client)
+    form = {"_csrf_token": csrf_of(client), "round": str(round_id), "channel": "liaison_station",
+            "title": "东岭村道路硬化", "description": "太短", "township": "城关镇", "village": "东岭村",
+            "category": "transport", "cost_wan": "很多", "proposer_name": "王大伯", "contact": "13800000000"}
+    refused = await client.post("/console/proposals/new", data=form)
+    assert refused.status_code == 400
+    assert "项目内容至少 10 个字。" in refused.text and "估算投资（万元）应填数字。" in refused.text
+    assert 'value="东岭村道路硬化"' in refused.text and 'value="13800000000"' in refused.text
+    saved = await client.post("/console/proposals/new", data={**form, "description": "村道全长 3 公里，雨天泥泞难行。",
+                                                              "cost_wan": "120"})
+    assert saved.status_code in (302, 303)
+    page = await client.get(saved.headers["location"])
+    assert "已保存。查询码" in page.text and "代表联络站" in page.text and "王大伯" in page.text
+
+
+async def test_a_department_screens_but_sees_nothing_else_of_the_console(hall, client):
+    round_id = await open_round(hall)
+    made = await proposals.submit(round_id, proposals_input(), SECRETARIAT)
+    await login_department(client)
+    assert (await client.get("/console")).status_code == 403
+    assert (await client.get("/console/proposals/new")).status_code == 403
+    listing = await client.get(f"/console/proposals?round={round_id}&stage=submitted")
+    assert listing.status_code == 200 and made["code"] in listing.text
+    token = csrf_of(client)
+    bad = await client.post(f"/console/proposals/{made['id']}/review", data={"_csrf_token": token, "a_land": "fails"})
+    assert bad.status_code == 400 and "“用地”评为“不符合”，请写明意见。" in bad.text
+    review = {f"a_{key}": "meets" for key in screening.CRITERIA}
+    assert (await client.post(f"/console/proposals/{made['id']}/review",
+                              data={"_csrf_token": token, **review})).status_code in (302, 303)
+    no_reason = await client.post(f"/console/proposals/{made['id']}/move",
+                                  data={"_csrf_token": token, "target": "rejected", "reason": ""})
+    assert no_reason.status_code == 409 and "须写明理由" in no_reason.text
+    moved = await client.post(f"/console/proposals/{made['id']}/move",
+                              data={"_csrf_token": token, "target": "shortlisted", "reason": "群众需求迫切"})
+    assert moved.status_code in (302, 303)
+    page = await client.get(f"/console/proposals/{made['id']}")
+    assert "初审入围" in page.text and "审查部门（审查部门 发改局 李审）" in page.text
+
+
+def proposals_input(title: str = "东岭村道路硬化", village: str = "东岭村"):
+    from lifecycle.proposal_input import ProposalInput
+
+    return ProposalInput(title=title, description="村道全长 3 公里，雨天泥泞，群众出行不便。", township="城关镇",
+                         village=village, category="transport", cost_wan=120, supporters=2)
+
+
+async def test_the_secretariat_builds_the_candidate_list_and_it_becomes_a_poll(hall, client):
+    round_id = await open_round(hall)
+    ids = []
+    for n in range(3):
+        made = await proposals.submit(round_id, proposals_input(f"候选民生项目{n + 1}", f"村{n}"), SECRETARIAT)
+        await proposals.record_review(made["id"], dict.fromkeys(screening.CRITERIA, "meets"), {}, "", SECRETARIAT)
+        await proposals.move(made["id"], "shortlisted", SECRETARIAT)
+        ids.append(made["id"])
+    await login_staff(client)
+    token = csrf_of(client)
+    page = await client.get(f"/console/sessions/{hall.session_id}/candidates")
+    assert page.status_code == 200 and "初审入围的建议（3 条）" in page.text
+    added = await client.post(f"/console/sessions/{hall.session_id}/candidates",
+                              data={"_csrf_token": token, "proposal": [str(i) for i in ids]})
+    assert added.status_code in (302, 303)
+    await client.post(f"/console/sessions/{hall.session_id}/candidates/{ids[2]}/shift",
+                      data={"_csrf_token": token, "direction": "up"})
+    page = await client.get(f"/console/sessions/{hall.session_id}/candidates")
+    assert page.text.index("候选民生项目3") < page.text.index("候选民生项目2")
+    assert "候选 3 个 · 应选 2 个" in page.text and "差额 1 个" in page.text
+    made = await client.post(f"/console/sessions/{hall.session_id}/candidates/poll",
+                             data={"_csrf_token": token, "title": "2027 年民生实事项目票决", "seats": "2",
+                                   "threshold_base": "entitled", "threshold_fraction": "1/2",
+                                   "threshold_strict": "1", "quorum_fraction": "2/3"})
+    assert made.status_code in (302, 303) and made.headers["location"].startswith("/console/polls/")
+    poll_page = await client.get(made.headers["location"])
+    text = poll_page.text
+    assert text.index("候选民生项目1") < text.index("候选民生项目3") < text.index("候选民生项目2")
+
+
+async def test_importing_a_spreadsheet_stores_all_rows_or_none_and_lists_the_codes(hall, client):
+    from lifecycle.tables import Proposal
+
+    round_id = await open_round(hall)
+    await login_staff(client)
+    template = await client.get("/console/proposal-template.csv")
+    assert template.status_code == 200 and "项目名称" in template.content.decode("utf-8-sig")
+    header = "项目名称,项目内容,乡镇（街道）,村（社区）,类别,估算投资（万元）,建议人\n"
+    good = "东岭村道路硬化,村道全长 3 公里雨天泥泞难行,城关镇,东岭村,交通出行,120,王大伯\n"
+    bad = "幼儿园扩班,幼儿园学位紧张需要扩班,,南塘社区,教育,很多,李阿姨\n"
+    before = await Proposal.count()
+    refused = await client.post(f"/console/rounds/{round_id}/import",
+                                data={"_csrf_token": csrf_of(client), "channel": "liaison_station"},
+                                files={"file": ("建议.csv", (header + good + bad).encode("utf-8"), "text/csv")})
+    assert refused.status_code == 400 and "没有导入任何建议" in refused.text and "第 3 行" in refused.text
+    assert await Proposal.count() == before
+    imported = await client.post(f"/console/rounds/{round_id}/import",
+                                 data={"_csrf_token": csrf_of(client), "channel": "liaison_station"},
+                                 files={"file": ("建议.csv", (header + good).encode("gbk"), "text/csv")})
+    assert imported.status_code == 200 and "导入成功：建议.csv 共 1 条建议" in imported.text
+    row = await Proposal.select().where(Proposal.round == round_id).first()
+    assert row["channel"] == "liaison_station" and row["code"] in imported.text

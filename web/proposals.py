@@ -1,0 +1,291 @@
+"""The console's proposal pages: collection rounds, paper entry, screening, merging, the
+candidate list. Screening departments (审查部门) see these pages and nothing else of the console."""
+
+from __future__ import annotations
+
+from datetime import date
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from lifecycle import candidate_lists, proposal_import, proposals, screening, stages
+from lifecycle.proposal_input import CATEGORIES, CHANNELS, LABELS, PAPER_CHANNELS, parse_proposal
+from lifecycle.proposals import Filters
+from voting import poll_settings, sittings
+from voting.accounts import Viewer
+from voting.errors import Refused
+from voting.poll_settings import PollSettings
+from web.auth import require_screener, require_staff, who_of
+from web.pages import XLSX, download, form_dict, page
+
+LISTS = {"categories": CATEGORIES, "channels": CHANNELS, "stage_labels": stages.STAGES, "labels": LABELS,
+         "criteria": screening.CRITERIA, "assessments": screening.ASSESSMENTS, "roles": stages.ROLES,
+         "meeting_kinds": proposals.MEETING_KINDS, "threshold_bases": poll_settings.THRESHOLD_BASES}
+
+
+def _date(text: str, label: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise Refused(f"请填写{label}，格式如 2026-09-01。") from None
+
+
+def _number(text: str, label: str, *, optional: bool = False) -> int | None:
+    text = (text or "").strip()
+    if optional and not text:
+        return None
+    if not text.isdigit():
+        raise Refused(f"{label}应填整数。")
+    return int(text)
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+class ProposalConsoleController(Controller):
+    path = "/console"
+
+    # --- collection rounds ----------------------------------------------------------
+
+    @get("/rounds")
+    async def rounds(self, request: Request) -> Template:
+        viewer = await require_screener(request)
+        return page("console/rounds.html", request, viewer, rounds=await proposals.rounds(),
+                    counts={r["id"]: await proposals.stage_counts(r["id"]) for r in await proposals.rounds()},
+                    congresses=await sittings.congresses(), today=proposals.today(), form={}, **LISTS)
+
+    @post("/rounds")
+    async def create_round(self, request: Request) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            await proposals.create_round(
+                _number(form.get("congress", ""), "人大") or 0, _number(form.get("year", ""), "项目年度") or 0,
+                form.get("title", ""), _date(form.get("opens_on", ""), "开始日期"),
+                _date(form.get("closes_on", ""), "截止日期"),
+                _number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer))
+        except Refused as refused:
+            return page("console/rounds.html", request, viewer, rounds=await proposals.rounds(), counts={},
+                        congresses=await sittings.congresses(), today=proposals.today(), form=form,
+                        error=refused.message, status_code=refused.status_code, **LISTS)
+        return Redirect("/console/rounds")
+
+    # --- importing proposals gathered on paper ---------------------------------------------
+
+    @get("/rounds/{round_id:int}/import")
+    async def import_form(self, request: Request, round_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return page("console/proposal_import.html", request, viewer, round=await proposals.get_round(round_id),
+                    columns=proposal_import.COLUMNS, paper_channels=PAPER_CHANNELS, **LISTS)
+
+    @post("/rounds/{round_id:int}/import")
+    async def import_file(self, request: Request, round_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        form = await request.form()
+        channel = form.get("channel") if isinstance(form.get("channel"), str) else ""
+        context: dict[str, Any] = {"round": await proposals.get_round(round_id), "columns": proposal_import.COLUMNS,
+                                   "paper_channels": PAPER_CHANNELS, "channel": channel, **LISTS}
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return page("console/proposal_import.html", request, viewer, error="请选择要导入的文件（.xlsx 或 .csv）。",
+                        status_code=400, **context)
+        parsed = proposal_import.parse_proposals(upload.filename, await upload.read())
+        if parsed.errors:
+            return page("console/proposal_import.html", request, viewer, errors=parsed.errors,
+                        filename=upload.filename, status_code=400, **context)
+        try:
+            imported = await proposal_import.import_proposals(round_id, parsed, who_of(viewer), channel)
+        except Refused as refused:
+            return page("console/proposal_import.html", request, viewer, error=refused.message,
+                        filename=upload.filename, status_code=refused.status_code, **context)
+        return page("console/proposal_import.html", request, viewer, imported=imported, filename=upload.filename,
+                    **context)
+
+    @get("/proposal-template.xlsx")
+    async def import_template_xlsx(self, request: Request) -> Response[bytes]:
+        await require_staff(request)
+        return download(proposal_import.template_xlsx(), XLSX, "民生实事项目建议导入模板.xlsx")
+
+    @get("/proposal-template.csv")
+    async def import_template_csv(self, request: Request) -> Response[bytes]:
+        await require_staff(request)
+        return download(proposal_import.template_csv(), "text/csv; charset=utf-8", "民生实事项目建议导入模板.csv")
+
+    # --- the list and paper entry -------------------------------------------------------
+
+    @get("/proposals")
+    async def list_proposals(self, request: Request) -> Template:
+        viewer = await require_screener(request)
+        query = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        filters = Filters.from_query(query)
+        page_no = _number(query.get("page", "1"), "页码") if query.get("page", "1").isdigit() else 1
+        found = await proposals.list_proposals(filters, page_no or 1)
+        kept = {k: v for k, v in query.items() if k != "page" and v}
+        return page("console/proposals.html", request, viewer, found=found, filters=filters, query=kept,
+                    query_string=urlencode(kept), rounds=await proposals.rounds(),
+                    counts=await proposals.stage_counts(filters.round_id), **LISTS)
+
+    @get("/proposals/new")
+    async def new_proposal(self, request: Request) -> Template:
+        viewer = await require_staff(request)
+        return page("console/proposal_new.html", request, viewer, rounds=await proposals.rounds(), form={},
+                    problems={}, paper_channels=PAPER_CHANNELS, **LISTS)
+
+    @post("/proposals/new")
+    async def enter_proposal(self, request: Request) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        data, problems = parse_proposal(form)
+        if form.get("channel") not in PAPER_CHANNELS:
+            problems["channel"] = "请选择征集渠道。"
+        round_id = _number(form.get("round", ""), "征集", optional=True)
+        if round_id is None:
+            problems["round"] = "请选择征集。"
+        if problems or data is None:
+            return page("console/proposal_new.html", request, viewer, rounds=await proposals.rounds(), form=form,
+                        problems=problems, paper_channels=PAPER_CHANNELS, status_code=400, **LISTS)
+        made = await proposals.submit(round_id, data, who_of(viewer))
+        return Redirect(f"/console/proposals/{made['id']}?entered=1")
+
+    # --- one proposal: screening, merging, meetings ---------------------------------------
+
+    @get("/proposals/{proposal_id:int}")
+    async def proposal(self, request: Request, proposal_id: FromPath[int]) -> Template:
+        viewer = await require_screener(request)
+        return page("console/proposal.html", request, viewer, **await self._detail(proposal_id, viewer.role),
+                    entered=request.query_params.get("entered") == "1")
+
+    async def _detail(self, proposal_id: int, role: str) -> dict[str, Any]:
+        proposal = await proposals.get_proposal(proposal_id)
+        standing = await proposals.standing_assessment(proposal_id)
+        return {"p": proposal, "history": await proposals.history(proposal_id),
+                "reviews": await proposals.reviews(proposal_id), "standing": standing,
+                "clears": screening.clears_screening(standing),
+                "attachments": await proposals.attachments(proposal_id),
+                "merged": await proposals.merged_sources(proposal_id),
+                "similar": await proposals.similar_to(proposal) if proposal["stage"] not in stages.TERMINAL else [],
+                "moves": [m for m in stages.moves_from(proposal["stage"], role) if m.target != "merged"
+                          and "poll" not in m.needs and m.target != "candidate"],
+                "can_merge": bool([m for m in stages.moves_from(proposal["stage"], role) if m.target == "merged"]),
+                "show_actor": True,
+                "merged_into": await proposals.get_proposal(proposal["merged_into"]) if proposal["merged_into"]
+                else None, **LISTS}
+
+    async def _act(self, request: Request, proposal_id: int, where: str,
+                   action: Callable[[Viewer, dict[str, str]], Awaitable[str]]) -> Template | Redirect:
+        """Run one action of the proposal page: on success go where it says, on a refusal show
+        the page again with the message at the form (`where`) and what was typed."""
+        viewer = await require_screener(request)
+        form = form_dict(await request.form())
+        try:
+            return Redirect(await action(viewer, form))
+        except Refused as refused:
+            return page("console/proposal.html", request, viewer, **await self._detail(proposal_id, viewer.role),
+                        error=refused.message, error_at=where, form=form, status_code=refused.status_code)
+
+    @post("/proposals/{proposal_id:int}/review")
+    async def review(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await proposals.record_review(proposal_id, {key: form.get(f"a_{key}", "") for key in screening.CRITERIA},
+                                          {key: form.get(f"c_{key}", "") for key in screening.CRITERIA},
+                                          form.get("note", ""), who_of(viewer))
+            return f"/console/proposals/{proposal_id}#review"
+        return await self._act(request, proposal_id, "review", action)
+
+    @post("/proposals/{proposal_id:int}/move")
+    async def move(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await proposals.move(proposal_id, form.get("target", ""), who_of(viewer), form.get("reason", ""))
+            return f"/console/proposals/{proposal_id}"
+        return await self._act(request, proposal_id, "decision", action)
+
+    @post("/proposals/{proposal_id:int}/merge")
+    async def merge(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            target = await proposals.track(form.get("into", ""))
+            await proposals.merge(proposal_id, target["own"]["id"], who_of(viewer), form.get("reason", ""))
+            return f"/console/proposals/{target['own']['id']}"
+        return await self._act(request, proposal_id, "merge", action)
+
+    @post("/proposals/{proposal_id:int}/meetings")
+    async def meeting(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            held = _date(form["held_on"], "会议日期") if form.get("held_on", "").strip() else None
+            await proposals.record_meeting(proposal_id, form.get("kind", ""), form.get("meeting", ""), held,
+                                           form.get("document", ""), form.get("notes", ""), who_of(viewer))
+            return f"/console/proposals/{proposal_id}#history"
+        return await self._act(request, proposal_id, "meeting", action)
+
+    # --- the candidate list of a session ------------------------------------------------
+
+    @get("/sessions/{session_id:int}/candidates")
+    async def candidate_list(self, request: Request, session_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return page("console/candidates.html", request, viewer, **await self._list_context(session_id))
+
+    async def _list_context(self, session_id: int, **more: Any) -> dict[str, Any]:
+        on_list = await candidate_lists.candidates(session_id)
+        poll = await candidate_lists.list_poll(session_id)
+        count = len([p for p in on_list if p["stage"] == "candidate"])
+        seats = poll["seats"] if poll and poll["seats"] else max(1, count - max(1, round(count / 6)))
+        return {"session": await sittings.session_context(session_id), "on_list": on_list, "poll": poll,
+                "shortlist": await candidate_lists.shortlist(session_id),
+                "margin": candidate_lists.margin(len([p for p in on_list if p["stage"] == "candidate"]), seats),
+                "locked": poll is not None and poll["status"] != "draft", "form": {}, **LISTS, **more}
+
+    @post("/sessions/{session_id:int}/candidates")
+    async def add_candidates(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = await request.form()
+        await candidate_lists.add(session_id, _ids(form.getall("proposal") if hasattr(form, "getall") else []),
+                                  who_of(viewer))
+        return Redirect(f"/console/sessions/{session_id}/candidates")
+
+    @post("/sessions/{session_id:int}/candidates/{proposal_id:int}/remove")
+    async def remove_candidate(self, request: Request, session_id: FromPath[int],
+                               proposal_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        await candidate_lists.remove(session_id, proposal_id, who_of(viewer), form.get("reason", ""))
+        return Redirect(f"/console/sessions/{session_id}/candidates")
+
+    @post("/sessions/{session_id:int}/candidates/{proposal_id:int}/shift")
+    async def shift_candidate(self, request: Request, session_id: FromPath[int],
+                              proposal_id: FromPath[int]) -> Redirect:
+        """Move one item up or down the list by one place."""
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        order = [p["id"] for p in await candidate_lists.candidates(session_id)]
+        if proposal_id in order:
+            i = order.index(proposal_id)
+            j = i - 1 if form.get("direction") == "up" else i + 1
+            if 0 <= j < len(order):
+                order[i], order[j] = order[j], order[i]
+                await candidate_lists.reorder(session_id, order, who_of(viewer))
+        return Redirect(f"/console/sessions/{session_id}/candidates#p{proposal_id}")
+
+    @post("/sessions/{session_id:int}/candidates/poll")
+    async def make_poll(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            seats = _number(form.get("seats", ""), "应选项目数") or 0
+            settings = PollSettings(
+                title=form.get("title", "").strip(), method="approval", seats=seats,
+                max_approvals=_number(form.get("max_approvals", ""), "每票最多赞成数", optional=True),
+                non_competitive=form.get("non_competitive") == "1",
+                threshold_base=form.get("threshold_base", "entitled"),
+                threshold_fraction=form.get("threshold_fraction", "1/2"),
+                threshold_strict=form.get("threshold_strict", "1") == "1",
+                quorum_fraction=form.get("quorum_fraction", "2/3"), candidates=())
+            poll_id = await candidate_lists.make_poll(session_id, settings, who_of(viewer))
+        except Refused as refused:
+            return page("console/candidates.html", request, viewer, status_code=refused.status_code,
+                        **await self._list_context(session_id, error=refused.message, form=form))
+        return Redirect(f"/console/polls/{poll_id}")
