@@ -1,9 +1,16 @@
-"""Numbered paper ballots (选票) for a poll: one HTML document, one ballot per page.
+"""Numbered paper ballots (选票) for a poll: one PDF, one ballot per page.
 
-All the ballots of a print run go through WeasyPrint in one pass (one document, a
-page break after each ballot): fonts are loaded, subset and written once, which is
-what makes 450 ballots take seconds rather than a minute. Each ballot carries its
-serial in print and as a QR code (a PNG data URI from segno, no files).
+The ballots of a print run differ only in their serial and QR code, so the ballot is
+laid out and written once and stamped with each serial (`ballots_pdf_sync`): WeasyPrint
+lays out the ballot without its serial and QR code (one page), then a page per ballot
+holding only that serial and QR code, in the template's own place for them; as the PDF
+is written, the ballot's page becomes a form XObject drawn under every serial page
+(`_stamp`). Fonts are subset once and the ballot's text and rules are in the file once:
+450 ballots take a few seconds in the calling thread (a document per ballot took two
+minutes, all of them in one document 10 to 30 s) and under a megabyte. A stamped page
+looks exactly like a whole ballot: `ballots_html` is the print run as a plain document,
+a whole ballot a page, and the tests compare the two pixel for pixel. Each ballot
+carries its serial in print and as a QR code (a PNG data URI, no files).
 
 WeasyPrint's time grows with the boxes on a page (a table cell costs about a
 millisecond a page), so a ballot is built from few of them:
@@ -14,7 +21,7 @@ millisecond a page), so a ballot is built from few of them:
 - the rules between number, title and boxes are thin background strips of the list,
   the column labels one run of text spaced with em and en spaces;
 - the QR code is a PNG, not an inline SVG, and the garbage collector is paused while
-  the document is built.
+  the documents are built.
 
 A ballot is always one sheet. The layout is chosen from the candidates: one roomy
 column for up to 14, a compact column for up to 24, two columns on A4 beyond, A3 as
@@ -41,7 +48,9 @@ from typing import Any
 import anyio
 import segno
 
-from reports.pdf import html_to_pdf, render_html
+from markupsafe import Markup
+
+from reports.pdf import TEMPLATES, _font_config, environment, render_html
 from voting import poll_settings
 from voting.errors import Refused
 
@@ -416,18 +425,24 @@ def qr_png_uri(text: str) -> str:
     pixelated). WeasyPrint draws a PNG from the ready image; an inline SVG QR code (segno's
     svg_inline) is parsed and drawn path by path on every page, which cost a third of a
     ballot's rendering time when measured."""
-    return segno.make(text, error="m").png_data_uri(scale=1, border=2)
+    qr = segno.make(text, error="m")
+    # segno's own PNG writer took twice as long as choosing the mask; a grey PNG of the matrix
+    # (light 255, dark 0) is the same image.
+    return _grey_png_uri([bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=2)])
 
 
-def ballots_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                 serials: list[tuple[str, str]]) -> str:
-    """One HTML document: a ballot per (serial, QR text) pair, each on its own page.
+def _grey_png_uri(rows: list[bytes]) -> str:
+    """An 8-bit greyscale PNG, a `bytes` of grey values a row, as a data URI."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    pixels = b"".join(b"\0" + row for row in rows)  # filter byte 0 (none) before each row
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", len(rows[0]), len(rows), 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
-    `poll` is a Poll row (title, method, seats, max_approvals, threshold_*), `candidates`
-    Candidate rows in ballot order, `session` has the session's `name`.
-    """
-    if not serials:
-        raise ValueError("no ballots to print")
+
+def _context(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any]) -> dict[str, Any]:
+    """What the ballot template needs besides the ballots themselves."""
     method = poll["method"]
     options = len(OPTIONS[method])
     titles = [display_title(c["title"]) for c in candidates]
@@ -437,15 +452,114 @@ def ballots_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session
     boxes_x = layout.boxes_x(options)
     strips = [layout.number_line_x, *(boxes_x + i * layout.box_mm for i in range(options))]
     head_text, labels = layout.head_labels(method)
-    return render_html(
-        TEMPLATE, poll=poll, session=session, method=method, layout=layout, instructions=instructions(poll),
+    return dict(
+        poll=poll, session=session, method=method, layout=layout, instructions=instructions(poll),
         columns=columns_of(numbered, layout), one_line_each=one_line_each(titles, layout, options),
         row_classes=layout.row_classes(max(c["lines"] for c in numbered)),
-        ballots=[{"serial": serial, "qr": qr_png_uri(text)} for serial, text in serials],
         head_text=head_text, labels=labels, boxes_x=boxes_x, title_right_mm=TITLE_RIGHT_MM,
         strips=[round(x - RULE_MM / 2, 2) for x in strips], rule_mm=round(RULE_MM, 3),
         black=BLACK_PNG, grey=GREY_PNG, row_rules=_row_rules_uri(layout),
     )
+
+
+def _numbered(serials: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"serial": serial, "qr": qr_png_uri(text)} for serial, text in serials]
+
+
+def ballots_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
+                 serials: list[tuple[str, str]]) -> str:
+    """One HTML document: a whole ballot per (serial, QR text) pair, each on its own page.
+
+    `poll` is a Poll row (title, method, seats, max_approvals, threshold_*), `candidates`
+    Candidate rows in ballot order, `session` has the session's `name`.
+    """
+    if not serials:
+        raise ValueError("no ballots to print")
+    return render_html(TEMPLATE, **_context(poll, candidates, session), ballots=_numbered(serials))
+
+
+# The template prints a ballot as a section holding the serial corner (.mark) and the rest.
+# A stamped print run renders the template with one of the two hidden: once the rest of
+# one ballot, then the serial corner of every ballot; nothing else moves, as the corner is
+# positioned absolutely. No copy may add a bookmark (each <h1> would make one, and the
+# ballot's own page is dropped from the PDF).
+_BALLOT_ONLY_CSS = "\n.ballot > .mark { display: none !important; }\nh1 { bookmark-level: none; }\n"
+_SERIALS_ONLY_CSS = "\n.ballot > :not(.mark) { display: none !important; }\nh1 { bookmark-level: none; }\n"
+# Serial pages laid out per WeasyPrint document. Its pagination walks the styles of every
+# element of a document for every page, so one document of n pages takes n² time (2,000
+# serial pages: 23 s instead of 10); a hundred a document keeps it linear.
+SERIAL_PAGES = 100
+
+
+def _with_css(extra: str) -> Markup:
+    """The print stylesheet and `extra`, for the template's `print_css` (trusted, unescaped)."""
+    return Markup(str(environment().globals["print_css"]) + extra)
+
+
+def stamped_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
+                 serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES) -> tuple[str, Iterator[str]]:
+    """The documents of a stamped print run: the ballot without serial and QR code (one
+    page), then, lazily, documents of at most `per_document` pages, a page per (serial,
+    QR text) pair with only that serial and QR code in place."""
+    if not serials:
+        raise ValueError("no ballots to print")
+    context = _context(poll, candidates, session)
+    ballot = render_html(TEMPLATE, **context, ballots=[{"serial": "", "qr": BLACK_PNG}],
+                         print_css=_with_css(_BALLOT_ONLY_CSS))
+    # The serial pages leave out the candidate lists, the bulk of a ballot's markup.
+    bare = {**context, "columns": [], "instructions": [""], "labels": [], "print_css": _with_css(_SERIALS_ONLY_CSS)}
+    serial_pages = (render_html(TEMPLATE, **bare, ballots=_numbered(serials[at:at + per_document]))
+                    for at in range(0, len(serials), per_document))
+    return ballot, serial_pages
+
+
+STAMP = "PJBallot"  # the name of the form XObject holding the ballot, drawn under each serial page
+
+
+def _number(reference: bytes | str) -> int:
+    """The object number of a pydyf reference (b"12 0 R")."""
+    number, generation, r = (reference.decode() if isinstance(reference, bytes) else reference).split()
+    if generation != "0" or r != "R":
+        raise RuntimeError(f"not a reference to a new object: {reference!r}")
+    return int(number)
+
+
+def _stamp(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: the first page (the ballot) becomes a form XObject drawn under
+    every other page (a serial and QR code each), and leaves the page tree.
+
+    Works on the pydyf objects WeasyPrint 70 writes: a flat Kids array of references
+    (number, 0, "R"), a page's Contents one stream, every page sharing one Resources
+    dictionary; anything else is refused rather than printed wrong.
+    """
+    import pydyf
+
+    kids = pdf.pages["Kids"]
+    pages = [pdf.objects[number] for number in kids[::3]]
+    if len(pages) < 2 or list(kids[1::3]) != [0] * len(pages) or list(kids[2::3]) != ["R"] * len(pages):
+        raise RuntimeError("a stamped print run needs the ballot's page and serial pages")
+    ballot_page, serial_pages = pages[0], pages[1:]
+    for key in ("Resources", "MediaBox"):
+        if any(page[key] != ballot_page[key] for page in serial_pages):
+            raise RuntimeError(f"the pages of a stamped print run differ in {key}")
+    resources = pdf.objects[_number(ballot_page["Resources"])]
+
+    form = pdf.objects[_number(ballot_page["Contents"])]
+    # The ballot's resources: the shared ones, but of the shared XObjects (the serial pages'
+    # QR codes are there too) only those the ballot draws itself.
+    drawn = {op[1:-3].decode() for op in form.stream if isinstance(op, bytes) and op.endswith(b" Do")}
+    own = pydyf.Dictionary(resources)
+    own["XObject"] = pydyf.Dictionary({name: ref for name, ref in resources["XObject"].items() if name in drawn})
+    pdf.add_object(own)
+    form.extra.update({"Type": "/XObject", "Subtype": "/Form", "BBox": ballot_page["MediaBox"],
+                       "Resources": own.reference})
+    resources["XObject"][STAMP] = form.reference
+    for page in serial_pages:
+        # First on the page, before its transformation matrix: the form draws in default space.
+        pdf.objects[_number(page["Contents"])].stream.insert(0, f"q /{STAMP} Do Q".encode())
+    del kids[:3]
+    pdf.pages["Count"] -= 1
+    ballot_page.clear()  # no longer a page: an empty dictionary that nothing refers to
 
 
 @contextmanager
@@ -453,8 +567,9 @@ def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while WeasyPrint builds a long document.
 
     Hundreds of pages of boxes stay alive until the PDF is written, and the collector
-    would walk all of them again and again (a fifth of the time for 450 ballots). It is
-    switched back on afterwards, unless something else had switched it off.
+    would walk all of them again and again (a fifth of the time for 450 ballots when
+    they were one document each). It is switched back on afterwards, unless something
+    else had switched it off.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -466,10 +581,28 @@ def _collector_paused() -> Iterator[None]:
 
 
 def ballots_pdf_sync(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                     serials: list[tuple[str, str]]) -> bytes:
-    html = ballots_html(poll, candidates, session, serials)
+                     serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES) -> bytes:
+    """The PDF of a print run, a page per serial in the order given, stamped (see the top).
+
+    Everything runs in the calling thread and process; `per_document` is how many serial
+    pages WeasyPrint lays out at a time (`SERIAL_PAGES`).
+    """
+    from weasyprint import HTML
+
+    ballot_html, serial_htmls = stamped_html(poll, candidates, session, serials, per_document)
+    base_url, font_config = str(TEMPLATES / "print"), _font_config()
     with _collector_paused():
-        return html_to_pdf(html)
+        ballot = HTML(string=ballot_html, base_url=base_url).render(font_config=font_config)
+        pages = list(ballot.pages)
+        for html in serial_htmls:
+            pages += HTML(string=html, base_url=base_url).render(font_config=font_config).pages
+            # Only what this document left behind (its pages survive to the next generation):
+            # 450 ballots peak at 225 MB rather than 280, 2,000 at 280 MB rather than 550.
+            gc.collect(0)
+        if len(ballot.pages) != 1 or len(pages) != 1 + len(serials):
+            raise RuntimeError(f"a stamped print run of {len(serials)} ballots laid out as "
+                               f"{len(ballot.pages)} + {len(pages) - len(ballot.pages)} pages")
+        return ballot.copy(pages).write_pdf(finisher=_stamp)
 
 
 async def ballots_pdf(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
