@@ -19,6 +19,7 @@ from voting.group_commit import writer
 from web.api import ApiController, healthz
 from web.auth import LoginRequired
 from web.console import ConsoleController
+from web.counting import CountingController
 from web.public import PublicController
 from web.pages import register_filters
 from web.proposals import ProposalConsoleController
@@ -118,7 +119,7 @@ async def on_shutdown() -> None:
 def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
-            index, healthz, TabletController, ConsoleController, ProposalConsoleController, ApiController,
+            index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ApiController,
             PublicController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),

@@ -127,7 +127,7 @@ def proposal_list() -> list[dict[str, Any]]:
             "console, filtered": f"/console/proposals?round={round_id}&stage=submitted&category=transport"
                                  f"&township=城关镇",
             "console, page 500": f"/console/proposals?round={round_id}&page=500",
-            "console, title search": f"/console/proposals?q=道路硬化&stage=shortlisted",
+            "console, title search": "/console/proposals?q=道路硬化&stage=shortlisted",
             "public, first page": "/public/proposals?year=2027",
             "public, filtered": "/public/proposals?year=2027&category=water&township=石门乡",
         }

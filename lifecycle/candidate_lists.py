@@ -140,7 +140,8 @@ async def make_poll(session_id: int, settings: PollSettings, who: Who) -> int:
 async def apply_result(poll_id: int, result: dict[str, Any], actor: Actor) -> None:
     """The vote's result flows back: winners go on to implementation (`chosen`), the rest to
     the reserve pool for next year. A void poll, one without quorum, and candidates awaiting
-    a further vote (另行票决) stay where they are."""
+    a further vote (另行票决) stay where they are; the further vote, a poll of its own on the
+    tied candidates, moves them when it is counted."""
     if result.get("method") != "approval" or result.get("status") != "valid":
         return
     poll = await Poll.select(Poll.id, Poll.title).where(Poll.id == poll_id).first()
@@ -148,7 +149,8 @@ async def apply_result(poll_id: int, result: dict[str, Any], actor: Actor) -> No
     winners = {by_ref[ref] for ref in result.get("winners", [])}
     waiting = {by_ref[ref] for ref in result.get("runoff", [])}
     rows = await Proposal.select(Proposal.id, Proposal.code).where(
-        (Proposal.poll == poll_id) & (Proposal.stage == "candidate"))
+        (Proposal.poll == await polls.root_of(poll_id)) & (Proposal.stage == "candidate")
+        & Proposal.code.is_in(list(by_ref.values()) or [""]))
     who = Who(actor, "system")
     for row in rows:
         if row["code"] in winners:

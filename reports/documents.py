@@ -30,6 +30,7 @@ async def _counted(poll_id: int) -> dict[str, Any]:
         "status_labels": STATUS_LABELS, "value_labels": VALUE_LABELS, "verdict_labels": VERDICT_LABELS,
         "winners": [by_ref[ref] for ref in result.get("winners", [])],
         "runoff": [by_ref[ref] for ref in result.get("runoff", [])],
+        "outcome": await polls.final_outcome(poll_id) if poll["method"] == "approval" else None,
     }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 async def write_samples(out: Path) -> list[Path]:
     from reports import ballots, documents, login_cards
-    from voting import ballot_box, demo, notices, paper, polls, sittings
+    from voting import ballot_box, demo, notices, paper, polls, scrutiny, sittings
     from voting.serials import qr_text
     from voting.audit import Actor
     from voting.tables import CheckIn, Deputy, Poll
@@ -51,6 +51,10 @@ async def write_samples(out: Path) -> list[Path]:
                 marks[ref] = "abstain"
             await ballot_box.cast(poll["id"], deputy["id"], marks)
         await polls.close_poll(poll["id"], actor)
+        for member in await scrutiny.members(session["id"]):
+            if member["role"] in scrutiny.CONFIRMING:
+                await scrutiny.confirm(poll["id"], member["deputy"], "paper", actor)
+        await scrutiny.publish(poll["id"], actor)
         await notices.issue_notice(poll["id"], actor)
     save("计票结果报告单.pdf", await documents.tally_pdf(poll["id"]))
     notice = (await notices.notices_of_poll(poll["id"]))[0]

@@ -50,6 +50,18 @@ class Hall:
         return poll_id
 
 
+async def scrutinize(hall: "Hall", poll_id: int) -> None:
+    """The session's scrutiny team (deputies 1 and 2) confirms the count and the result is published."""
+    from voting import scrutiny
+
+    chief, scrutineer = hall.deputy_ids[0], hall.deputy_ids[1]
+    if not await scrutiny.members(hall.session_id):
+        await scrutiny.set_members(hall.session_id, chief, [scrutineer], [hall.deputy_ids[2]], STAFF)
+    for deputy in (chief, scrutineer):
+        await scrutiny.confirm(poll_id, deputy, "paper", STAFF)
+    await scrutiny.publish(poll_id, STAFF)
+
+
 async def make_hall(deputies: int = 30, delegations: int = 3) -> Hall:
     n = next(_counter)
     congress_id = await sittings.create_congress(f"测试{n}县人民代表大会", "county", f"测试{n}县", STAFF)

@@ -28,6 +28,7 @@ class Outcome(str, Enum):
     already_voted = "already_voted"
     poll_not_open = "poll_not_open"
     not_present = "not_present"
+    paper_issued = "paper_issued"
 
 
 OUTCOME_MESSAGES = {
@@ -35,6 +36,7 @@ OUTCOME_MESSAGES = {
     Outcome.already_voted: "已投票：您在本次票决中已经投过票，不能再次投票。",
     Outcome.poll_not_open: "本次票决现在没有在投票，选票未被接收。",
     Outcome.not_present: "您尚未签到，请先签到再投票。",
+    Outcome.paper_issued: "您已领取纸质选票，请在纸质选票上投票；平板不能再投票。",
 }
 
 
@@ -98,7 +100,9 @@ async def _issue_in_transaction(poll_id: int, deputy_id: int) -> Outcome | None:
         "INSERT INTO poll_voter (key, poll, deputy, voted) VALUES ({}, {}, {}, {}) ON CONFLICT (key) DO NOTHING",
         register_key(poll_id, deputy_id), poll_id, deputy_id, False,
     )
-    voted = await fetch("SELECT voted FROM poll_voter WHERE key = {}", register_key(poll_id, deputy_id))
+    voted = await fetch("SELECT voted, medium FROM poll_voter WHERE key = {}", register_key(poll_id, deputy_id))
+    if voted and voted[0]["medium"] == "paper":
+        return Outcome.paper_issued
     return Outcome.already_voted if voted and voted[0]["voted"] else None
 
 
@@ -110,12 +114,14 @@ async def _cast_in_transaction(poll_id: int, deputy_id: int, marks_json: str) ->
         return Outcome.not_present
     taken = await fetch(
         """INSERT INTO poll_voter (key, poll, deputy, voted) VALUES ({}, {}, {}, {})
-           ON CONFLICT (key) DO UPDATE SET voted = excluded.voted WHERE poll_voter.voted = {}
+           ON CONFLICT (key) DO UPDATE SET voted = excluded.voted
+             WHERE poll_voter.voted = {} AND poll_voter.medium = {}
            RETURNING key""",
-        register_key(poll_id, deputy_id), poll_id, deputy_id, True, False,
+        register_key(poll_id, deputy_id), poll_id, deputy_id, True, False, "electronic",
     )
     if not taken:
-        return Outcome.already_voted
+        medium = await fetch("SELECT medium FROM poll_voter WHERE key = {}", register_key(poll_id, deputy_id))
+        return Outcome.paper_issued if medium and medium[0]["medium"] == "paper" else Outcome.already_voted
     await fetch("INSERT INTO ballot (id, poll, marks, void) VALUES ({}, {}, {}, {})",
                 new_ballot_id(), poll_id, marks_json, False)
     return Outcome.accepted
@@ -148,6 +154,6 @@ def raise_for(outcome: Outcome) -> None:
     """Turn a refusal outcome into the error a page or the API shows."""
     if outcome is Outcome.accepted:
         return
-    if outcome is Outcome.already_voted:
-        raise Conflict(OUTCOME_MESSAGES[outcome], code="already_voted")
+    if outcome in (Outcome.already_voted, Outcome.paper_issued):
+        raise Conflict(OUTCOME_MESSAGES[outcome], code=outcome.value)
     raise Refused(OUTCOME_MESSAGES[outcome], code=outcome.value)

@@ -58,6 +58,30 @@ async def _export(poll: str) -> str:
     return await polls.export_ballot_file(row["id"])
 
 
+EXIT_ALTERED = 1
+
+
+async def _verify(poll: str) -> dict:
+    from voting import polls
+
+    row = await polls.get_poll(int(poll)) if poll.isdigit() else await polls.get_poll_by_ref(poll)
+    return await polls.verify(row["id"])
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Recompute a closed poll's seal from the stored ballots; exit 1 if anything changed since."""
+    report = _run_with_database(_verify, args.poll)
+    lines = [f"票决 {report['poll']}：库中选票 {report['ballots']} 张",
+             f"封存的 SHA-256：{report['sealed']}", f"现在计算的 SHA-256：{report['computed']}"]
+    if report["intact"]:
+        lines.append("核验通过：选票自计票封存以来没有被改动、增加或删除，重新计票结果与存档一致。")
+    else:
+        lines.append("核验失败：库中选票与封存时不一致（有选票被改动、增加或删除）"
+                     + ("。" if report["result_matches"] else "，重新计票的结果也与存档不同。"))
+    write_stdout("\n".join(lines) + "\n")
+    return EXIT_OK if report["intact"] else EXIT_ALTERED
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Print a closed poll's ballot file."""
     write_stdout(_run_with_database(_export, args.poll))
@@ -107,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("poll", metavar="POLL_ID", help="票决编号（如 2025-s1-1）或数据库中的序号")
     export.set_defaults(run=cmd_export)
+
+    verify = commands.add_parser(
+        "verify",
+        help="核验封存：从数据库重新计算选票文件的 SHA-256，与计票时的封存比对",
+        description="重新计算已结束票决的选票封存值并与计票时（或最近一次更正时）的封存比对；"
+                    "一致退出码 0，不一致退出码 1。",
+    )
+    verify.add_argument("poll", metavar="POLL_ID", help="票决编号（如 2025-s1-1）或数据库中的序号")
+    verify.set_defaults(run=cmd_verify)
 
     demo = commands.add_parser("demo", help="空数据库时载入演示数据，并显示访问地址")
     demo.set_defaults(run=cmd_demo)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import settings
-from voting import accounts, demo_data, polls, roster, sittings
+from voting import accounts, demo_data, polls, roster, scrutiny, sittings
 from voting.audit import Actor
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.tables import Congress, Deputy
@@ -41,7 +41,12 @@ async def load_if_empty() -> Path | None:
     deputies = await Deputy.select(Deputy.id, Deputy.number, Deputy.name).where(Deputy.term == term_id).order_by(
         Deputy.number)
     codes = await accounts.issue_login_codes([d["id"] for d in deputies], actor, reason="演示数据")
-    lines = [f"秘书处控制台  用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}", "", "代表登录码（演示）："]
+    ids = [d["id"] for d in deputies]
+    await scrutiny.set_members(session_id, ids[0], ids[1:3], ids[3:5], actor)  # as the presidium proposed
+    lines = [f"秘书处控制台  用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}", "",
+             "监票人（演示）：总监票人 " + deputies[0]["name"] + "，监票人 " + deputies[1]["name"] + "、"
+             + deputies[2]["name"] + "；计票人 " + deputies[3]["name"] + "、" + deputies[4]["name"], "",
+             "代表登录码（演示）："]
     lines += [f"{d['number']}  {d['name']}  {accounts.format_code(codes[d['id']][0])}" for d in deputies]
     path = settings().data_dir / "demo-logins.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,19 +1,34 @@
-"""Paper ballots: the register of printed serial numbers.
+"""Paper ballots: printed serials, issuing paper to a deputy, exchanging a spoiled sheet,
+and entering returned ballots twice.
 
-Printing a run of ballots for a poll registers each serial in `PaperSerial` in the same
-transaction as its audit entry, so a later paper-ballot entry can tell a genuine
-serial from a forged one. Numbers continue across runs: a second run starts after
-the highest number already printed for the poll.
+- Printing a run registers each serial in `PaperSerial` with its audit entry, so an
+  entry can tell a genuine serial from a forged one. Numbers continue across runs.
+- Issuing paper puts the deputy in the register (`poll_voter`) with medium `paper`: one
+  ballot per deputy, paper or tablet, never both. Which serial went to whom is not
+  recorded, on purpose: a paper ballot's marks are entered by serial, and nothing may
+  lead from them back to a deputy.
+- A spoiled sheet is exchanged: its serial is voided (with the reason) and the deputy
+  takes a fresh one; they still hold one ballot.
+- After the vote stops (status `counting`) two different counters enter each returned
+  sheet by serial; when their entries agree the ballot goes into the box (a `Ballot`
+  with a fresh random id that does not name the serial), when they differ a scrutineer
+  rules. A serial never printed, voided, already counted or with a bad check digit is
+  refused with a message saying which.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping
+
 from voting.serials import MAX_NUMBER, SerialError, make_serial, parse_serial
-from voting import audit
+from voting import audit, ballot_box
 from voting.audit import Actor
 from voting.database import fetch, is_sqlite, write_transaction
-from voting.errors import Refused
-from voting.tables import PaperSerial
+from voting.errors import Conflict, NotFound, Refused
+from voting.tables import Ballot, Deputy, PaperEntry, PaperSerial, ScrutinyMember
 
 MAX_RUN = 2000
 
@@ -52,3 +67,208 @@ async def is_printed(poll_id: int, serial: str) -> bool:
         return False
     return await PaperSerial.exists().where(
         (PaperSerial.poll == poll_id) & (PaperSerial.serial == make_serial(poll_id, number)))
+
+
+# --- issuing and exchanging ---------------------------------------------------------
+
+
+async def _poll_row(poll_id: int, *, lock: bool = False) -> dict[str, Any]:
+    rows = await fetch("SELECT id, ref, title, status, session, method FROM poll WHERE id = {}"
+                       + ("" if is_sqlite() or not lock else " FOR UPDATE"), poll_id)
+    if not rows:
+        raise NotFound("没有这次票决。")
+    return rows[0]
+
+
+async def issue_paper(poll_id: int, deputy_id: int, actor: Actor) -> None:
+    """Hand a present deputy a paper ballot: the register says paper, so their tablet can no
+    longer vote. A deputy whose tablet showed the ballot but did not cast may switch to paper."""
+    async with write_transaction():
+        poll = await _poll_row(poll_id, lock=True)
+        if poll["status"] != "open":
+            raise Conflict("只有正在投票时才能发放纸质选票。", code="not_open")
+        deputy = await Deputy.select(Deputy.name, Deputy.number).where(Deputy.id == deputy_id).first()
+        if deputy is None:
+            raise NotFound("没有这位代表。")
+        present = await fetch("SELECT 1 AS yes FROM check_in WHERE session = {} AND deputy = {}",
+                              poll["session"], deputy_id)
+        if not present:
+            raise Conflict(f"{deputy['name']}代表尚未签到，请先签到再发放选票。", code="not_present")
+        key = ballot_box.register_key(poll_id, deputy_id)
+        row = await fetch("SELECT voted, medium FROM poll_voter WHERE key = {}", key)
+        if row and row[0]["voted"]:
+            raise Conflict(f"{deputy['name']}代表已在平板上投票，不能再领取纸质选票。", code="already_voted")
+        if row and row[0]["medium"] == "paper":
+            raise Conflict(f"{deputy['name']}代表已领取纸质选票。选票写错需要更换时，请用“换票”作废原选票编号。",
+                           code="already_issued")
+        await fetch("""INSERT INTO poll_voter (key, poll, deputy, voted, medium) VALUES ({}, {}, {}, {}, {})
+                       ON CONFLICT (key) DO UPDATE SET medium = excluded.medium WHERE poll_voter.voted = {}""",
+                    key, poll_id, deputy_id, False, "paper", False)
+        await audit.record(actor, "paper_ballot_issued", subject=f"{poll['title']}（{poll['ref']}）",
+                           detail={"deputy": deputy["number"], "switched_from_tablet": bool(row)})
+
+
+def _serial_of(poll_id: int, text: str) -> str:
+    try:
+        serial_poll, number = parse_serial(text)
+    except SerialError as error:
+        raise Refused(str(error), code="bad_serial") from None
+    if serial_poll != poll_id:
+        raise Refused(f"选票编号“{make_serial(serial_poll, number)}”不是这次票决的选票。", code="other_poll")
+    return make_serial(poll_id, number)
+
+
+async def _printed(poll_id: int, serial: str) -> dict[str, Any]:
+    row = await PaperSerial.select().where((PaperSerial.poll == poll_id) & (PaperSerial.serial == serial)).first()
+    if row is None:
+        raise Refused(f"选票编号“{serial}”没有印制过，可能是伪造的选票，请交监票人处理。", code="not_printed")
+    return row
+
+
+async def void_serial(poll_id: int, serial_text: str, reason: str, actor: Actor) -> str:
+    """Exchange a spoiled sheet: its serial is voided on record, the deputy takes a fresh one."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("换票须写明原因，例如“代表填写错误，申请更换”。", code="reason_required")
+    async with write_transaction():
+        poll = await _poll_row(poll_id, lock=True)
+        if poll["status"] != "open":
+            raise Conflict("只有正在投票时才能换票。", code="not_open")
+        serial = _serial_of(poll_id, serial_text)
+        row = await _printed(poll_id, serial)
+        if row["status"] != "printed":
+            raise Conflict(f"选票编号“{serial}”已经{SERIAL_STATUS[row['status']]}，不能再作废。", code="not_printable")
+        if await PaperEntry.exists().where((PaperEntry.poll == poll_id) & (PaperEntry.serial == serial)):
+            raise Conflict(f"选票编号“{serial}”已经录入，不能作废。", code="entered")
+        await PaperSerial.update({PaperSerial.status: "voided", PaperSerial.void_reason: reason}).where(
+            PaperSerial.id == row["id"])
+        await audit.record(actor, "paper_ballot_voided", subject=f"{poll['title']}（{poll['ref']}）",
+                           detail={"serial": serial}, reason=reason)
+    return serial
+
+
+SERIAL_STATUS = {"printed": "印制", "counted": "录入计票", "voided": "作废"}
+
+
+# --- entering returned ballots twice ------------------------------------------------
+
+
+class Entry(str, Enum):
+    first = "first"  # waiting for a second counter
+    counted = "counted"  # two entries agreed: the ballot is in the box
+    disputed = "disputed"  # two entries differ: a scrutineer rules
+
+
+ENTRY_MESSAGES = {
+    Entry.first: "已录入。请另一位计票人再录入一次这张选票进行核对。",
+    Entry.counted: "两次录入一致，选票已计入。",
+    Entry.disputed: "两次录入不一致，这张选票等待监票人裁定。",
+}
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Who enters or rules: a stable key (to tell two counters apart) and the label for the record."""
+
+    key: str
+    label: str
+
+
+def _content(marks: Mapping[str, str], void: bool) -> tuple[str, bool]:
+    return ("{}" if void else json.dumps(dict(marks), sort_keys=True, ensure_ascii=False)), void
+
+
+async def _checked_marks(poll_id: int, marks: Mapping[str, str], void: bool) -> tuple[str, bool]:
+    if void:
+        return _content({}, True)
+    ballot = await ballot_box.ballot_for(poll_id)
+    return _content(ballot_box.check_marks(ballot, marks), False)
+
+
+async def _put_in_box(poll_id: int, serial_row: dict[str, Any], marks_json: str, void: bool) -> None:
+    await Ballot.insert(Ballot(id=ballot_box.new_ballot_id(), poll=poll_id, marks=marks_json, void=void))
+    await PaperSerial.update({PaperSerial.status: "counted"}).where(PaperSerial.id == serial_row["id"])
+
+
+async def enter(poll_id: int, serial_text: str, marks: Mapping[str, str], void: bool, counter: Counter) -> Entry:
+    """One counter's entry of a returned paper ballot (typed or scanned serial, its marks or void)."""
+    marks_json, void = await _checked_marks(poll_id, marks, void)
+    async with write_transaction():
+        poll = await _poll_row(poll_id, lock=True)
+        if poll["status"] != "counting":
+            raise Conflict("结束投票后才能录入纸质选票。" if poll["status"] == "open" else "这次票决现在不能录入纸质选票。",
+                           code="not_counting")
+        serial = _serial_of(poll_id, serial_text)
+        row = await _printed(poll_id, serial)
+        if row["status"] == "voided":
+            raise Conflict(f"选票编号“{serial}”已作废（{row['void_reason']}），不能计入。", code="voided")
+        if row["status"] == "counted":
+            raise Conflict(f"选票编号“{serial}”已经录入计票，不能重复录入。", code="counted")
+        entries = await PaperEntry.select().where((PaperEntry.poll == poll_id) & (PaperEntry.serial == serial)
+                                                  & (PaperEntry.kind == "entry")).order_by(PaperEntry.id)
+        if any(e["by_key"] == counter.key for e in entries):
+            raise Conflict(f"您已录入过选票“{serial}”，须由另一位计票人再录入一次。", code="same_counter")
+        if len(entries) >= 2:
+            raise Conflict(f"选票“{serial}”的两次录入不一致，正在等待监票人裁定。", code="disputed")
+        await PaperEntry.insert(PaperEntry(poll=poll_id, serial=serial, kind="entry", by_key=counter.key,
+                                           by_label=counter.label, marks=marks_json, void=void))
+        if not entries:
+            return Entry.first
+        first = entries[0]
+        if (first["marks"], bool(first["void"])) == (marks_json, void):
+            await _put_in_box(poll_id, row, marks_json, void)
+            return Entry.counted
+        await audit.record(Actor("system", None, "系统"), "paper_entry_disputed",
+                           subject=f"{poll['title']}（{poll['ref']}）", detail={"serial": serial})
+        return Entry.disputed
+
+
+async def is_scrutineer(session_id: int, deputy_id: int) -> bool:
+    return await ScrutinyMember.exists().where(
+        (ScrutinyMember.session == session_id) & (ScrutinyMember.deputy == deputy_id)
+        & ScrutinyMember.role.is_in(["chief", "scrutineer"]))
+
+
+async def rule(poll_id: int, serial_text: str, marks: Mapping[str, str], void: bool, deputy_id: int,
+               counter: Counter, reason: str = "") -> None:
+    """A scrutineer's ruling on a ballot whose two entries differ: what it says goes into the box."""
+    marks_json, void = await _checked_marks(poll_id, marks, void)
+    async with write_transaction():
+        poll = await _poll_row(poll_id, lock=True)
+        if poll["status"] != "counting":
+            raise Conflict("这次票决现在不能裁定纸质选票。", code="not_counting")
+        if not await is_scrutineer(poll["session"], deputy_id):
+            raise Refused("只有本次会议的总监票人或监票人才能裁定。", code="not_scrutineer")
+        serial = _serial_of(poll_id, serial_text)
+        row = await _printed(poll_id, serial)
+        entries = await PaperEntry.count().where((PaperEntry.poll == poll_id) & (PaperEntry.serial == serial)
+                                                 & (PaperEntry.kind == "entry"))
+        if row["status"] != "printed" or entries < 2:
+            raise Conflict(f"选票“{serial}”没有等待裁定的录入。", code="nothing_to_rule")
+        await PaperEntry.insert(PaperEntry(poll=poll_id, serial=serial, kind="ruling", by_key=counter.key,
+                                           by_label=counter.label, marks=marks_json, void=void))
+        await _put_in_box(poll_id, row, marks_json, void)
+        await audit.record(Actor("deputy", deputy_id, counter.label), "paper_ballot_ruled",
+                           subject=f"{poll['title']}（{poll['ref']}）", detail={"serial": serial, "void": void},
+                           reason=reason)
+
+
+async def paper_state(poll_id: int) -> dict[str, Any]:
+    """Where the paper ballots of a poll stand: printed, voided, counted, waiting, disputed."""
+    serials = await PaperSerial.select(PaperSerial.serial, PaperSerial.status).where(PaperSerial.poll == poll_id)
+    entries = await PaperEntry.select().where(PaperEntry.poll == poll_id).order_by(PaperEntry.id).output(
+        load_json=False)
+    status = {r["serial"]: r["status"] for r in serials}
+    by_serial: dict[str, list[dict[str, Any]]] = {}
+    for e in entries:
+        if e["kind"] == "entry":
+            by_serial.setdefault(e["serial"], []).append({**e, "marks": json.loads(e["marks"] or "{}")})
+    waiting = sorted(s for s, es in by_serial.items() if status.get(s) == "printed" and len(es) == 1)
+    disputed = [{"serial": s, "entries": es} for s, es in sorted(by_serial.items())
+                if status.get(s) == "printed" and len(es) >= 2]
+    issued = await fetch("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {} AND medium = {}", poll_id, "paper")
+    return {"printed": len(status), "voided": sum(1 for s in status.values() if s == "voided"),
+            "counted": sum(1 for s in status.values() if s == "counted"), "waiting": waiting,
+            "disputed": disputed, "issued": int(issued[0]["n"]),
+            "voided_serials": await PaperSerial.select(PaperSerial.serial, PaperSerial.void_reason).where(
+                (PaperSerial.poll == poll_id) & (PaperSerial.status == "voided")).order_by(PaperSerial.serial)}

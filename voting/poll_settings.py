@@ -40,6 +40,7 @@ class PollSettings:
     threshold_strict: bool
     quorum_fraction: str
     candidates: tuple[CandidateInput, ...] = field(default=())
+    show_running_totals: bool = False  # the big screen shows counts while the vote runs
 
 
 def parse_fraction(text: str) -> Fraction | None:
@@ -133,6 +134,7 @@ def from_form(form: dict[str, Any], candidates: list[CandidateInput]) -> PollSet
         threshold_strict=_truthy(form.get("threshold_strict", True)),
         quorum_fraction=str(form.get("quorum_fraction") or "2/3").strip(),
         candidates=tuple(candidates),
+        show_running_totals=_truthy(form.get("show_running_totals", False)),
     )
     found += problems(settings)
     return found or settings

@@ -23,7 +23,7 @@ from voting.errors import Conflict, NotFound, Refused
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.tables import Candidate, Poll, Session
 
-STATUS_LABELS = {"draft": "草稿", "open": "投票中", "closed": "已计票"}
+STATUS_LABELS = {"draft": "草稿", "open": "投票中", "counting": "录入纸质选票", "closed": "已计票"}
 
 # Called inside the closing transaction with (poll id, result, actor), so whatever the
 # result moves on (lifecycle's candidates) moves in the same commit as the count. The
@@ -64,7 +64,7 @@ def _settings_columns(s: PollSettings) -> dict[Any, Any]:
         Poll.title: s.title, Poll.method: s.method, Poll.seats: s.seats, Poll.max_approvals: s.max_approvals,
         Poll.non_competitive: s.non_competitive, Poll.threshold_base: s.threshold_base,
         Poll.threshold_fraction: s.threshold_fraction.replace(" ", ""), Poll.threshold_strict: s.threshold_strict,
-        Poll.quorum_fraction: s.quorum_fraction.replace(" ", ""),
+        Poll.quorum_fraction: s.quorum_fraction.replace(" ", ""), Poll.show_running_totals: s.show_running_totals,
     }
 
 
@@ -137,6 +137,7 @@ def settings_of(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> PollS
         quorum_fraction=poll["quorum_fraction"],
         candidates=tuple(CandidateInput(c["title"], c["summary"], c["location"], c["cost_wan"], c["reference"])
                          for c in candidates),
+        show_running_totals=bool(poll["show_running_totals"]),
     )
 
 
@@ -191,22 +192,54 @@ async def _reseal(poll_id: int) -> None:
         await fetch(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM sealing_{table} ORDER BY {key}")
 
 
-async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
-    """Stop the vote, count it, store the result. Returns the piaojue-result/1 object."""
+async def stop_voting(poll_id: int, actor: Actor) -> None:
+    """Stop the tablets and open the paper ballot box: the sheets handed out are now entered
+    (voting.paper) before the count. A poll with no paper ballots issued goes straight to the count."""
     async with write_transaction():
         poll = await get_poll(poll_id)
-        if poll["status"] != "open":
-            raise Conflict("只有正在投票的票决才能结束。", code="not_open")
-        changed = await Poll.update({Poll.status: "closed", Poll.closed_at: datetime.now(timezone.utc)}).where(
+        changed = await Poll.update({Poll.status: "counting"}).where(
             (Poll.id == poll_id) & (Poll.status == "open")).returning(Poll.id)
         if not changed:
-            raise Conflict("只有正在投票的票决才能结束。", code="not_open")
+            raise Conflict("只有正在投票的票决才能结束投票。", code="not_open")
+        await audit.record(actor, "poll_stopped", subject=f"{poll['title']}（{poll['ref']}）")
+
+
+async def paper_issued(poll_id: int) -> int:
+    return int(await fetch_value("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {} AND medium = {}",
+                                 poll_id, "paper"))
+
+
+async def _unfinished_entries(poll_id: int) -> int:
+    """Paper ballots entered once, or twice in disagreement, and not yet in the box."""
+    return int(await fetch_value(
+        "SELECT COUNT(DISTINCT e.serial) AS n FROM paper_entry e JOIN paper_serial s ON s.serial = e.serial "
+        "WHERE e.poll = {} AND s.status = {}", poll_id, "printed"))
+
+
+async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
+    """Count the ballots (tablet and paper together) and store the result and the seal.
+    Returns the piaojue-result/1 object.
+
+    From `open` this stops the vote and counts at once; from `counting` (paper ballots
+    being entered) it counts once every entered sheet is settled.
+    """
+    async with write_transaction():
+        poll = await get_poll(poll_id)
+        if poll["status"] not in ("open", "counting"):
+            raise Conflict("只有正在投票或录入纸质选票的票决才能计票。", code="not_open")
+        if poll["status"] == "counting" and (unfinished := await _unfinished_entries(poll_id)):
+            raise Conflict(f"还有 {unfinished} 张纸质选票只录入了一次或两次录入不一致，请完成核对或裁定后再计票。",
+                           code="entries_unfinished")
+        changed = await Poll.update({Poll.status: "closed", Poll.closed_at: datetime.now(timezone.utc)}).where(
+            (Poll.id == poll_id) & (Poll.status == poll["status"])).returning(Poll.id)
+        if not changed:
+            raise Conflict("只有正在投票或录入纸质选票的票决才能计票。", code="not_open")
         entitled, present, issued = await _hall_figures(poll)
         candidates = await candidates_of(poll_id)
         poll_rules = poll_settings.to_rules(poll, candidates, entitled, present, issued)
         ballots = await stored_ballots(poll_id)
         result = rules.count(poll_rules, ballots).to_json()
-        digest = hashlib.sha256(dumps(dump_ballot_file(poll_rules, ballots)).encode()).hexdigest()
+        digest = seal(poll_rules, ballots)
         await Poll.update({Poll.entitled: entitled, Poll.present: present, Poll.issued: issued,
                            Poll.result: result, Poll.ballots_sha256: digest}).where(Poll.id == poll_id)
         if not is_sqlite():
@@ -218,6 +251,103 @@ async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
             await hook(poll_id, result, actor)
     await after_seal(["ballot", "poll_voter"])
     return result
+
+
+def seal(poll_rules: rules.PollRules, ballots: list[rules.Ballot]) -> str:
+    """The tamper-evident seal: SHA-256 of the exported ballot file (paper and tablet ballots)."""
+    return hashlib.sha256(dumps(dump_ballot_file(poll_rules, ballots)).encode()).hexdigest()
+
+
+async def verify(poll_id: int) -> dict[str, Any]:
+    """Recompute the seal and the count from the ballots stored now and compare them with what was
+    sealed at the close (or at the latest correction): any ballot altered, added or removed shows."""
+    poll = await get_poll(poll_id)
+    if poll["status"] != "closed":
+        raise Conflict("投票结束并计票后才能核验。", code="not_closed")
+    candidates = await candidates_of(poll_id)
+    poll_rules = poll_settings.to_rules(poll, candidates, poll["entitled"], poll["present"], poll["issued"])
+    ballots = await stored_ballots(poll_id)
+    sealed_sha, sealed_result = poll["ballots_sha256"], stored_result(poll)
+    latest = await fetch("SELECT ballots_sha256, result FROM result_correction WHERE poll = {} ORDER BY id DESC "
+                         "LIMIT 1", poll_id)
+    if latest:
+        sealed_sha = latest[0]["ballots_sha256"]
+        sealed_result = latest[0]["result"] if isinstance(latest[0]["result"], dict) else json.loads(
+            latest[0]["result"])
+    now_sha = seal(poll_rules, ballots)
+    recount = rules.count(poll_rules, ballots).to_json()
+    return {"poll": poll["ref"], "sealed": sealed_sha, "computed": now_sha, "ballots": len(ballots),
+            "intact": now_sha == sealed_sha and recount == sealed_result, "result_matches": recount == sealed_result}
+
+
+async def root_of(poll_id: int) -> int:
+    """The first round of a chain of further votes (另行票决)."""
+    for _ in range(20):
+        row = await Poll.select(Poll.runoff_of).where(Poll.id == poll_id).first()
+        if row is None or row["runoff_of"] is None:
+            return poll_id
+        poll_id = row["runoff_of"]
+    return poll_id
+
+
+async def rounds_of(poll_id: int) -> list[dict[str, Any]]:
+    """Every round of the vote this poll belongs to, first round first."""
+    chain = [await get_poll(await root_of(poll_id))]
+    for _ in range(20):
+        following = await Poll.select().where(Poll.runoff_of == chain[-1]["id"]).first()
+        if following is None:
+            break
+        chain.append(following)
+    return chain
+
+
+async def final_outcome(poll_id: int) -> dict[str, Any]:
+    """The chosen projects over all rounds: the first round's winners, then each further
+    vote's; and what is still open (a further vote to hold, seats short)."""
+    chain = await rounds_of(poll_id)
+    winners: list[dict[str, Any]] = []
+    pending_runoff: list[dict[str, Any]] = []
+    shortfall = 0
+    for poll in chain:
+        result = stored_result(poll)
+        if result is None or result.get("status") != "valid":
+            pending_runoff = []
+            break
+        by_ref = {c["ref"]: c for c in await candidates_of(poll["id"])}
+        winners += [{**by_ref[ref], "round": poll["round"]} for ref in result.get("winners", [])]
+        pending_runoff = [by_ref[ref] for ref in result.get("runoff", [])]
+        shortfall += result.get("shortfall", 0)
+    last = chain[-1]
+    return {"rounds": chain, "winners": winners, "runoff": pending_runoff, "shortfall": shortfall,
+            "complete": last["status"] == "closed" and not pending_runoff}
+
+
+async def open_runoff(poll_id: int, actor: Actor) -> int:
+    """The further vote (另行票决) on the candidates tied at the cut-off, for the seats left, in the
+    same session: created with the first round's rules and opened at once."""
+    async with write_transaction():
+        poll = await get_poll(poll_id)
+        result = stored_result(poll)
+        if poll["status"] != "closed" or not result or not result.get("runoff"):
+            raise Conflict("这次票决没有需要另行票决的项目。", code="no_runoff")
+        if await Poll.exists().where(Poll.runoff_of == poll_id):
+            raise Conflict("另行票决已经开始过。", code="runoff_exists")
+        by_ref = {c["ref"]: c for c in await candidates_of(poll_id)}
+        tied = [by_ref[ref] for ref in result["runoff"]]
+        seats = result["runoff_seats"]
+        settings = PollSettings(
+            title=f"{poll['title']}（另行票决）"[:200], method="approval", seats=seats, max_approvals=seats,
+            non_competitive=len(tied) <= seats, threshold_base=poll["threshold_base"],
+            threshold_fraction=poll["threshold_fraction"], threshold_strict=poll["threshold_strict"],
+            quorum_fraction=poll["quorum_fraction"], show_running_totals=bool(poll["show_running_totals"]),
+            candidates=tuple(CandidateInput(c["title"], c["summary"], c["location"], c["cost_wan"],
+                                            c["reference"]) for c in tied))
+        runoff_id = await create_poll(poll["session"], settings, actor)
+        await Poll.update({Poll.round: poll["round"] + 1, Poll.runoff_of: poll_id}).where(Poll.id == runoff_id)
+        await open_poll(runoff_id, actor)
+        await audit.record(actor, "runoff_opened", subject=f"{poll['title']}（{poll['ref']}）",
+                           detail={"runoff_poll": runoff_id, "seats": seats, "candidates": result["runoff"]})
+    return runoff_id
 
 
 async def export_ballot_file(poll_id: int) -> str:
@@ -254,6 +384,9 @@ async def progress(poll_id: int) -> dict[str, Any]:
     )
     delegations = [{k: (int(v) if k != "delegation" else v) for k, v in r.items()} for r in rows]
     totals = {k: sum(r[k] for r in delegations) for k in ("entitled", "present", "issued", "returned")}
+    # Paper ballots come back unnamed: the box holds tablet and counted paper ballots alike.
+    totals["returned"] = int(await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", poll_id))
+    totals["paper_issued"] = await paper_issued(poll_id)
     quorum = poll_settings.parse_fraction(poll["quorum_fraction"])
     totals["quorum_needed"] = rules.quorum_needed(totals["entitled"], quorum)
     totals["quorum_met"] = totals["present"] >= totals["quorum_needed"]

@@ -70,6 +70,8 @@ def parse_serial(text: str) -> tuple[int, int]:
             raise SerialError(f"二维码内容“{text.strip()}”不是本系统选票的二维码。")
         value = parts[2]
     value = value.replace("—", "-").replace("–", "-")
+    if value.isdigit() and len(value) == 10:  # typed without the dashes
+        value = f"{value[:4]}-{value[4:9]}-{value[9]}"
     match = _SERIAL.match(value)
     if not match:
         raise SerialError(f"选票编号“{value}”格式不对，应为“0007-00042-5”这样的三段数字。")

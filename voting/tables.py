@@ -116,14 +116,18 @@ class Poll(Table, tablename="poll"):
     threshold_fraction = Varchar(length=20, default="1/2")
     threshold_strict = Boolean(default=True)
     quorum_fraction = Varchar(length=20, default="2/3")
-    status = Varchar(length=10, default="draft")  # draft | open | closed
+    status = Varchar(length=10, default="draft")  # draft | open | counting | closed
     opened_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     entitled = Integer(null=True, default=None)
     present = Integer(null=True, default=None)
     issued = Integer(null=True, default=None)
     result = JSON(null=True, default=None)  # the piaojue-result/1 object, set once at close
-    ballots_sha256 = Varchar(length=64, null=True, default=None)
+    ballots_sha256 = Varchar(length=64, null=True, default=None)  # the seal over the exported ballot file
+    show_running_totals = Boolean(default=False)  # the big screen may show counts before the close
+    round = Integer(default=1)  # 2, 3 … for a further vote (另行票决) on tied candidates
+    runoff_of = ForeignKey(references="self", null=True, default=None)  # the poll whose tie this settles
+    published_at = Timestamptz(null=True, default=None)  # after the scrutineers confirmed
 
 
 class Candidate(Table, tablename="candidate"):
@@ -140,12 +144,18 @@ class Candidate(Table, tablename="candidate"):
 
 
 class PollVoter(Table, tablename="poll_voter"):
-    """The register: one row per deputy issued a ballot; says nothing of its content."""
+    """The register: one row per deputy issued a ballot; says nothing of its content.
+
+    `medium` says whether the ballot handed over was the tablet's or paper; which paper
+    serial went to whom is deliberately not recorded, so a paper ballot's marks (entered
+    by its serial) never lead back to a deputy.
+    """
 
     key = Varchar(length=40, primary_key=True)  # "<poll id>:<deputy id>", zero padded
     poll = ForeignKey(references=Poll)
     deputy = ForeignKey(references=Deputy)
-    voted = Boolean(default=False)
+    voted = Boolean(default=False)  # electronic: the tablet's ballot is in the box
+    medium = Varchar(length=10, default="electronic")  # electronic | paper
 
 
 class Ballot(Table, tablename="ballot"):
@@ -184,3 +194,53 @@ class PaperSerial(Table, tablename="paper_serial"):
     serial = Varchar(length=24, unique=True)
     run = Integer()  # which print run of this poll produced it
     printed_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=10, default="printed")  # printed | counted | voided (a spoiled ballot exchanged)
+    void_reason = Text(default="")
+
+
+class PaperEntry(Table, tablename="paper_entry"):
+    """One counter's reading of a returned paper ballot, or a scrutineer's ruling on a disagreement.
+
+    Each ballot is entered by two different counters; when the two agree (or a scrutineer
+    rules) the ballot goes into the box as a `Ballot` with a fresh random id, which does
+    not name its serial.
+    """
+
+    poll = ForeignKey(references=Poll, index=True)
+    serial = Varchar(length=24, index=True)
+    kind = Varchar(length=10, default="entry")  # entry | ruling
+    by_key = Varchar(length=30)  # "staff:3" / "deputy:17": who, to tell two counters apart
+    by_label = Varchar(length=80)
+    marks = Text(default="{}")
+    void = Boolean(default=False)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class ScrutinyMember(Table, tablename="scrutiny_member"):
+    """A session's scrutineers (总监票人, 监票人) and counters (计票人), elected from the deputies."""
+
+    session = ForeignKey(references=Session, index=True)
+    deputy = ForeignKey(references=Deputy)
+    role = Varchar(length=20)  # chief | scrutineer | counter
+
+
+class Confirmation(Table, tablename="confirmation"):
+    """A scrutineer's confirmation of a poll's count, on a tablet or as a paper signature recorded."""
+
+    poll = ForeignKey(references=Poll, index=True)
+    deputy = ForeignKey(references=Deputy)
+    role = Varchar(length=20)
+    how = Varchar(length=10)  # tablet | paper
+    recorded_by = Varchar(length=80)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class ResultCorrection(Table, tablename="result_correction"):
+    """A correction of a confirmed result: a new record linked to the poll, never an edit."""
+
+    poll = ForeignKey(references=Poll, index=True)
+    result = JSON()
+    ballots_sha256 = Varchar(length=64)
+    reason = Text()
+    by = Varchar(length=80)
+    at = Timestamptz(default=TimestamptzNow())

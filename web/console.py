@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from reports import ballots, documents, login_cards
-from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, sittings
+from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, scrutiny, sittings
 from voting.serials import qr_text
 from voting.errors import Refused
 from voting.poll_settings import CandidateInput
@@ -137,7 +137,8 @@ class ConsoleController(Controller):
     async def session(self, request: Request, session_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
         return page("console/session.html", request, viewer, session=await sittings.session_context(session_id),
-                    attendance=await sittings.attendance(session_id),
+                    attendance=await sittings.attendance(session_id), team=await scrutiny.members(session_id),
+                    roles=scrutiny.ROLES,
                     polls=await polls.polls_of_session(session_id), poll_status=polls.STATUS_LABELS)
 
     @get("/sessions/{session_id:int}/attendance")
@@ -255,7 +256,8 @@ class ConsoleController(Controller):
                 poll_id = await polls.create_poll(session_id, settings, viewer.actor)
         except Refused as refused:
             values = {**form, "threshold_strict": form.get("threshold_strict") == "on",
-                      "non_competitive": form.get("non_competitive") == "on"}
+                      "non_competitive": form.get("non_competitive") == "on",
+                      "show_running_totals": form.get("show_running_totals") == "on"}
             return self._poll_form(request, viewer, session, values, shown, poll, refused.message, 400)
         return Redirect(f"/console/polls/{poll_id}")
 
@@ -282,9 +284,14 @@ class ConsoleController(Controller):
         viewer = await require_staff(request)
         poll = await polls.get_poll(poll_id)
         candidates = await polls.candidates_of(poll_id)
-        result = polls.stored_result(poll)
+        result = await scrutiny.current_result(poll)
+        closed = poll["status"] == "closed"
         return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
-                    notices=await notices.notices_of_poll(poll_id),
+                    notices=await notices.notices_of_poll(poll_id), paper=await paper.paper_state(poll_id),
+                    confirmation=await scrutiny.confirmation_state(poll_id) if closed else None,
+                    outcome=await polls.final_outcome(poll_id) if closed and poll["method"] == "approval" else None,
+                    roles=scrutiny.ROLES, issued_number=request.query_params.get("issued", ""),
+                    voided_serial=request.query_params.get("voided", ""),
                     session=await sittings.session_context(poll["session"]),
                     rules_text=poll_settings.describe(poll), result=result,
                     by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,

@@ -158,3 +158,25 @@ async def test_a_void_poll_moves_no_one_and_only_shortlisted_items_go_on_the_lis
     await polls.open_poll(poll_id, STAFF)  # nobody checked in: no quorum
     await polls.close_poll(poll_id, STAFF)
     assert {p["stage"] for p in await candidate_lists.candidates(hall.session_id)} == {"candidate"}
+
+
+async def test_a_runoff_settles_the_tied_candidates_on_the_list(hall):
+    round_id = await open_round(hall)
+    ids = await shortlisted(round_id, 4)
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(2), SECRETARIAT)
+    await hall.check_in()
+    await polls.open_poll(poll_id, STAFF)
+    plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
+            + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        await ballot_box.cast(poll_id, deputy, marks)
+    await polls.close_poll(poll_id, STAFF)
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage == {ids[0]: "chosen", ids[1]: "candidate", ids[2]: "candidate", ids[3]: "reserve"}
+    runoff_id = await polls.open_runoff(poll_id, STAFF)
+    for deputy in hall.deputy_ids[:20]:
+        await ballot_box.cast(runoff_id, deputy, {"P02": "for"})  # the runoff's P02 is the list's third
+    await polls.close_poll(runoff_id, STAFF)
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage == {ids[0]: "chosen", ids[1]: "reserve", ids[2]: "chosen", ids[3]: "reserve"}

@@ -9,7 +9,10 @@ from pypdf import PdfReader
 from reports import documents
 from reports.wording import chinese_date
 from tests.reports.pages import look
-from tests.hall import STAFF, csrf_of, login_staff
+import pytest
+
+from tests.hall import STAFF, csrf_of, login_staff, scrutinize
+from voting.errors import Conflict
 from voting import ballot_box, notices, polls
 
 
@@ -63,12 +66,13 @@ async def test_notice_numbers_increment_per_session_and_are_never_reissued(hall)
     first = await counted_poll(hall)
     second = await hall.poll(candidates=3, seats=1)
     await polls.close_poll(second, STAFF)
+    with pytest.raises(Conflict, match="确认计票结果并公布后"):
+        await notices.issue_notice(first, STAFF)
+    await scrutinize(hall, first)
+    await scrutinize(hall, second)
     n1 = await notices.issue_notice(first, STAFF)
     n2 = await notices.issue_notice(second, STAFF)
     assert [(await notices.get_notice(n))["number"] for n in (n1, n2)] == [1, 2]
-    from voting.errors import Conflict
-    import pytest
-
     with pytest.raises(Conflict):
         await notices.issue_notice(first, STAFF)
     content = await documents.notice_pdf(n1)
@@ -87,12 +91,16 @@ async def test_console_downloads_the_documents(client, hall):
     poll_id = await counted_poll(hall)
     await login_staff(client)
     page = await client.get(f"/console/polls/{poll_id}")
-    assert "计票结果报告单（PDF）" in page.text and "发布主席团公告" in page.text
+    assert "计票结果报告单（PDF）" in page.text and "发布主席团公告" not in page.text
     tally = await client.get(f"/console/polls/{poll_id}/tally.pdf")
     assert tally.status_code == 200 and tally.headers["content-type"] == "application/pdf"
     assert "计票结果报告单" in pdf_text(tally.content)
     preview = await client.get(f"/console/polls/{poll_id}/tally.html")
     assert "<script" not in preview.text and "default-src 'none'" in preview.headers["content-security-policy"]
+    refused = await client.post(f"/console/polls/{poll_id}/notices", data={"_csrf_token": csrf_of(client)})
+    assert refused.status_code == 409 and "确认计票结果并公布后" in refused.text
+    await scrutinize(hall, poll_id)
+    assert "发布主席团公告" in (await client.get(f"/console/polls/{poll_id}")).text
     issued = await client.post(f"/console/polls/{poll_id}/notices", data={"_csrf_token": csrf_of(client)})
     assert issued.status_code in (302, 303)
     page = await client.get(f"/console/polls/{poll_id}")
@@ -122,3 +130,23 @@ async def test_console_prints_numbered_paper_ballots(client, hall):
     bad = await client.post(f"/console/polls/{poll_id}/paper-ballots", data={"_csrf_token": csrf_of(client),
                                                                             "count": "三"})
     assert bad.status_code == 400 and "整数" in bad.text
+
+
+async def test_after_a_runoff_the_tally_and_the_notice_show_both_rounds(hall):
+    await hall.check_in()
+    first = await hall.poll(candidates=4, seats=2)
+    plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
+            + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        await ballot_box.cast(first, deputy, marks)
+    await polls.close_poll(first, STAFF)
+    runoff = await polls.open_runoff(first, STAFF)
+    for deputy in hall.deputy_ids[:18]:
+        await ballot_box.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
+    await polls.close_poll(runoff, STAFF)
+    tally = squeeze(pdf_text(await documents.tally_pdf(runoff)))
+    assert "第2轮另行票决" in tally and "各轮合计确定的项目（2个）：候选项目01（第1轮）、候选项目03（第2轮）" in tally
+    await scrutinize(hall, runoff)
+    notice = squeeze(pdf_text(await documents.notice_pdf(await notices.issue_notice(runoff, STAFF))))
+    assert "两轮合计确定下列2个项目为民生实事项目" in notice
+    assert notice.index("候选项目01") < notice.index("候选项目03")

@@ -72,7 +72,14 @@ async def test_nothing_links_a_deputy_to_a_ballot(caplog):
     # The ballot table holds nothing but a random id, the poll, the marks and the void flag.
     assert set(ours[0]) - {"ctid_", "xmin_"} == {"id", "poll", "marks", "void"}
     register = [r for r in await storage_order("poll_voter") if r["poll"] == poll_id]
-    assert set(register[0]) - {"ctid_", "xmin_"} == {"key", "poll", "deputy", "voted"}
+    # The register says who was issued a ballot, on which medium, and whether the tablet's is in.
+    assert set(register[0]) - {"ctid_", "xmin_"} == {"key", "poll", "deputy", "voted", "medium"}
+    # Paper entries name a serial and never a deputy; no table holds a serial next to a deputy.
+    from voting.tables import PaperEntry, PaperSerial
+
+    for table in (PaperEntry, PaperSerial):
+        names = {column._meta.db_column_name for column in table._meta.columns}
+        assert "serial" in names and not names & {"deputy", "voter", "key"}
 
     # Neither storage order, nor id order, nor the export's order follows the casting order.
     seen_in_storage = [voter_of_marks[json.dumps(json.loads(b["marks"]), sort_keys=True)] for b in ours]

@@ -1,0 +1,156 @@
+"""The console's counting desk: paper ballots handed out and exchanged, entered twice, the
+scrutiny team, confirmation and publication, the further vote on a tie, corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from voting import paper, polls, scrutiny, sittings
+from voting.accounts import Viewer
+from voting.errors import Refused
+from voting.paper import Counter
+from voting.rules import METHOD_VALUES, VALUE_LABELS
+from voting.tables import Deputy
+from web.auth import require_staff
+from web.pages import form_dict, page
+
+
+def counter_of(viewer: Viewer) -> Counter:
+    return Counter(f"staff:{viewer.id}", f"计票人 {viewer.name}")
+
+
+def marks_of(form: dict[str, str]) -> dict[str, str]:
+    """The marks an entry form sent (`m_<candidate ref>`; blank means unmarked)."""
+    return {key[2:]: value for key, value in form.items() if key.startswith("m_") and value}
+
+
+async def _deputy_by_number(session_id: int, number: str) -> dict[str, Any]:
+    session = await sittings.session_context(session_id)
+    number = (number or "").strip()
+    row = await Deputy.select(Deputy.id, Deputy.name, Deputy.number).where(
+        (Deputy.term == session["term_id"]) & (Deputy.number == number)).first()
+    if row is None:
+        raise Refused(f"本届代表名册中没有代表证号“{number}”。", code="unknown_deputy")
+    return row
+
+
+class CountingController(Controller):
+    path = "/console"
+
+    # --- paper ballots during the vote -------------------------------------------------
+
+    @post("/polls/{poll_id:int}/paper/issue")
+    async def issue_paper(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        poll = await polls.get_poll(poll_id)
+        deputy = await _deputy_by_number(poll["session"], form.get("number", ""))
+        await paper.issue_paper(poll_id, deputy["id"], viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}?issued={deputy['number']}#paper")
+
+    @post("/polls/{poll_id:int}/paper/exchange")
+    async def exchange(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        serial = await paper.void_serial(poll_id, form.get("serial", ""), form.get("reason", ""), viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}?voided={serial}#paper")
+
+    @post("/polls/{poll_id:int}/stop")
+    async def stop(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        """End the vote: with paper ballots out, to the counting desk; otherwise count at once."""
+        viewer = await require_staff(request)
+        if await polls.paper_issued(poll_id):
+            await polls.stop_voting(poll_id, viewer.actor)
+            return Redirect(f"/console/polls/{poll_id}/paper")
+        await polls.close_poll(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    # --- entering returned paper ballots --------------------------------------------------
+
+    async def _entry_page(self, request: Request, viewer: Viewer, poll_id: int, status_code: int = 200,
+                          **more: Any) -> Template:
+        poll = await polls.get_poll(poll_id)
+        return page("console/paper_entry.html", request, viewer, poll=poll, status_code=status_code,
+                    candidates=await polls.candidates_of(poll_id), state=await paper.paper_state(poll_id),
+                    values=METHOD_VALUES[poll["method"]], labels=VALUE_LABELS, poll_status=polls.STATUS_LABELS,
+                    form=more.pop("form", {}), **more)
+
+    @get("/polls/{poll_id:int}/paper")
+    async def entry_form(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return await self._entry_page(request, viewer, poll_id)
+
+    @post("/polls/{poll_id:int}/paper")
+    async def enter(self, request: Request, poll_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            outcome = await paper.enter(poll_id, form.get("serial", ""), marks_of(form), form.get("void") == "1",
+                                        counter_of(viewer))
+        except Refused as refused:
+            return await self._entry_page(request, viewer, poll_id, refused.status_code, error=refused.message,
+                                          form=form)
+        return await self._entry_page(request, viewer, poll_id, outcome=outcome.value,
+                                      message=paper.ENTRY_MESSAGES[outcome], entered=form.get("serial", ""))
+
+    @post("/polls/{poll_id:int}/count")
+    async def count(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await polls.close_poll(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}")
+
+    # --- the scrutiny team, confirmation, publication -----------------------------------
+
+    @post("/sessions/{session_id:int}/scrutiny")
+    async def set_team(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+
+        async def ids(field: str) -> list[int]:
+            numbers = [n for n in form.get(field, "").replace("，", ",").replace("、", ",").split(",") if n.strip()]
+            return [(await _deputy_by_number(session_id, n))["id"] for n in numbers]
+
+        chief = await ids("chief")
+        if len(chief) > 1:
+            raise Refused("总监票人只能有一位。", code="two_chiefs")
+        await scrutiny.set_members(session_id, chief[0] if chief else None, await ids("scrutineers"),
+                                   await ids("counters"), viewer.actor)
+        return Redirect(f"/console/sessions/{session_id}#scrutiny")
+
+    @post("/polls/{poll_id:int}/confirmations")
+    async def record_signature(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        """A scrutineer signed the tally sheet on paper: the secretariat records it."""
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        deputy = form.get("deputy", "")
+        if not deputy.isdigit():
+            raise Refused("请选择签字的监票人。")
+        await scrutiny.confirm(poll_id, int(deputy), "paper", viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}#confirm")
+
+    @post("/polls/{poll_id:int}/publish")
+    async def publish(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        await scrutiny.publish(poll_id, viewer.actor)
+        return Redirect(f"/console/polls/{poll_id}#confirm")
+
+    @post("/polls/{poll_id:int}/runoff")
+    async def runoff(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        viewer = await require_staff(request)
+        return Redirect(f"/console/polls/{await polls.open_runoff(poll_id, viewer.actor)}")
+
+    @post("/polls/{poll_id:int}/corrections")
+    async def correct(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            await scrutiny.correct_paper_ballot(poll_id, form.get("serial", ""), marks_of(form),
+                                                form.get("void") == "1", form.get("reason", ""), viewer.actor)
+        except Refused as refused:
+            return await self._entry_page(request, viewer, poll_id, refused.status_code, error=refused.message,
+                                          form=form, correcting=True)
+        return Redirect(f"/console/polls/{poll_id}#confirm")
