@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifecycle import stages
+from lifecycle import projects, stages
 from lifecycle.proposals import Who, get_proposal, move
 from lifecycle.tables import Proposal
 from voting import audit, polls
@@ -155,6 +155,7 @@ async def apply_result(poll_id: int, result: dict[str, Any], actor: Actor) -> No
     for row in rows:
         if row["code"] in winners:
             await move(row["id"], "chosen", who, f"经“{poll['title']}”票决确定为民生实事项目", facts=frozenset({"poll"}))
+            await projects.create_for(row["id"], who)
         elif row["code"] not in waiting:
             await move(row["id"], "reserve", who, f"在“{poll['title']}”中未获票决确定，转入储备库",
                        facts=frozenset({"poll"}))

@@ -116,3 +116,63 @@ def check_move(source: str, target: str, role: str, *, reason: str = "", facts: 
     if "poll" in missing:
         raise MoveRefused("只有票决结果能确定项目或转入储备库。")
     return move
+
+
+# --- after the vote: a chosen project's own stages --------------------------------------
+
+PROJECT_STAGES: dict[str, str] = {
+    "planning": "编制实施方案",
+    "implementing": "实施中",
+    "suspended": "暂停",
+    "completed": "完工待验收",
+    "accepted": "已验收",
+    "evaluated": "已测评",
+    "terminated": "终止",
+}
+DEPARTMENT = frozenset({"department"})
+STAFF = frozenset({"department", "secretariat", "admin"})
+
+# A move needs, besides the role: `plan` (a complete plan: department, dates, budget and
+# milestones whose weights add up), `decision` (a recorded decision of the standing
+# committee or the township congress), `acceptance` (an acceptance record saying accepted)
+# or `verdict` (a counted satisfaction poll).
+PROJECT_MOVES: tuple[Move, ...] = (
+    _move("planning", "implementing", "公布实施方案", STAFF, needs=("plan",)),
+    _move("implementing", "completed", "报告完工", STAFF),
+    _move("completed", "implementing", "退回继续实施", STAFF, reason=True),
+    _move("completed", "accepted", "验收通过", SECRETARIAT, needs=("acceptance",)),
+    _move("accepted", "evaluated", "满意度测评", frozenset({"system"}), needs=("verdict",)),
+    _move("implementing", "suspended", "暂停实施", SECRETARIAT, reason=True, needs=("decision",)),
+    _move("suspended", "implementing", "恢复实施", SECRETARIAT, reason=True, needs=("decision",)),
+    _move("planning", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
+    _move("implementing", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
+    _move("suspended", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
+)
+_PROJECT_PAIRS = {(m.source, m.target): m for m in PROJECT_MOVES}
+NEEDS_TEXT = {
+    "plan": "实施方案须填齐承办部门、起止日期、预算和里程碑（权重合计大于零）后才能公布。",
+    "decision": "调整、暂停、恢复或终止项目，须先录入常委会（或乡镇人代会）的决定（会议、日期、文号）。",
+    "acceptance": "须先录入验收记录，且验收结论为通过。",
+    "verdict": "测评结果只能由满意度测评的计票结果写入。",
+}
+
+
+def check_project_move(source: str, target: str, role: str, *, reason: str = "",
+                       facts: frozenset[str] = frozenset()) -> Move:
+    """The move of a project from `source` to `target`, or MoveRefused saying what is missing."""
+    if source not in PROJECT_STAGES or target not in PROJECT_STAGES:
+        raise MoveRefused("未知的阶段。")
+    move = _PROJECT_PAIRS.get((source, target))
+    if move is None:
+        raise MoveRefused(f"“{PROJECT_STAGES[source]}”的项目不能直接改为“{PROJECT_STAGES[target]}”。")
+    if role not in move.roles:
+        raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
+    if move.reason_required and not reason.strip():
+        raise MoveRefused(f"{move.label}须写明理由。")
+    for need in sorted(move.needs - facts):
+        raise MoveRefused(NEEDS_TEXT[need])
+    return move
+
+
+def project_moves_from(stage: str, role: str) -> list[Move]:
+    return [m for m in PROJECT_MOVES if m.source == stage and role in m.roles]

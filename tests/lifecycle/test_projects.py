@@ -1,0 +1,115 @@
+"""A chosen project's plan, progress, decisions and colour, on the real database."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from lifecycle import colours, projects, stages
+from lifecycle.projects import MilestoneInput, PlanInput
+from lifecycle.proposals import Who
+from lifecycle.tables import Project
+from tests.hall import STAFF
+from tests.lifecycle.test_proposals import SECRETARIAT, open_round, rules, shortlisted
+from voting import accounts, ballot_box, polls
+from voting.audit import Actor
+from voting.errors import Conflict, Forbidden, Refused
+
+
+async def chosen_project(hall) -> dict:
+    round_id = await open_round(hall)
+    ids = await shortlisted(round_id, 2)
+    from lifecycle import candidate_lists
+
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(1), SECRETARIAT)
+    await hall.check_in()
+    await polls.open_poll(poll_id, STAFF)
+    for deputy in hall.deputy_ids[:20]:
+        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
+    await polls.close_poll(poll_id, STAFF)
+    row = await Project.select().where(Project.proposal == ids[0]).first()
+    assert row is not None and not await Project.exists().where(Project.proposal == ids[1])
+    return row
+
+
+async def department_who(hall, name="县交通运输局", username="jiaotong") -> tuple[int, Who]:
+    department = await projects.create_department(hall.congress_id, name, SECRETARIAT)
+    staff_id = await accounts.create_staff(username, "交通局 王工", "dept-pass-123", role="department")
+    await projects.assign_staff(department, staff_id, SECRETARIAT)
+    return department, Who(Actor("staff", staff_id, "审查部门 交通局 王工"), "department")
+
+
+def plan(department: int, start: date) -> PlanInput:
+    return PlanInput(department, "王局长", 120, "县财政 80 万元，上级补助 40 万元", "硬化村道 3 公里", start,
+                     start + timedelta(days=200), (MilestoneInput("路基", 40, start + timedelta(days=60)),
+                                                   MilestoneInput("路面", 60, start + timedelta(days=180))))
+
+
+async def test_a_chosen_project_is_planned_published_and_reported_by_its_own_department(hall):
+    project = await chosen_project(hall)
+    assert project["stage"] == "planning" and project["title"] == "候选民生项目01"
+    department, dept = await department_who(hall)
+    other, stranger = await department_who(hall, "县水利局", "shuili")
+    start = date(2027, 1, 1)
+    with pytest.raises(Forbidden):
+        await projects.save_plan(project["id"], plan(department, start), dept)  # not assigned yet
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    await projects.save_plan(project["id"], plan(department, start), dept)
+    with pytest.raises(Forbidden):
+        await projects.file_report(project["id"], "一季度", start, {}, 0, "进展顺利，路基完成一半。", stranger)
+    await projects.move_project(project["id"], "implementing", dept)
+    with pytest.raises(Conflict, match="须有常委会"):
+        await projects.save_plan(project["id"], plan(department, start), dept)
+    stones = await projects.milestones(project["id"])
+    await projects.file_report(project["id"], "2027年第一季度", start + timedelta(days=90),
+                               {stones[0]["id"]: 100, stones[1]["id"]: 10}, 50, "路基全部完成，路面开始铺设。", dept)
+    row = await projects.get_project(project["id"])
+    assert (row["progress"], row["spent_wan"]) == (46, 50)  # 40×100 + 60×10 over 100
+    with pytest.raises(Refused, match="不能低于上次报告"):
+        await projects.file_report(project["id"], "二季度", start + timedelta(days=120), {stones[1]["id"]: 5}, 60,
+                                   "路面铺设有所反复，部分返工。", dept)
+    assert await projects.colour_of(row, start + timedelta(days=90)) == "green"  # expected 45 %, reported 46 %
+    assert await projects.colour_of(row, start + timedelta(days=150)) == "red"  # expected 75 %
+
+
+async def test_changing_course_needs_a_recorded_decision_which_the_history_shows(hall):
+    project = await chosen_project(hall)
+    department, dept = await department_who(hall, "县卫健局", "weijian")
+    await projects.save_plan(project["id"], plan(department, date(2027, 1, 1)), SECRETARIAT)
+    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    with pytest.raises(Conflict, match="须先录入常委会"):
+        await projects.move_project(project["id"], "suspended", SECRETARIAT, "汛期停工")
+    with pytest.raises(Forbidden):
+        await projects.record_decision(project["id"], "suspend", "县人大常委会", "第十二次会议", date(2027, 6, 1),
+                                       "青人常〔2027〕8号", "汛期停工", {}, dept)
+    with pytest.raises(Refused, match="文号"):
+        await projects.record_decision(project["id"], "suspend", "县人大常委会", "第十二次会议", date(2027, 6, 1),
+                                       "", "汛期停工", {}, SECRETARIAT)
+    await projects.record_decision(project["id"], "suspend", "县人大常委会", "第十二次会议", date(2027, 6, 1),
+                                   "青人常〔2027〕8号", "汛期停工，待汛期后恢复", {}, SECRETARIAT)
+    assert (await projects.get_project(project["id"]))["stage"] == "suspended"
+    await projects.record_decision(project["id"], "adjust", "县人大常委会", "第十三次会议", date(2027, 8, 1),
+                                   "青人常〔2027〕11号", "工期顺延两个月", {"ends_on": date(2027, 9, 19)}, SECRETARIAT)
+    row = await projects.get_project(project["id"])
+    assert row["ends_on"] == date(2027, 9, 19) and await projects.colour_of(row) == "grey"
+    from lifecycle import proposals
+
+    texts = [e["text"] for e in await proposals.history(row["proposal"])]
+    assert any("青人常〔2027〕8号" in t and "暂停" in t for t in texts)
+    assert any("青人常〔2027〕11号" in t and "调整" in t for t in texts)
+
+
+def test_the_colour_rule_reads_the_schedule_and_the_rectifications():
+    start, end = date(2027, 1, 1), date(2027, 12, 31)
+    on = date(2027, 7, 2)  # half the time gone
+    standing = colours.Standing("implementing", 45, start, end, last_report_on=date(2027, 6, 30))
+    assert colours.colour(standing, on) == "green"
+    assert colours.colour(colours.Standing("implementing", 35, start, end, last_report_on=on), on) == "yellow"
+    assert colours.colour(colours.Standing("implementing", 20, start, end, last_report_on=on), on) == "red"
+    assert colours.colour(colours.Standing("implementing", 60, start, end, (on + timedelta(days=3),), on), on) == \
+        "yellow"
+    assert colours.colour(colours.Standing("implementing", 60, start, end, (on - timedelta(days=1),), on), on) == "red"
+    assert colours.colour(colours.Standing("implementing", 60, start, end, (), date(2027, 1, 10)), on) == "yellow"
+    assert colours.colour(colours.Standing("suspended", 0, start, end), on) == "grey"
+    assert colours.weighted_progress([(40, 100), (60, 10)]) == 46
+    assert stages.check_project_move("planning", "implementing", "department", facts=frozenset({"plan"}))
