@@ -23,6 +23,7 @@ from web.counting import CountingController
 from web.public import PublicController
 from web.pages import register_filters
 from web.proposals import ProposalConsoleController
+from web.projects_console import ProjectConsoleController
 from web.screen import ScreenController
 from web.tablet import TabletController
 
@@ -120,7 +121,7 @@ async def on_shutdown() -> None:
 def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
-            index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ApiController,
+            index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),

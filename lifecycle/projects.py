@@ -361,3 +361,8 @@ async def projects_for(who: Who, year: int | None = None, congress_id: int | Non
     for condition in conditions:
         query = query.where(condition)
     return await query
+
+
+async def staff_of(department_id: int) -> list[int]:
+    rows = await DepartmentStaff.select(DepartmentStaff.staff).where(DepartmentStaff.department == department_id)
+    return [r["staff"] for r in rows]

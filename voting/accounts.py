@@ -91,7 +91,7 @@ async def password_matches(password: str, stored: str) -> bool:
 
 # --- who is logged in --------------------------------------------------------------
 
-STAFF_ROLES = {"secretariat": "秘书处", "admin": "管理员", "department": "审查部门"}
+STAFF_ROLES = {"secretariat": "秘书处", "admin": "管理员", "department": "部门"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
+from lifecycle import projects
 from reports import ballots, documents, login_cards
 from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, scrutiny, sittings
 from voting.serials import qr_text
@@ -83,7 +84,9 @@ class ConsoleController(Controller):
         except Refused as refused:
             return page("console/login.html", request, error=refused.message, username=form.get("username", ""),
                         status_code=refused.status_code)
-        home = "/console/rounds" if viewer.role == "department" else "/console"
+        home = "/console"
+        if viewer.role == "department":  # an implementing department's staff land on their projects
+            home = "/console/projects" if await projects.department_of(viewer.id) else "/console/rounds"
         return Redirect(home, cookies=[login_cookie(token, deputy=False)])
 
     @post("/logout")

@@ -33,8 +33,12 @@ async def chosen_project(hall) -> dict:
 
 
 async def department_who(hall, name="县交通运输局", username="jiaotong") -> tuple[int, Who]:
+    from voting.tables import StaffAccount
+
     department = await projects.create_department(hall.congress_id, name, SECRETARIAT)
-    staff_id = await accounts.create_staff(username, "交通局 王工", "dept-pass-123", role="department")
+    existing = await StaffAccount.select(StaffAccount.id).where(StaffAccount.username == username).first()
+    staff_id = existing["id"] if existing else await accounts.create_staff(username, "交通局 王工", "dept-pass-123",
+                                                                           role="department")
     await projects.assign_staff(department, staff_id, SECRETARIAT)
     return department, Who(Actor("staff", staff_id, "审查部门 交通局 王工"), "department")
 

@@ -1,0 +1,77 @@
+"""The implementation pages: a department plans, publishes and reports on its own project only."""
+
+from datetime import date, timedelta
+
+from lifecycle import projects
+from tests.hall import csrf_of, login_staff
+from tests.lifecycle.test_projects import chosen_project, department_who
+from tests.lifecycle.test_proposals import SECRETARIAT
+
+
+async def login_as(client, username: str, password: str = "dept-pass-123") -> None:
+    await client.get("/console/login")
+    response = await client.post("/console/login", data={"username": username, "password": password,
+                                                         "_csrf_token": csrf_of(client)})
+    assert response.status_code in (302, 303)
+    return response.headers["location"]
+
+
+async def test_a_department_plans_publishes_and_reports_progress(hall, client):
+    project = await chosen_project(hall)
+    department, _ = await department_who(hall)
+    await projects.save_plan(project["id"], projects.PlanInput(department, "", None, "", "", None, None, ()),
+                             SECRETARIAT)
+    assert await login_as(client, "jiaotong") == "/console/projects"
+    listing = await client.get("/console/projects")
+    assert project["title"] in listing.text
+    base = f"/console/projects/{project['id']}"
+    start = date(2027, 3, 1)
+    plan = {"_csrf_token": csrf_of(client), "lead_official": "王局长", "budget_wan": "120", "funding": "县财政",
+            "targets": "硬化 3 公里", "starts_on": str(start), "ends_on": str(start + timedelta(days=200)),
+            "m1_title": "路基", "m1_weight": "40", "m1_due": str(start + timedelta(days=60)),
+            "m2_title": "路面", "m2_weight": "60", "m2_due": str(start + timedelta(days=400))}
+    refused = await client.post(f"{base}/plan", data=plan)
+    assert refused.status_code == 400 and "第 2 个里程碑的日期应在开工与完成日期之间" in refused.text
+    assert 'value="路面"' in refused.text
+    saved = await client.post(f"{base}/plan", data={**plan, "m2_due": str(start + timedelta(days=180))})
+    assert saved.status_code in (302, 303)
+    published = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
+    assert published.status_code in (302, 303)
+    stones = await projects.milestones(project["id"])
+    report = await client.post(f"{base}/reports", data={
+        "_csrf_token": csrf_of(client), "period": "2027年第二季度", "filed_on": str(start + timedelta(days=90)),
+        f"p_{stones[0]['id']}": "100", f"p_{stones[1]['id']}": "20", "spent_wan": "60",
+        "narrative": "路基全部完成，路面铺设两成。"})
+    assert report.status_code in (302, 303)
+    page = await client.get(base)
+    assert "总体 52%" in page.text and "2027年第二季度" in page.text
+    assert (await projects.get_project(project["id"]))["progress"] == 52
+
+
+async def test_a_department_cannot_open_another_departments_project(hall, client):
+    project = await chosen_project(hall)
+    mine, _ = await department_who(hall)
+    await department_who(hall, "县水利局", "shuili")
+    await projects.save_plan(project["id"], projects.PlanInput(mine, "", None, "", "", None, None, ()), SECRETARIAT)
+    await login_as(client, "shuili")
+    assert project["title"] not in (await client.get("/console/projects")).text
+    other = await client.get(f"/console/projects/{project['id']}")
+    assert other.status_code == 403 and "不由您的部门承办" in other.text
+    refused = await client.post(f"/console/projects/{project['id']}/reports", data={
+        "_csrf_token": csrf_of(client), "period": "一季度", "narrative": "试图报送别人的进度。"})
+    assert refused.status_code == 403
+    assert (await client.get("/console/departments")).status_code == 403
+
+
+async def test_the_secretariat_creates_departments_and_their_logins(hall, client):
+    await login_staff(client)
+    made = await client.post("/console/departments", data={"_csrf_token": csrf_of(client),
+                                                            "congress": str(hall.congress_id), "name": "县教育局"})
+    assert made.status_code in (302, 303)
+    department = next(d for d in await projects.departments(hall.congress_id) if d["name"] == "县教育局")
+    account = await client.post("/console/departments/staff", data={
+        "_csrf_token": csrf_of(client), "role": "department", "department": str(department["id"]),
+        "username": "jiaoyu", "display_name": "教育局 李老师", "password": "edu-pass-123"})
+    assert account.status_code in (302, 303)
+    page = await client.get("/console/departments")
+    assert "jiaoyu" in page.text and "县教育局" in page.text

@@ -1,0 +1,195 @@
+"""The console's implementation pages: departments and their staff, each project's plan,
+progress reports and decisions. A department's staff see only their own projects."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from lifecycle import colours, projects, stages
+from lifecycle.projects import ADJUSTABLE, DECISION_KINDS, MilestoneInput, PlanInput
+from lifecycle.proposals import Who, today
+from voting import accounts, sittings
+from voting.errors import Refused
+from voting.tables import StaffAccount
+from web.auth import require_screener, require_staff, who_of
+from web.pages import form_dict, page
+
+MILESTONE_ROWS = 6
+LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS, "decision_kinds": DECISION_KINDS,
+         "adjustable": ADJUSTABLE}
+
+
+def _date(text: str, label: str, *, optional: bool = False) -> date | None:
+    text = (text or "").strip()
+    if optional and not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"请填写{label}，格式如 2027-03-01。") from None
+
+
+def _int(text: str, label: str, *, optional: bool = False) -> int | None:
+    text = (text or "").strip().replace(",", "")
+    if optional and not text:
+        return None
+    if not text.isdigit():
+        raise Refused(f"{label}应填整数。")
+    return int(text)
+
+
+def plan_from_form(form: dict[str, str]) -> PlanInput:
+    rows = []
+    for n in range(1, 100):
+        title = form.get(f"m{n}_title", "").strip()
+        if f"m{n}_title" not in form:
+            break
+        if not title and not form.get(f"m{n}_due", "").strip():
+            continue
+        rows.append(MilestoneInput(title, _int(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重") or 0,
+                                   _date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")))
+    department = form.get("department", "")
+    return PlanInput(int(department) if department.isdigit() else None, form.get("lead_official", ""),
+                     _int(form.get("budget_wan", ""), "预算", optional=True), form.get("funding", ""),
+                     form.get("targets", ""), _date(form.get("starts_on", ""), "开工日期", optional=True),
+                     _date(form.get("ends_on", ""), "完成日期", optional=True), tuple(rows))
+
+
+class ProjectConsoleController(Controller):
+    path = "/console"
+
+    @get("/projects")
+    async def list_projects(self, request: Request) -> Template:
+        viewer = await require_screener(request)
+        who = who_of(viewer)
+        year = request.query_params.get("year", "")
+        rows = await projects.projects_for(who, int(year) if year.isdigit() else None)
+        on = today()
+        shown = []
+        for project in rows:
+            limits = await projects.thresholds(project["congress"])
+            shown.append({**project, "colour": await projects.colour_of(project, on),
+                          "report_due": projects.report_due(project, on, limits.report_every_days)})
+        return page("console/projects.html", request, viewer, projects=shown, year=year, **LISTS)
+
+    async def _project_page(self, request: Request, project_id: int, status_code: int = 200,
+                            **more: Any) -> Template:
+        viewer = await require_screener(request)
+        who = who_of(viewer)
+        project = await projects.get_project(project_id)
+        await projects.check_access(project, who)
+        stones = await projects.milestones(project_id)
+        return page("console/project.html", request, viewer, status_code=status_code, p=project,
+                    milestones=stones, milestone_rows=stones + [{}] * max(0, MILESTONE_ROWS - len(stones)),
+                    reports=await projects.reports(project_id), decisions=await projects.decisions(project_id),
+                    colour=await projects.colour_of(project), departments=await projects.departments(
+                        project["congress"]), moves=[m for m in stages.project_moves_from(project["stage"], who.role)
+                                                     if not m.needs - {"plan"}],
+                    plan_complete=projects.plan_complete(project, stones), is_secretariat=who.role in
+                    stages.SECRETARIAT, today=today(), form=more.pop("form", {}), **LISTS, **more)
+
+    @get("/projects/{project_id:int}")
+    async def project(self, request: Request, project_id: FromPath[int]) -> Template:
+        return await self._project_page(request, project_id, saved=request.query_params.get("saved", ""))
+
+    async def _act(self, request: Request, project_id: int, where: str, action: Any) -> Template | Redirect:
+        viewer = await require_screener(request)
+        form = form_dict(await request.form())
+        try:
+            await action(who_of(viewer), form)
+        except Refused as refused:
+            return await self._project_page(request, project_id, refused.status_code, error=refused.message,
+                                            error_at=where, form=form)
+        return Redirect(f"/console/projects/{project_id}?saved={where}#{where}")
+
+    @post("/projects/{project_id:int}/plan")
+    async def save_plan(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            await projects.save_plan(project_id, plan_from_form(form), who)
+        return await self._act(request, project_id, "plan", action)
+
+    @post("/projects/{project_id:int}/move")
+    async def move(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            await projects.move_project(project_id, form.get("target", ""), who, form.get("reason", ""))
+        return await self._act(request, project_id, "stage", action)
+
+    @post("/projects/{project_id:int}/reports")
+    async def report(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            percents = {int(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
+                        if key.startswith("p_") and key[2:].isdigit() and value.strip()}
+            await projects.file_report(project_id, form.get("period", ""),
+                                       _date(form.get("filed_on", ""), "报告日期") or today(), percents,
+                                       _int(form.get("spent_wan", ""), "累计支出") or 0, form.get("narrative", ""), who)
+        return await self._act(request, project_id, "report", action)
+
+    @post("/projects/{project_id:int}/decisions")
+    async def decision(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            changes: dict[str, Any] = {}
+            if form.get("budget_wan", "").strip():
+                changes["budget_wan"] = _int(form["budget_wan"], "调整后的预算")
+            if form.get("ends_on", "").strip():
+                changes["ends_on"] = _date(form["ends_on"], "调整后的完成日期")
+            if form.get("targets", "").strip():
+                changes["targets"] = form["targets"].strip()
+            await projects.record_decision(project_id, form.get("kind", ""), form.get("body", ""),
+                                           form.get("meeting", ""), _date(form.get("decided_on", ""), "决定日期"),
+                                           form.get("document", ""), form.get("summary", ""), changes, who)
+        return await self._act(request, project_id, "decision", action)
+
+    # --- departments and their staff -------------------------------------------------
+
+    @get("/departments")
+    async def departments(self, request: Request) -> Template:
+        viewer = await require_staff(request)
+        return page("console/departments.html", request, viewer, **await self._departments_context())
+
+    async def _departments_context(self, **more: Any) -> dict[str, Any]:
+        staff = await StaffAccount.select(StaffAccount.id, StaffAccount.username, StaffAccount.display_name,
+                                          StaffAccount.role).order_by(StaffAccount.id)
+        links = {}
+        for department in await projects.departments():
+            for row in await projects.staff_of(department["id"]):
+                links[row] = department["name"]
+        return {"congresses": await sittings.congresses(), "departments": await projects.departments(),
+                "staff": [{**s, "department": links.get(s["id"], "")} for s in staff], "form": {}, **more}
+
+    @post("/departments")
+    async def create_department(self, request: Request) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            await projects.create_department(_int(form.get("congress", ""), "人大") or 0, form.get("name", ""),
+                                             who_of(viewer))
+        except Refused as refused:
+            return page("console/departments.html", request, viewer, status_code=refused.status_code,
+                        **await self._departments_context(error=refused.message, form=form))
+        return Redirect("/console/departments")
+
+    @post("/departments/staff")
+    async def create_staff(self, request: Request) -> Template | Redirect:
+        """A login for a department's staff member (or another secretariat member)."""
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            role = form.get("role", "department")
+            if role not in ("department", "secretariat"):
+                raise Refused("账号类型无效。")
+            username = form.get("username", "").strip()
+            if not username.isascii() or not username.replace("_", "").isalnum() or not 3 <= len(username) <= 40:
+                raise Refused("用户名用 3 到 40 位英文字母、数字或下划线。")
+            staff_id = await accounts.create_staff(username, form.get("display_name", "").strip()[:40] or username,
+                                                   form.get("password", ""), role=role)
+            if role == "department" and form.get("department", "").isdigit():
+                await projects.assign_staff(int(form["department"]), staff_id, who_of(viewer))
+        except Refused as refused:
+            return page("console/departments.html", request, viewer, status_code=refused.status_code,
+                        **await self._departments_context(error=refused.message, form=form))
+        return Redirect("/console/departments")
