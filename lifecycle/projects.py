@@ -16,6 +16,7 @@ from typing import Any
 from lifecycle import colours, stages
 from lifecycle.proposals import Who, _event, today
 from lifecycle.stages import MoveRefused
+from lifecycle.uploads import StoredUpload
 from lifecycle.tables import (
     Decision,
     Department,
@@ -23,6 +24,7 @@ from lifecycle.tables import (
     Milestone,
     ProgressReport,
     Project,
+    ProjectAttachment,
     Proposal,
     Rectification,
     SupervisionSettings,
@@ -250,8 +252,9 @@ async def move_project(project_id: int, target: str, who: Who, reason: str = "",
 
 
 async def file_report(project_id: int, period: str, filed_on: date, percents: dict[int, int], spent_wan: int,
-                      narrative: str, who: Who) -> int:
-    """A progress report: percent per milestone (never going back), money spent to date, narrative."""
+                      narrative: str, who: Who, photos: tuple[StoredUpload, ...] = ()) -> int:
+    """A progress report: percent per milestone (never going back), money spent to date, narrative,
+    photos (stored already by lifecycle.uploads)."""
     period, narrative = period.strip(), narrative.strip()
     if not period or len(period) > 20:
         raise Refused("请填写报告期（如“2027年第一季度”，不超过 20 字）。")
@@ -285,6 +288,7 @@ async def file_report(project_id: int, period: str, filed_on: date, percents: di
             project=project_id, period=period, filed_on=filed_on, percents={str(k): v for k, v in merged.items()},
             progress=overall, spent_wan=spent_wan, narrative=narrative, by=who.actor.label)).returning(
             ProgressReport.id))[0]
+        await attach(project_id, "report", row["id"], photos)
         await Project.update({Project.progress: overall, Project.spent_wan: spent_wan,
                               Project.last_report_on: filed_on, Project.updated_at: _now()}).where(
             Project.id == project_id)
@@ -300,6 +304,24 @@ def report_due(project: dict[str, Any], on: date, every_days: int) -> bool:
     if project["stage"] != "implementing" or project["starts_on"] is None or on <= project["starts_on"]:
         return False
     return (on - (project["last_report_on"] or project["starts_on"])).days > every_days
+
+
+async def attach(project_id: int, kind: str, record: int, files: tuple[StoredUpload, ...]) -> None:
+    """Put stored photos or PDFs on a report, an inspection, an acceptance or a log entry."""
+    if files:
+        await ProjectAttachment.insert(*[ProjectAttachment(
+            project=project_id, kind=kind, record=record, sha256=f.sha256, media_type=f.media_type, size=f.size,
+            name=f.name) for f in files])
+
+
+async def attachments(project_id: int, kind: str) -> dict[int, list[dict[str, Any]]]:
+    """A project's attachments of one kind, by the record they belong to."""
+    rows = await ProjectAttachment.select().where(
+        (ProjectAttachment.project == project_id) & (ProjectAttachment.kind == kind)).order_by(ProjectAttachment.id)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row["record"], []).append(row)
+    return found
 
 
 # --- decisions that change course ------------------------------------------------------

@@ -225,3 +225,13 @@ def safe_headers(stored: StoredUpload) -> dict[str, str]:
         "Cache-Control": f"private, max-age={CACHE_SECONDS}",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
+
+
+def store_all(files: list[tuple[bytes, str]], *, existing: int = 0,
+              limit: int = MAX_PER_PROPOSAL) -> tuple[StoredUpload, ...]:
+    """Store several files for one record, all or none: every file is checked before any is written."""
+    check_count(existing, len(files), limit)
+    for data, name in files:
+        if not data or len(data) > MAX_BYTES or detect_kind(data) is None:
+            store(data, name)  # raises Refused with the reason, having written nothing
+    return tuple(store(data, name) for data, name in files)

@@ -46,3 +46,24 @@ def download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
     """A file to save, under its Chinese name (RFC 5987)."""
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+async def uploaded_files(form: Any, field: str) -> list[tuple[bytes, str]]:
+    """The files a multipart form sent under `field`, read (an input left empty sends no file)."""
+    from litestar.datastructures import UploadFile
+
+    files = [value for value in form.getall(field, []) if isinstance(value, UploadFile) and value.filename]
+    return [(await f.read(), f.filename) for f in files]
+
+
+async def stored_file(sha256: str, media_type: str, size: int, name: str) -> Response[bytes]:
+    """An uploaded file as stored (lifecycle.uploads), with the headers that keep it inert."""
+    import asyncio
+
+    from lifecycle import uploads
+
+    kind = next(k for k, (media, _) in uploads.KINDS.items() if media == media_type)
+    path = uploads.open_stored(sha256, size)
+    headers = uploads.safe_headers(uploads.StoredUpload(sha256, kind, media_type, size, name))
+    media = headers.pop("Content-Type")
+    return Response(await asyncio.to_thread(path.read_bytes), media_type=media, headers=headers)

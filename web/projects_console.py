@@ -3,23 +3,26 @@ progress reports and decisions. A department's staff see only their own projects
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from lifecycle import colours, projects, stages
+from lifecycle import colours, projects, stages, uploads
 from lifecycle.projects import ADJUSTABLE, DECISION_KINDS, MilestoneInput, PlanInput
 from lifecycle.proposals import Who, today
 from voting import accounts, sittings
-from voting.errors import Refused
+from lifecycle.tables import ProjectAttachment
+from voting.errors import NotFound, Refused
 from voting.tables import StaffAccount
 from web.auth import require_screener, require_staff, who_of
-from web.pages import form_dict, page
+from web.pages import form_dict, page, stored_file, uploaded_files
 
 MILESTONE_ROWS = 6
+PHOTOS_BODY = uploads.MAX_BYTES * uploads.MAX_PER_PROPOSAL + 1024 * 1024
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS, "decision_kinds": DECISION_KINDS,
          "adjustable": ADJUSTABLE}
 
@@ -87,6 +90,7 @@ class ProjectConsoleController(Controller):
         return page("console/project.html", request, viewer, status_code=status_code, p=project,
                     milestones=stones, milestone_rows=stones + [{}] * max(0, MILESTONE_ROWS - len(stones)),
                     reports=await projects.reports(project_id), decisions=await projects.decisions(project_id),
+                    photos=await projects.attachments(project_id, "report"),
                     colour=await projects.colour_of(project), departments=await projects.departments(
                         project["congress"]), moves=[m for m in stages.project_moves_from(project["stage"], who.role)
                                                      if not m.needs - {"plan"}],
@@ -119,14 +123,18 @@ class ProjectConsoleController(Controller):
             await projects.move_project(project_id, form.get("target", ""), who, form.get("reason", ""))
         return await self._act(request, project_id, "stage", action)
 
-    @post("/projects/{project_id:int}/reports")
+    @post("/projects/{project_id:int}/reports", request_max_body_size=PHOTOS_BODY)
     async def report(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        photos = await uploaded_files(await request.form(), "photos")
+
         async def action(who: Who, form: dict[str, str]) -> None:
             percents = {int(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
                         if key.startswith("p_") and key[2:].isdigit() and value.strip()}
-            await projects.file_report(project_id, form.get("period", ""),
-                                       _date(form.get("filed_on", ""), "报告日期") or today(), percents,
-                                       _int(form.get("spent_wan", ""), "累计支出") or 0, form.get("narrative", ""), who)
+            filed_on = _date(form.get("filed_on", ""), "报告日期") or today()
+            spent = _int(form.get("spent_wan", ""), "累计支出") or 0
+            await projects.file_report(project_id, form.get("period", ""), filed_on, percents, spent,
+                                       form.get("narrative", ""), who,
+                                       await asyncio.to_thread(uploads.store_all, photos))
         return await self._act(request, project_id, "report", action)
 
     @post("/projects/{project_id:int}/decisions")
@@ -143,6 +151,15 @@ class ProjectConsoleController(Controller):
                                            form.get("meeting", ""), _date(form.get("decided_on", ""), "决定日期"),
                                            form.get("document", ""), form.get("summary", ""), changes, who)
         return await self._act(request, project_id, "decision", action)
+
+    @get("/project-attachments/{sha256:str}")
+    async def attachment(self, request: Request, sha256: FromPath[str]) -> Response[bytes]:
+        viewer = await require_screener(request)
+        row = await ProjectAttachment.select().where(ProjectAttachment.sha256 == sha256).first()
+        if row is None:
+            raise NotFound("没有找到这个附件")
+        await projects.check_access(await projects.get_project(row["project"]), who_of(viewer))
+        return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
 
     # --- departments and their staff -------------------------------------------------
 

@@ -32,7 +32,7 @@ from lifecycle.proposals import BEIJING, Filters, Who
 from lifecycle.tables import Proposal, ProposalAttachment
 from voting.errors import NotFound, Refused
 from web.auth import client_of
-from web.pages import page
+from web.pages import stored_file, page
 
 log = logging.getLogger("piaojue")
 
@@ -369,8 +369,4 @@ class PublicController(Controller):
             (ProposalAttachment.sha256 == sha256) & ProposalAttachment.proposal.is_not_null()).first()
         if row is None:
             raise NotFound("没有找到这个附件")
-        path = uploads.open_stored(row["sha256"], row["size"])
-        stored = uploads.StoredUpload(row["sha256"], row["kind"], row["media_type"], row["size"], row["name"])
-        headers = uploads.safe_headers(stored)
-        media_type = headers.pop("Content-Type")
-        return Response(await asyncio.to_thread(path.read_bytes), media_type=media_type, headers=headers)
+        return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])

@@ -75,3 +75,35 @@ async def test_the_secretariat_creates_departments_and_their_logins(hall, client
     assert account.status_code in (302, 303)
     page = await client.get("/console/departments")
     assert "jiaoyu" in page.text and "县教育局" in page.text
+
+
+async def test_a_progress_report_carries_photos_served_only_to_those_who_may_see_the_project(hall, client):
+    import io
+
+    from PIL import Image
+
+    project = await chosen_project(hall)
+    department, _ = await department_who(hall, "县农业农村局", "nongye")
+    start = date.today() - timedelta(days=30)
+    from tests.lifecycle.test_projects import plan
+
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await login_as(client, "nongye")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 60)).save(buffer, "PNG")
+    base = f"/console/projects/{project['id']}"
+    form = {"_csrf_token": csrf_of(client), "period": "十一月", "filed_on": str(date.today()), "spent_wan": "5",
+            "narrative": "开工准备完成，材料进场。"}
+    bad = await client.post(f"{base}/reports", data=form, files=[("photos", ("现场.jpg", b"<html>x</html>", "image/jpeg"))])
+    assert bad.status_code == 400 and "只能上传" in bad.text and not await projects.reports(project["id"])
+    good = await client.post(f"{base}/reports", data=form, files=[("photos", ("现场.png", buffer.getvalue(), "image/png"))])
+    assert good.status_code in (302, 303)
+    page = await client.get(base)
+    sha = page.text.split("/console/project-attachments/")[1][:64]
+    photo = await client.get(f"/console/project-attachments/{sha}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    await department_who(hall, "县文旅局", "wenlv")
+    await login_as(client, "wenlv")
+    assert (await client.get(f"/console/project-attachments/{sha}")).status_code == 403
