@@ -82,6 +82,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report["intact"] else EXIT_ALTERED
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the live SQLite database, safe while a vote runs."""
+    from voting import backup
+
+    try:
+        report = backup.backup_sqlite(Path(args.dest) if args.dest else None)
+    except backup.BackupError as error:
+        raise CommandError(str(error)) from None
+    write_stdout(f"已备份到 {report['path']}（{report['bytes']:,} 字节，完整性检查：{report['integrity']}）。\n"
+                 f"其中票决 {report['polls']} 次、选票 {report['ballots']} 张、代表 {report['deputies']} 位。\n"
+                 "恢复：停止服务后把该文件复制为数据目录中的 piaojue.sqlite3（连同 secret.key）。\n")
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Print a closed poll's ballot file."""
     write_stdout(_run_with_database(_export, args.poll))
@@ -140,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("poll", metavar="POLL_ID", help="票决编号（如 2025-s1-1）或数据库中的序号")
     verify.set_defaults(run=cmd_verify)
+
+    backup = commands.add_parser(
+        "backup",
+        help="备份：在投票进行中也能得到一致的 SQLite 数据库副本（PostgreSQL 请用 pg_dump）",
+        description="用 SQLite 在线备份接口复制数据库，得到某一时刻的一致副本，并做完整性检查。",
+    )
+    backup.add_argument("dest", nargs="?", metavar="FILE", help="备份文件（默认：数据目录/backups/时间.sqlite3）")
+    backup.set_defaults(run=cmd_backup)
 
     demo = commands.add_parser("demo", help="空数据库时载入演示数据，并显示访问地址")
     demo.set_defaults(run=cmd_demo)

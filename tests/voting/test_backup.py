@@ -1,0 +1,71 @@
+"""A backup taken while deputies vote restores to the same results."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hall import STAFF
+from voting import ballot_box, polls
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, data: Path | None = None) -> subprocess.CompletedProcess:
+    env = os.environ.copy()
+    if data is not None:
+        env["PIAOJUE_DATA"] = str(data)
+    return subprocess.run([sys.executable, "-m", "voting", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_name, tmp_path):
+    if engine_name != "sqlite":
+        refused = run_cli("backup")
+        assert refused.returncode == 2 and "pg_dump" in refused.stderr
+        return
+    await hall.check_in()
+    counted = await hall.poll(candidates=3, seats=1)
+    for deputy in hall.deputy_ids[:20]:
+        await ballot_box.cast(counted, deputy, {"P01": "for"})
+    await polls.close_poll(counted, STAFF)
+    running = await hall.poll(candidates=3, seats=1)
+    ref = (await polls.get_poll(counted))["ref"]
+    original = run_cli("export", ref).stdout
+
+    async def vote() -> None:
+        for deputy in hall.deputy_ids:
+            await ballot_box.cast(running, deputy, {"P02": "for"})
+
+    voting = asyncio.create_task(vote())
+    copy = tmp_path / "copy.sqlite3"
+    made = await asyncio.to_thread(run_cli, "backup", str(copy))
+    await voting
+    assert made.returncode == 0, made.stderr
+    assert "完整性检查：ok" in made.stdout
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.copy(copy, restored / "piaojue.sqlite3")
+    assert run_cli("export", ref, data=restored).stdout == original
+    check = run_cli("verify", ref, data=restored)
+    assert check.returncode == 0 and "核验通过" in check.stdout
+    # The running poll's ballots in the copy are a whole prefix: each one its voter's, none half-written.
+    import sqlite3
+
+    with sqlite3.connect(copy) as db:
+        ballots = db.execute("SELECT COUNT(*) FROM ballot WHERE poll = ?", (running,)).fetchone()[0]
+        voted = db.execute("SELECT COUNT(*) FROM poll_voter WHERE poll = ? AND voted", (running,)).fetchone()[0]
+    assert ballots == voted <= 30
+
+
+async def test_a_backup_never_overwrites_the_database(engine_name):
+    if engine_name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL is backed up with pg_dump")
+    from config import settings
+
+    refused = run_cli("backup", str(settings().sqlite_path))
+    assert refused.returncode == 2 and "不能是数据库本身" in refused.stderr
