@@ -79,7 +79,6 @@ MOVES: tuple[Move, ...] = (
     _move("candidate", "reserve", "未获票决，转入储备库", frozenset({"system"}), needs=("poll",)),
     _move("rejected", "submitted", "重新初审", SECRETARIAT, reason=True),
 )
-_BY_PAIR = {(m.source, m.target): m for m in MOVES}
 
 
 class MoveRefused(Exception):
@@ -95,27 +94,44 @@ def moves_from(stage: str, role: str) -> list[Move]:
     return [m for m in MOVES if m.source == stage and role in m.roles]
 
 
+@dataclass(frozen=True)
+class Machine:
+    """A set of stages and the moves between them, with the words its refusals use."""
+
+    stages: dict[str, str]
+    moves: tuple[Move, ...]
+    noun: str  # 建议 / 项目
+    reason_note: str  # said when a reason is missing
+    needs_text: dict[str, str]
+
+    def check(self, source: str, target: str, role: str, reason: str, facts: frozenset[str]) -> Move:
+        if source not in self.stages or target not in self.stages:
+            raise MoveRefused("未知的阶段。")
+        move = next((m for m in self.moves if (m.source, m.target) == (source, target)), None)
+        if move is None:
+            raise MoveRefused(f"“{self.stages[source]}”的{self.noun}不能直接改为“{self.stages[target]}”。")
+        if role not in move.roles:
+            raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
+        if move.reason_required and not reason.strip():
+            raise MoveRefused(f"{move.label}须写明理由{self.reason_note}。")
+        for need in sorted(move.needs - facts):
+            raise MoveRefused(self.needs_text[need])
+        return move
+
+
+PROPOSALS = Machine(STAGES, MOVES, "建议", "，理由会告知建议人", {
+    "review": "入围前须完成全部初审标准的评估，且没有“不符合”的项。",
+    "poll": "只有票决结果能确定项目或转入储备库。",
+})
+
+
 def check_move(source: str, target: str, role: str, *, reason: str = "", facts: frozenset[str] = frozenset()) -> Move:
-    """The move from `source` to `target`, or MoveRefused saying what is wrong.
+    """The move of a proposal from `source` to `target`, or MoveRefused saying what is wrong.
 
     `facts` are what is on record (see `Move.needs`). A reason is stripped before it
     is judged: a reason of spaces is no reason.
     """
-    if source not in STAGES or target not in STAGES:
-        raise MoveRefused("未知的阶段。")
-    move = _BY_PAIR.get((source, target))
-    if move is None:
-        raise MoveRefused(f"“{STAGES[source]}”的建议不能直接改为“{STAGES[target]}”。")
-    if role not in move.roles:
-        raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
-    if move.reason_required and not reason.strip():
-        raise MoveRefused(f"{move.label}须写明理由，理由会告知建议人。")
-    missing = move.needs - facts
-    if "review" in missing:
-        raise MoveRefused("入围前须完成全部初审标准的评估，且没有“不符合”的项。")
-    if "poll" in missing:
-        raise MoveRefused("只有票决结果能确定项目或转入储备库。")
-    return move
+    return PROPOSALS.check(source, target, role, reason, facts)
 
 
 # --- after the vote: a chosen project's own stages --------------------------------------
@@ -148,30 +164,18 @@ PROJECT_MOVES: tuple[Move, ...] = (
     _move("implementing", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
     _move("suspended", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
 )
-_PROJECT_PAIRS = {(m.source, m.target): m for m in PROJECT_MOVES}
-NEEDS_TEXT = {
+PROJECTS = Machine(PROJECT_STAGES, PROJECT_MOVES, "项目", "", {
     "plan": "实施方案须填齐承办部门、起止日期、预算和里程碑（权重合计大于零）后才能公布。",
     "decision": "调整、暂停、恢复或终止项目，须先录入常委会（或乡镇人代会）的决定（会议、日期、文号）。",
     "acceptance": "须先录入验收记录，且验收结论为通过。",
     "verdict": "测评结果只能由满意度测评的计票结果写入。",
-}
+})
 
 
 def check_project_move(source: str, target: str, role: str, *, reason: str = "",
                        facts: frozenset[str] = frozenset()) -> Move:
     """The move of a project from `source` to `target`, or MoveRefused saying what is missing."""
-    if source not in PROJECT_STAGES or target not in PROJECT_STAGES:
-        raise MoveRefused("未知的阶段。")
-    move = _PROJECT_PAIRS.get((source, target))
-    if move is None:
-        raise MoveRefused(f"“{PROJECT_STAGES[source]}”的项目不能直接改为“{PROJECT_STAGES[target]}”。")
-    if role not in move.roles:
-        raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
-    if move.reason_required and not reason.strip():
-        raise MoveRefused(f"{move.label}须写明理由。")
-    for need in sorted(move.needs - facts):
-        raise MoveRefused(NEEDS_TEXT[need])
-    return move
+    return PROJECTS.check(source, target, role, reason, facts)
 
 
 def project_moves_from(stage: str, role: str) -> list[Move]:

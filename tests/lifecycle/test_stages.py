@@ -102,3 +102,26 @@ def test_a_proposal_form_reports_each_bad_field_by_name_and_keeps_good_text():
     _, problems = parse_proposal({"title": "长" * 61, "description": "内容" * 10, "township": "城关镇",
                                   "category": "other", "channel": "online"})
     assert problems == {"title": "项目名称不能超过 60 字（现在 61 字）。"}
+
+
+@given(st.sampled_from(sorted(stages.PROJECT_STAGES)), st.sampled_from(sorted(stages.PROJECT_STAGES)),
+       st.sampled_from(ROLES), st.text(max_size=5), st.frozensets(st.sampled_from(["plan", "decision", "acceptance",
+                                                                                  "verdict"])))
+def test_a_project_moves_exactly_when_listed_for_the_role_with_its_reason_and_record(
+        source, target, role, reason, facts):
+    listed = next((m for m in stages.PROJECT_MOVES if (m.source, m.target) == (source, target)), None)
+    expected = (listed is not None and role in listed.roles and (reason.strip() or not listed.reason_required)
+                and listed.needs <= facts)
+    try:
+        stages.check_project_move(source, target, role, reason=reason, facts=facts)
+        allowed = True
+    except MoveRefused as refused:
+        allowed = False
+        assert refused.message
+    assert allowed == bool(expected)
+
+
+def test_a_project_is_never_terminated_suspended_or_resumed_without_a_decision():
+    for m in stages.PROJECT_MOVES:
+        if m.target in ("terminated", "suspended") or (m.source, m.target) == ("suspended", "implementing"):
+            assert "decision" in m.needs and m.reason_required
