@@ -51,11 +51,17 @@ def _run_with_database(coroutine_function, *args):
         raise CommandError(refused.message) from None
 
 
+async def _find_poll(poll: str) -> dict:
+    """A poll named on the command line by its reference (2025-s1-1) or its number."""
+    from voting import polls
+
+    return await polls.get_poll(int(poll)) if poll.isdigit() else await polls.get_poll_by_ref(poll)
+
+
 async def _export(poll: str) -> str:
     from voting import polls
 
-    row = await polls.get_poll(int(poll)) if poll.isdigit() else await polls.get_poll_by_ref(poll)
-    return await polls.export_ballot_file(row["id"])
+    return await polls.export_ballot_file((await _find_poll(poll))["id"])
 
 
 EXIT_ALTERED = 1
@@ -64,8 +70,7 @@ EXIT_ALTERED = 1
 async def _verify(poll: str) -> dict:
     from voting import polls
 
-    row = await polls.get_poll(int(poll)) if poll.isdigit() else await polls.get_poll_by_ref(poll)
-    return await polls.verify(row["id"])
+    return await polls.verify((await _find_poll(poll))["id"])
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
