@@ -13,9 +13,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+import lifecycle.candidate_lists  # noqa: F401  (listens for a poll's close: the list's projects move on)
+import lifecycle.evaluation  # noqa: F401  (listens for a poll's close: verdicts go onto the projects)
 from voting import accounts, database
 from voting.errors import Refused
 from voting.group_commit import writer
+from web.acceptance import AfterVoteConsoleController
 from web.api import ApiController, healthz
 from web.auth import LoginRequired
 from web.console import ConsoleController
@@ -25,6 +28,7 @@ from web.pages import register_filters
 from web.proposals import ProposalConsoleController
 from web.projects_console import ProjectConsoleController
 from web.screen import ScreenController
+from web.supervision import SupervisionConsoleController, SupervisionTabletController
 from web.tablet import TabletController
 
 ROOT = Path(__file__).parent
@@ -122,7 +126,8 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
-            PublicController, ScreenController,
+            PublicController, ScreenController, SupervisionTabletController, SupervisionConsoleController,
+            AfterVoteConsoleController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

@@ -33,7 +33,7 @@ PUBLIC_LABELS = STAGES  # every stage name is fit to show the proposer
 ROLES = {
     "citizen": "群众",
     "deputy": "人大代表",
-    "department": "审查部门",
+    "department": "政府部门",
     "secretariat": "秘书处",
     "admin": "管理员",
     "system": "系统",

@@ -7,7 +7,7 @@ from typing import Any
 
 from reports.pdf import render_html, render_pdf_async
 from reports.wording import chinese_date
-from voting import notices, poll_settings, polls, sittings
+from voting import notices, poll_settings, polls, scrutiny, sittings
 from voting.errors import Conflict
 from voting import rules
 from voting.rules import STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
@@ -17,7 +17,7 @@ BEIJING = timezone(timedelta(hours=8))
 
 async def _counted(poll_id: int) -> dict[str, Any]:
     poll = await polls.get_poll(poll_id)
-    result = polls.stored_result(poll)
+    result = await scrutiny.current_result(poll)  # a correction, if any, is what is in force
     if result is None:
         raise Conflict("投票结束并计票后才有计票结果报告单。", code="not_closed")
     candidates = await polls.candidates_of(poll_id)

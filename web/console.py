@@ -32,6 +32,7 @@ def typed_candidates(form: dict[str, str]) -> list[dict[str, str]]:
     for n in numbers:
         row = {field: form.get(f"c{n}_{field}", "").strip() for field in ("title", "summary", "location", "cost")}
         if any(row.values()):
+            row["reference"] = form.get(f"c{n}_reference", "").strip()[:80]
             rows.append(row)
     return rows
 
@@ -43,7 +44,7 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
             cost = int(row["cost"]) if row["cost"] else None
         except ValueError:
             raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。") from None
-        candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost))
+        candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost, row["reference"]))
     return candidates
 
 

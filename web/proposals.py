@@ -243,7 +243,7 @@ class ProposalConsoleController(Controller):
     async def add_candidates(self, request: Request, session_id: FromPath[int]) -> Redirect:
         viewer = await require_staff(request)
         form = await request.form()
-        await candidate_lists.add(session_id, _ids(form.getall("proposal") if hasattr(form, "getall") else []),
+        await candidate_lists.add(session_id, _ids(form.getall("proposal", [])),
                                   who_of(viewer))
         return Redirect(f"/console/sessions/{session_id}/candidates")
 

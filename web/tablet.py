@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from lifecycle import proposals
+from lifecycle import proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
 from voting import accounts, ballot_box, paper, polls, scrutiny, sittings
@@ -218,7 +218,8 @@ class TabletController(Controller):
     async def home(self, request: Request) -> Template:
         viewer = await require_deputy(request)
         return page("tablet/home.html", request, viewer, my_proposals=await _my_proposals(viewer),
-                    scrutiny_entry=await _scrutiny_entry(viewer), **await _home_context(viewer))
+                    scrutiny_entry=await _scrutiny_entry(viewer),
+                    supervision_groups=await supervision.groups_of_deputy(viewer.id), **await _home_context(viewer))
 
     @get("/status")
     async def status(self, request: Request) -> Template:

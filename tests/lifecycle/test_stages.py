@@ -32,7 +32,7 @@ def test_citizens_and_deputies_move_nothing_and_only_a_poll_decides_the_vote():
         check_move("candidate", "chosen", "system")
     with pytest.raises(MoveRefused, match="秘书处不能票决确定"):
         check_move("candidate", "chosen", "secretariat", facts=frozenset({"poll"}))
-    with pytest.raises(MoveRefused, match="审查部门不能列入候选项目"):
+    with pytest.raises(MoveRefused, match="政府部门不能列入候选项目"):
         check_move("shortlisted", "candidate", "department")
 
 

@@ -64,7 +64,7 @@ async def test_a_department_screens_but_sees_nothing_else_of_the_console(hall, c
                               data={"_csrf_token": token, "target": "shortlisted", "reason": "群众需求迫切"})
     assert moved.status_code in (302, 303)
     page = await client.get(f"/console/proposals/{made['id']}")
-    assert "初审入围" in page.text and "审查部门（部门 发改局 李审）" in page.text
+    assert "初审入围" in page.text and "政府部门（部门 发改局 李审）" in page.text
 
 
 def proposals_input(title: str = "东岭村道路硬化", village: str = "东岭村"):
