@@ -23,6 +23,7 @@ from web.api import ApiController, healthz
 from web.auth import LoginRequired
 from web.console import ConsoleController
 from web.counting import CountingController
+from web.dashboard import DashboardController
 from web.public import PublicController
 from web.pages import register_filters
 from web.proposals import ProposalConsoleController
@@ -126,7 +127,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
-            PublicController, ScreenController, SupervisionTabletController, SupervisionConsoleController,
+            PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),

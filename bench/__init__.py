@@ -13,4 +13,5 @@ BENCHMARKS: dict[str, str] = {
     "print-ballots-12": "bench.print_ballots:ballots_12",
     "print-ballots-40": "bench.print_ballots:ballots_40",
     "proposal-list": "bench.proposal_list:proposal_list",
+    "project-dashboard": "bench.project_dashboard:project_dashboard",
 }

@@ -65,8 +65,9 @@ async def add_custodian(project_id: int, name: str, deputy_id: int | None, duty:
             name = name or deputy["name"]
         row = (await Custodian.insert(Custodian(project=project_id, name=name, deputy=deputy_id, duty=duty,
                                                 since=since)).returning(Custodian.id))[0]
-        kind = "人大代表" if deputy_id is not None else "管护员"
-        await _event(project["proposal"], "custodian", who, text=f"确定管护人员：{kind}{name}，{duty}（自 {since} 起）",
+        # A deputy's name is public; a villager's is kept off the public history.
+        shown = f"人大代表{name}" if deputy_id is not None else "群众管护员"
+        await _event(project["proposal"], "custodian", who, text=f"确定管护人员：{shown}，{duty}（自 {since} 起）",
                      detail={"custodian": row["id"]})
         await audit.record(who.actor, "custodian_added", subject=project["title"],
                            detail={"custodian": row["id"], "deputy": deputy_id})

@@ -350,8 +350,8 @@ async def record_decision(project_id: int, kind: str, body: str, meeting: str, d
         if kind == "adjust":
             if project["stage"] not in ("implementing", "suspended"):
                 raise Conflict("只有实施中或暂停的项目需要以决定调整；方案公布前请直接修改实施方案。")
-            await Project.update({getattr(Project, key): value for key, value in changes.items()}).where(
-                Project.id == project_id)
+            await Project.update({**{getattr(Project, key): value for key, value in changes.items()},
+                                  Project.updated_at: _now()}).where(Project.id == project_id)
         row = (await Decision.insert(Decision(
             project=project_id, kind=kind, body=body, meeting=meeting, decided_on=decided_on, document=document,
             summary=summary, changes={k: {"before": str(before[k]), "after": str(v)} for k, v in changes.items()},

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
@@ -26,10 +27,12 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from lifecycle import proposals, stages, uploads
+from lifecycle import colours, dashboard, proposals, stages, timeline, uploads
+from lifecycle.projects import ADJUSTABLE, DECISION_KINDS
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LIMITS, parse_proposal
 from lifecycle.proposals import BEIJING, Filters, Who
 from lifecycle.tables import Proposal, ProposalAttachment
+from voting.tables import Congress
 from voting.errors import NotFound, Refused
 from web.auth import client_of
 from web.pages import stored_file, page
@@ -84,12 +87,28 @@ def public_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+VILLAGER_CUSTODIAN = "确定管护人员：群众管护员"
+
+
+def public_text(event: dict[str, Any]) -> str:
+    """An event's text as the public reads it. A custodian who is not a deputy is a villager,
+    named in the stored history: in public only "群众管护员" and the start date show (their
+    duty is on the project's page), never the name."""
+    text = event["text"] or ""
+    if event["kind"] == "custodian" and not text.startswith("确定管护人员：人大代表"):
+        since = re.search(r"（自 [0-9-]+ 起）$", text)
+        return VILLAGER_CUSTODIAN + (since.group(0) if since else "")
+    return text
+
+
 def public_event(event: dict[str, Any]) -> dict[str, Any]:
     """One entry of the public history: what happened, the role that acted (never the account), when."""
-    return {"kind": event["kind"], "role": stages.ROLES.get(event["role"], "工作人员"), "text": event["text"],
+    project_stage = event["kind"] == "project" and event["stage_to"] in stages.PROJECT_STAGES
+    return {"kind": event["kind"], "role": stages.ROLES.get(event["role"], "工作人员"), "text": public_text(event),
             "at": beijing_time(event["at"]),
-            "stage_to": event["stage_to"] if event["stage_to"] in stages.STAGES else "",
-            "stage_label": stages.STAGES.get(event["stage_to"], "")}
+            "stage_to": event["stage_to"] if event["stage_to"] in stages.STAGES or project_stage else "",
+            "stage_label": stages.PROJECT_STAGES[event["stage_to"]] if project_stage
+            else stages.STAGES.get(event["stage_to"], "")}
 
 
 def stage_chart(counts: dict[str, int]) -> dict[str, Any]:
@@ -125,6 +144,145 @@ async def tracked(code: str) -> dict[str, Any]:
         "current": public_item(current),
         "current_history": [public_event(e) for e in found["current_history"]],
         "attachments": await _attachments(own["id"]),
+        "project_code": await timeline.project_code_of(current["id"]) if current["stage"] == "chosen" else None,
+    }
+
+
+# --- chosen projects in public: the list and each project's whole life ---------------------
+
+LIFE_STEPS = (("proposal", "提出建议"), ("vote", "票决确定"), ("plan", "公布实施方案"), ("progress", "实施进度"),
+              ("inspection", "视察监督"), ("acceptance", "验收"), ("evaluation", "满意度测评"),
+              ("maintenance", "运维管护"))
+ACCEPTANCE_RESULTS = {"accepted": "验收通过", "accepted_after_rectification": "整改后验收通过",
+                      "not_accepted": "验收未通过"}
+CHECKLIST = {"content": "建设内容", "scale": "建设规模", "quality": "工程质量"}
+RECTIFICATION_STATUS = {"open": "整改中", "replied": "部门已答复，待监督小组确认", "closed": "整改完成"}
+RECTIFICATION_SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期"}
+MEDIA_KINDS = {media: kind for kind, (media, _) in uploads.KINDS.items()}
+
+
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 102400 else f"{size // 1024 + 1} KB"
+
+
+def _files(rows: list[dict[str, Any]], code: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """A project's photos and files by what they belong to: (kind, record id) -> files."""
+    found: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for a in rows:
+        kind = MEDIA_KINDS.get(a["media_type"], "")
+        found.setdefault((a["kind"], a["record"]), []).append({
+            "url": f"/public/projects/{code}/files/{a['sha256']}", "name": a["name"],
+            "is_image": a["media_type"].startswith("image/"), "kind": uploads.KINDS.get(kind, ("", kind))[1].upper(),
+            "size": _size(a["size"])})
+    return found
+
+
+def _names(ids: Any, names: dict[int, str]) -> list[str]:
+    return [names[int(i)] for i in (ids or []) if str(i).isdigit() and int(i) in names]
+
+
+def public_project_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A project in the public list: what was chosen, who carries it out, how far it is, its colour."""
+    return {"code": row["code"], "title": row["title"], "year": row.get("year"), "congress": row["congress_name"],
+            "department": row["department_name"] or "", "category": row["category_label"],
+            "stage": row["stage"], "stage_label": row["stage_label"], "progress": row["progress"],
+            "colour": row["colour"], "colour_word": row["colour_word"], "colour_meaning": row["colour_meaning"],
+            "budget_wan": row["budget_wan"], "spent_wan": row["spent_wan"], "latest_period": row["latest_period"],
+            "verdict": row["verdict_label"]}
+
+
+def public_project(project: dict[str, Any], found: dict[str, Any], item: dict[str, Any],
+                   history: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the public page of a project shows, copied field by field from the stored rows.
+
+    Never shown: the accounts that filed reports, raised or closed rectifications and
+    recorded decisions; the officials and villagers listed as also present at an
+    inspection; the voters' representatives at an acceptance by name; a villager
+    custodian's name (shown as 群众管护员 with the duty only); the proposer's details.
+    """
+    code = project["code"]
+    files = _files(found["attachments"], code)
+    names = found["deputy_names"]
+    published = project["plan_published_at"] is not None or project["stage"] in dashboard.UNDER_WAY
+    settings = found["thresholds"]
+    thresholds = colours.Thresholds(settings["yellow_gap"], settings["red_gap"], settings["near_days"],
+                                    settings["report_every_days"]) if settings else colours.Thresholds()
+    colour = dashboard.colour_for(project, found["open_due"], proposals.today(), thresholds)
+    rectifications = [{
+        "inspection": r["inspection"], "source": RECTIFICATION_SOURCES.get(r["source"], ""), "request": r["request"],
+        "due_on": cn_date(r["due_on"]), "status": r["status"],
+        "status_label": RECTIFICATION_STATUS.get(r["status"], ""),
+        "reply": r["reply"], "replied_at": beijing_time(r["replied_at"]), "closed_at": beijing_time(r["closed_at"]),
+    } for r in found["rectifications"]]
+    inspections = [{
+        "held_on": cn_date(i["held_on"]), "unannounced": i["unannounced"], "findings": i["findings"],
+        "deputies": _names(i["deputies"], names), "photos": files.get(("inspection", i["id"]), []),
+        "rectifications": [r for r in rectifications if r["inspection"] == i["id"]],
+    } for i in found["inspections"]]
+    acceptances = [{
+        "held_on": cn_date(a["held_on"]), "result": a["result"],
+        "result_label": ACCEPTANCE_RESULTS.get(a["result"], ""),
+        "checklist": [{"label": label, "ok": (a["checklist"] or {}).get(key, {}).get("ok"),
+                       "note": str((a["checklist"] or {}).get(key, {}).get("note") or "")}
+                      for key, label in CHECKLIST.items() if key in (a["checklist"] or {})],
+        "findings": a["findings"], "warranty_months": a["warranty_months"],
+        "deputies": _names(a["deputies"], names), "representatives": bool((a["representatives"] or "").strip()),
+        "photos": files.get(("acceptance", a["id"]), []),
+    } for a in found["acceptances"]]
+    reports = [{
+        "period": r["period"], "filed_on": cn_date(r["filed_on"]), "progress": r["progress"],
+        "spent_wan": r["spent_wan"],
+        "narrative": r["narrative"], "photos": files.get(("report", r["id"]), []),
+    } for r in found["reports"]]
+    custodians = [{
+        "who": f"人大代表 {names[c['deputy']]}" if c["deputy"] in names else "群众管护员", "duty": c["duty"],
+        "since": cn_date(c["since"]), "deputy": c["deputy"] in names,
+    } for c in found["custodians"]]
+    maintenance = [{"on": cn_date(m["on"]), "note": m["note"], "defect": m["defect"],
+                    "photos": files.get(("maintenance", m["id"]), [])} for m in found["maintenance"]]
+    decisions = [{
+        "kind": d["kind"], "kind_label": DECISION_KINDS.get(d["kind"], d["kind"]), "body": d["body"],
+        "meeting": d["meeting"], "decided_on": cn_date(d["decided_on"]), "document": d["document"],
+        "summary": d["summary"],
+        "changes": [{"label": ADJUSTABLE.get(k, k), "before": v.get("before", ""), "after": v.get("after", "")}
+                    for k, v in (d["changes"] or {}).items() if isinstance(v, dict)],
+    } for d in found["decisions"]]
+    chosen_at = next((e["at"] for e in history if e["stage_to"] == "chosen"), "")
+    verdict = dashboard.VERDICT_WORDS.get(project["verdict"] or "", "")
+    last_acceptance = acceptances[-1] if acceptances else None
+    done = {
+        "proposal": item["submitted_at"].split(" ")[0], "vote": chosen_at.split(" ")[0] if chosen_at else "已确定",
+        "plan": beijing_time(project["plan_published_at"]).split(" ")[0] if project["plan_published_at"]
+        else ("已公布" if published else ""),
+        "progress": f"{reports[-1]['period']} 完成 {project['progress']}%" if reports else "",
+        "inspection": f"视察 {len(inspections)} 次" if inspections else "",
+        "acceptance": f"{last_acceptance['held_on']} {last_acceptance['result_label']}" if last_acceptance else "",
+        "evaluation": verdict,
+        "maintenance": f"管护员 {len(custodians)} 名" if custodians else (
+            f"管护记录 {len(maintenance)} 条" if maintenance else ""),
+    }
+    steps, current_found = [], project["stage"] == "terminated"
+    for key, label in LIFE_STEPS:
+        state = "done" if done[key] else ("todo" if current_found else "current")
+        current_found = current_found or state == "current"
+        steps.append({"key": key, "label": label, "state": state, "note": done[key]})
+    return {
+        "code": code, "title": project["title"], "year": project["year"], "congress": project["congress_name"],
+        "congress_id": project["congress"], "category": CATEGORIES.get(project["category"], project["category"]),
+        "stage": project["stage"], "stage_label": stages.PROJECT_STAGES.get(project["stage"], project["stage"]),
+        "colour": colour, "colour_word": dashboard.COLOUR_WORDS[colour],
+        "colour_meaning": dashboard.COLOUR_MEANINGS[colour], "published": published,
+        "department": project["department_name"] or "", "lead_official": project["lead_official"],
+        "budget_wan": project["budget_wan"], "funding": project["funding"], "targets": project["targets"],
+        "starts_on": cn_date(project["starts_on"]), "ends_on": cn_date(project["ends_on"]),
+        "progress": project["progress"], "spent_wan": project["spent_wan"], "verdict": verdict,
+        "warranty_until": cn_date(project["warranty_until"]),
+        "milestones": [{"title": m["title"], "weight": m["weight"], "due_on": cn_date(m["due_on"]),
+                        "percent": m["percent"]} for m in found["milestones"]] if published else [],
+        "plan_files": [f for (kind, _), fs in files.items() if kind == "plan" for f in fs] if published else [],
+        "reports": reports, "inspections": inspections, "acceptances": acceptances, "decisions": decisions,
+        "other_rectifications": [r for r in rectifications if r["inspection"] is None],
+        "custodians": custodians, "maintenance": maintenance, "steps": steps,
     }
 
 
@@ -362,6 +520,51 @@ class PublicController(Controller):
     @get("/proposals/{code:str}")
     async def item(self, request: Request, code: FromPath[str]) -> Template:
         return page("public/item.html", request, **await tracked(code))
+
+    @get("/projects")
+    async def projects_page(self, request: Request) -> Template:
+        query = _query(request)
+
+        def number(key: str) -> int | None:
+            value = query.get(key, "").strip()
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        years = await timeline.project_years()
+        year = number("year") or (years[0] if years else None)
+        congress_id = number("congress")
+        category = query.get("category", "") if query.get("category", "") in CATEGORIES else ""
+        text = query.get("q", "").strip()[:60]
+        listed = await timeline.list_projects(year, congress_id, category, text, number("page") or 1)
+        congress = await Congress.select(Congress.id, Congress.name).where(
+            Congress.id == congress_id).first() if congress_id else None
+        kept = {key: value for key, value in (("year", year or ""), ("congress", congress_id or ""),
+                                              ("category", category), ("q", text)) if value}
+
+        def link(to_page: int) -> str:
+            return "/public/projects?" + urlencode({**kept, "page": to_page})
+
+        return page("public/projects.html", request, rows=[public_project_row(r) for r in listed["rows"]],
+                    listed=listed, years=years, year=year, congress=congress, category=category, text=text,
+                    categories=CATEGORIES, filtered=bool(congress_id or category or text),
+                    prev_link=link(listed["page"] - 1) if listed["page"] > 1 else "",
+                    next_link=link(listed["page"] + 1) if listed["page"] < listed["pages"] else "")
+
+    @get("/projects/{code:str}")
+    async def project_page(self, request: Request, code: FromPath[str]) -> Template:
+        project = await timeline.project_by_code(code)
+        item = public_item(await proposals.get_proposal(project["proposal"]))
+        history = [public_event(e) for e in await proposals.history(project["proposal"])]
+        found = await timeline.story(project)
+        return page("public/project.html", request, project=public_project(project, found, item, history),
+                    item=item, history=history)
+
+    @get("/projects/{code:str}/files/{sha256:str}")
+    async def project_file(self, code: FromPath[str], sha256: FromPath[str]) -> Response[bytes]:
+        project = await timeline.project_by_code(code)
+        row = await timeline.attachment(project["id"], sha256)
+        if row["media_type"] not in MEDIA_KINDS:
+            raise NotFound("没有找到这个附件")
+        return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
 
     @get("/attachments/{sha256:str}")
     async def attachment(self, sha256: FromPath[str]) -> Response[bytes]:

@@ -192,7 +192,8 @@ async def test_custodians_and_a_defect_in_the_warranty_period_becomes_a_rectific
     assert sum(1 for e in log if e["rectification"] is None) == 1
     history = [e["text"] for e in await proposals.history(project["proposal"])]
     assert any("质保期内发现问题，要求承办部门于" in t and "裂缝" in t for t in history)
-    assert any("确定管护人员：管护员王大伯，保洁员" in t for t in history)
+    assert any("确定管护人员：群众管护员，保洁员" in t for t in history)  # a villager stays unnamed in public
+    assert not any("王大伯" in t for t in history)
     assert any(f"确定管护人员：人大代表{deputy['name']}，路长" in t for t in history)
     with pytest.raises(Forbidden):
         await maintenance.log_maintenance(project["id"], today, "看过一遍，一切正常。", False, stranger)
