@@ -388,3 +388,21 @@ async def projects_for(who: Who, year: int | None = None, congress_id: int | Non
 async def staff_of(department_id: int) -> list[int]:
     rows = await DepartmentStaff.select(DepartmentStaff.staff).where(DepartmentStaff.department == department_id)
     return [r["staff"] for r in rows]
+
+
+async def set_thresholds(congress_id: int, limits: colours.Thresholds, who: Who) -> None:
+    """The status-light thresholds of a congress (lifecycle.colours), as its standing committee sets them."""
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden()
+    if not (0 < limits.yellow_gap < limits.red_gap <= 100) or not 0 <= limits.near_days <= 90 \
+            or not 7 <= limits.report_every_days <= 366:
+        raise Refused("黄灯差距应小于红灯差距（1–100 个百分点），临近期限 0–90 天，报告周期 7–366 天。")
+    async with write_transaction():
+        values = {"yellow_gap": limits.yellow_gap, "red_gap": limits.red_gap, "near_days": limits.near_days,
+                  "report_every_days": limits.report_every_days}
+        if await SupervisionSettings.exists().where(SupervisionSettings.congress == congress_id):
+            await SupervisionSettings.update({getattr(SupervisionSettings, k): v for k, v in values.items()}).where(
+                SupervisionSettings.congress == congress_id)
+        else:
+            await SupervisionSettings.insert(SupervisionSettings(congress=congress_id, **values))
+        await audit.record(who.actor, "thresholds_set", subject=str(congress_id), detail=values)

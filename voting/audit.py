@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "evaluation_corrected": "按更正结果更新测评结论",
     "custodian_added": "设定管护员",
     "maintenance_logged": "记录管护维护",
+    "thresholds_set": "设定红黄绿灯标准",
 }
 
 

@@ -175,7 +175,9 @@ class ProjectConsoleController(Controller):
         for department in await projects.departments():
             for row in await projects.staff_of(department["id"]):
                 links[row] = department["name"]
-        return {"congresses": await sittings.congresses(), "departments": await projects.departments(),
+        congresses = await sittings.congresses()
+        return {"congresses": congresses, "departments": await projects.departments(),
+                "thresholds": {c["id"]: await projects.thresholds(c["id"]) for c in congresses},
                 "staff": [{**s, "department": links.get(s["id"], "")} for s in staff], "form": {}, **more}
 
     @post("/departments")
@@ -189,6 +191,20 @@ class ProjectConsoleController(Controller):
             return page("console/departments.html", request, viewer, status_code=refused.status_code,
                         **await self._departments_context(error=refused.message, form=form))
         return Redirect("/console/departments")
+
+    @post("/congresses/{congress_id:int}/thresholds")
+    async def set_thresholds(self, request: Request, congress_id: FromPath[int]) -> Template | Redirect:
+        viewer = await require_staff(request)
+        form = form_dict(await request.form())
+        try:
+            limits = colours.Thresholds(*(_int(form.get(k, ""), label) or 0 for k, label in (
+                ("yellow_gap", "黄灯差距"), ("red_gap", "红灯差距"), ("near_days", "临近期限天数"),
+                ("report_every_days", "报告周期"))))
+            await projects.set_thresholds(congress_id, limits, who_of(viewer))
+        except Refused as refused:
+            return page("console/departments.html", request, viewer, status_code=refused.status_code,
+                        **await self._departments_context(error=refused.message, form=form))
+        return Redirect("/console/departments#thresholds")
 
     @post("/departments/staff")
     async def create_staff(self, request: Request) -> Template | Redirect:

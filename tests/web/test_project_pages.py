@@ -107,3 +107,28 @@ async def test_a_progress_report_carries_photos_served_only_to_those_who_may_see
     await department_who(hall, "县文旅局", "wenlv")
     await login_as(client, "wenlv")
     assert (await client.get(f"/console/project-attachments/{sha}")).status_code == 403
+
+
+async def test_the_status_light_thresholds_are_settings_of_the_congress(hall, client):
+    from lifecycle import colours
+
+    project = await chosen_project(hall)
+    start = date.today() - timedelta(days=100)
+    department, _ = await department_who(hall, "县商务局", "shangwu")
+    from tests.lifecycle.test_projects import plan
+
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    row = await projects.get_project(project["id"])  # half the time gone, nothing reported: 50 points behind
+    assert await projects.colour_of(row) == "red"
+    await login_staff(client)
+    bad = await client.post(f"/console/congresses/{hall.congress_id}/thresholds", data={
+        "_csrf_token": csrf_of(client), "yellow_gap": "60", "red_gap": "40", "near_days": "7",
+        "report_every_days": "92"})
+    assert bad.status_code == 400 and "黄灯差距应小于红灯差距" in bad.text
+    saved = await client.post(f"/console/congresses/{hall.congress_id}/thresholds", data={
+        "_csrf_token": csrf_of(client), "yellow_gap": "40", "red_gap": "60", "near_days": "7",
+        "report_every_days": "200"})
+    assert saved.status_code in (302, 303)
+    assert await projects.thresholds(hall.congress_id) == colours.Thresholds(40, 60, 7, 200)
+    assert await projects.colour_of(row) == "yellow"
