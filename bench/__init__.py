@@ -14,4 +14,6 @@ BENCHMARKS: dict[str, str] = {
     "print-ballots-40": "bench.print_ballots:ballots_40",
     "proposal-list": "bench.proposal_list:proposal_list",
     "project-dashboard": "bench.project_dashboard:project_dashboard",
+    "rehearsal-sqlite": "bench.rehearsal:on_sqlite",
+    "rehearsal-postgresql": "bench.rehearsal:on_postgresql",
 }

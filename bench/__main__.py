@@ -79,7 +79,7 @@ def _target(record: dict[str, Any]) -> str:
     target = record.get("target")
     if not target:
         return ""
-    op = "≤" if target["op"] == "<=" else "<"
+    op = {"<=": "≤", ">=": "≥"}.get(target["op"], "<")
     limit = target["limit"] if target["of"] == "ratio" else _figure(target["limit"], record["unit"])
     return f"{target['of']} {op} {limit}  {'ok' if record['met'] else 'MISSED'}"
 

@@ -29,7 +29,7 @@ def record(name: str, value: float, unit: str, *, reference: str | None = None,
         figure = ratio if target["of"] == "ratio" else value
         limit = target["limit"]
         found["target"] = target
-        found["met"] = figure is not None and (figure <= limit if target["op"] == "<=" else figure < limit)
+        found["met"] = figure is not None and _within(figure, target["op"], limit)
     if note:
         found["note"] = note
     if runs:
@@ -43,6 +43,14 @@ def at_most(limit: float, of: str = "ratio") -> dict[str, Any]:
 
 def below(limit: float, of: str = "value") -> dict[str, Any]:
     return {"of": of, "op": "<", "limit": limit}
+
+
+def at_least(limit: float, of: str = "ratio") -> dict[str, Any]:
+    return {"of": of, "op": ">=", "limit": limit}
+
+
+def _within(figure: float, op: str, limit: float) -> bool:
+    return {"<=": figure <= limit, "<": figure < limit, ">=": figure >= limit}[op]
 
 
 def _round(x: float | None, digits: int = 3) -> float | None:

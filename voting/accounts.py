@@ -219,21 +219,29 @@ async def link_login(token: str, client: str) -> tuple[str, Viewer]:
 
 
 async def viewer_for_token(token: str | None) -> Viewer | None:
+    """Who holds this login token, if it is current and their account active.
+
+    One query (every request of every tablet asks this): the session with its deputy and
+    delegation, or its staff account."""
     if not token:
         return None
-    row = await LoginSession.select(LoginSession.staff, LoginSession.deputy, LoginSession.expires_at).where(
-        LoginSession.token_hash == keyed_hash(token)
-    ).first()
-    if row is None or row["expires_at"] <= _now():
+    rows = await fetch(
+        "SELECT s.staff, s.deputy, s.expires_at, d.name AS deputy_name, d.number AS deputy_number, "
+        "d.term AS deputy_term, d.active AS deputy_active, g.name AS delegation_name, "
+        "a.display_name AS staff_name, a.role AS staff_role, a.active AS staff_active "
+        "FROM login_session s LEFT JOIN deputy d ON d.id = s.deputy LEFT JOIN delegation g ON g.id = d.delegation "
+        "LEFT JOIN staff_account a ON a.id = s.staff WHERE s.token_hash = {}", keyed_hash(token))
+    if not rows or rows[0]["expires_at"] <= _now():
         return None
+    row = rows[0]
     if row["deputy"] is not None:
-        return await _deputy_viewer(row["deputy"])
-    account = await StaffAccount.select().where(
-        (StaffAccount.id == row["staff"]) & (StaffAccount.active == True)  # noqa: E712
-    ).first()
-    if account is None:
+        if not row["deputy_active"] or row["deputy_name"] is None:
+            return None
+        return Viewer("deputy", row["deputy"], row["deputy_name"], "deputy", row["deputy_term"],
+                      row["delegation_name"], row["deputy_number"])
+    if row["staff"] is None or not row["staff_active"] or row["staff_name"] is None:
         return None
-    return Viewer("staff", account["id"], account["display_name"], account["role"])
+    return Viewer("staff", row["staff"], row["staff_name"], row["staff_role"])
 
 
 async def logout(token: str | None, viewer: Viewer | None) -> None:

@@ -10,6 +10,7 @@ needs them, so `recount` works on a machine with nothing but the file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,6 +132,58 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+EXIT_FAILED = 1
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    """会前演练: a full simulated vote against a running server; exit 1 if anything was lost, doubled or wrong."""
+    import asyncio
+    import json
+    import os
+
+    from voting import rehearsal
+
+    user = args.user if args.user is not None else os.environ.get("PIAOJUE_REHEARSAL_USER", "")
+    password = args.password if args.password is not None else os.environ.get("PIAOJUE_REHEARSAL_PASSWORD", "")
+    if not user or not password:
+        raise CommandError("需要秘书处账号：请用 --user 和 --password，或环境变量 PIAOJUE_REHEARSAL_USER 和 "
+                           "PIAOJUE_REHEARSAL_PASSWORD 提供。")
+    for name, value, low, high in (("--deputies", args.deputies, 1, 5000), ("--connections", args.connections, 1, 5000),
+                                   ("--processes", args.processes, 1, 64)):
+        if not low <= value <= high:
+            raise CommandError(f"{name} 必须在 {low} 到 {high} 之间。")
+    try:
+        if args.list:
+            STATUS = {"draft": "草稿", "open": "投票中", "counting": "录入纸质选票", "closed": "已计票"}
+            found = asyncio.run(rehearsal.kept(args.url, user, password, args.timeout))
+            lines = [f"#{r['congress_id']}  {r['name']}  代表 {r['deputies']} 位  票决 "
+                     + ("、".join(f"{p['ref']}（{STATUS.get(p['status'], p['status'])}）" for p in r["polls"]) or "无")
+                     for r in found]
+            write_stdout("\n".join(lines or ["服务器上没有保留的演练数据。"]) + "\n")
+            return EXIT_OK
+        if args.remove is not None:
+            removed = asyncio.run(rehearsal.remove(args.url, user, password, args.remove, args.timeout))
+            write_stdout(f"已删除演练人大 #{args.remove}：代表 {removed.get('deputies', 0)} 位、"
+                         f"票决 {removed.get('polls', 0)} 次、选票 {removed.get('ballots', 0)} 张。\n")
+            return EXIT_OK
+        options = rehearsal.Options(
+            url=args.url, deputies=args.deputies, candidates=args.candidates, seats=args.seats, seed=args.seed,
+            connections=args.connections, processes=args.processes, keep=args.keep, reuse=args.reuse, user=user,
+            password=password, timeout=args.timeout)
+        report = asyncio.run(rehearsal.rehearse(options, say=lambda line: write_stdout(line + "\n")))
+    except rehearsal.RehearsalError as error:
+        raise CommandError(error.message) from None
+    write_stdout(rehearsal.summary(report) + "\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m voting", description="票决：计票与核对")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -170,6 +223,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="空数据库时载入演示数据，并显示访问地址")
     demo.set_defaults(run=cmd_demo)
+
+    rehearse = commands.add_parser(
+        "rehearse", formatter_class=_ChineseHelp, add_help=False,
+        help="会前演练：对运行中的服务器做一次完整的模拟投票，核对每一张选票",
+        description="会前演练：以秘书处账号登录，建立单独的演练人大（不出现在正式名单中），N 台模拟平板登录、签到，"
+                    "开始投票后同时提交随机的有效选票，几位代表再次提交（应被拒绝），结束投票并计票，"
+                    "再用服务器接收的选票在本地重新计票，与服务器的结果逐项比对。输出吞吐量、p50/p95/p99 延迟和"
+                    "各类错误；全部一致时退出码 0（演练通过），有选票丢失、重复或结果不符时退出码 1（演练失败），"
+                    "无法进行演练时退出码 2。结束后删除演练数据（--keep 保留）。",
+    )
+    rehearse._optionals.title = "选项"
+    rehearse.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    rehearse.add_argument("--url", default=os.environ.get("PIAOJUE_REHEARSAL_URL", "http://127.0.0.1:8000"),
+                          help="服务器地址（默认 %(default)s，或环境变量 PIAOJUE_REHEARSAL_URL）")
+    rehearse.add_argument("--deputies", type=int, default=450, metavar="N", help="模拟代表人数，1–5000（默认 %(default)s）")
+    rehearse.add_argument("--candidates", type=int, default=12, metavar="N", help="候选项目数（默认 %(default)s）")
+    rehearse.add_argument("--seats", type=int, default=10, metavar="N", help="应选项目数，也是每票最多赞成数（默认 %(default)s）")
+    rehearse.add_argument("--seed", type=int, default=1, help="随机种子：同一种子得到同样的选票（默认 %(default)s）")
+    rehearse.add_argument("--connections", type=int, default=200, metavar="N",
+                          help="同时使用的连接数（所有客户端进程合计，默认 %(default)s）")
+    rehearse.add_argument("--processes", type=int, default=1, metavar="K",
+                          help="把提交选票的平板分到 K 个客户端进程，单个进程发不出足够压力时使用（默认 %(default)s）")
+    rehearse.add_argument("--user", default=None,
+                          help="秘书处用户名（默认取环境变量 PIAOJUE_REHEARSAL_USER）")
+    rehearse.add_argument("--password", default=None,
+                          help="秘书处密码（默认取环境变量 PIAOJUE_REHEARSAL_PASSWORD）")
+    rehearse.add_argument("--keep", action="store_true", help="演练结束后保留演练数据（默认删除）")
+    rehearse.add_argument("--reuse", type=int, default=None, metavar="CONGRESS_ID",
+                          help="在保留下来的演练人大中再演练一轮：新建演练票决，重新发放登录码")
+    rehearse.add_argument("--remove", type=int, default=None, metavar="CONGRESS_ID",
+                          help="只删除保留下来的演练人大及其全部数据，不做演练")
+    rehearse.add_argument("--list", action="store_true", help="只列出服务器上保留的演练人大，不做演练")
+    rehearse.add_argument("--timeout", type=float, default=120.0, help="每个请求的超时秒数（默认 %(default)s）")
+    rehearse.add_argument("--json", default=None, metavar="FILE", help="把演练报告另存为 JSON 文件")
+    rehearse.set_defaults(run=cmd_rehearse)
 
     return parser
 

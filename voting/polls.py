@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from voting import audit, poll_settings, rules
+from voting import audit, poll_settings, rules, sittings
 from voting.audit import Actor
 from voting.ballot_file import dump_ballot_file, dumps
 from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
@@ -74,10 +74,15 @@ def _check(s: PollSettings) -> None:
         raise Refused("；".join(found), code="invalid_settings")
 
 
-async def create_poll(session_id: int, s: PollSettings, actor: Actor) -> int:
+async def create_poll(session_id: int, s: PollSettings, actor: Actor, *, rehearsal: bool = False) -> int:
+    """A draft poll. `rehearsal` says the session is a 会前演练 one (voting.rehearsal_data):
+    real polls never go into a rehearsal session, rehearsal polls never into a real one."""
     _check(s)
     async with write_transaction():
         ref = await _next_ref(session_id)
+        if await sittings.is_rehearsal_session(session_id) != rehearsal:
+            raise Conflict("会前演练的会议中不能建立正式票决。" if not rehearsal
+                           else "演练票决只能建在会前演练的会议中。", code="rehearsal_mismatch")
         columns = {column._meta.name: value for column, value in _settings_columns(s).items()}
         rows = await Poll.insert(Poll(session=session_id, ref=ref, status="draft", **columns))
         poll_id = rows[0]["id"]
@@ -342,7 +347,8 @@ async def open_runoff(poll_id: int, actor: Actor) -> int:
             quorum_fraction=poll["quorum_fraction"], show_running_totals=bool(poll["show_running_totals"]),
             candidates=tuple(CandidateInput(c["title"], c["summary"], c["location"], c["cost_wan"],
                                             c["reference"]) for c in tied))
-        runoff_id = await create_poll(poll["session"], settings, actor)
+        runoff_id = await create_poll(poll["session"], settings, actor,
+                                      rehearsal=await sittings.is_rehearsal_session(poll["session"]))
         await Poll.update({Poll.round: poll["round"] + 1, Poll.runoff_of: poll_id}).where(Poll.id == runoff_id)
         await open_poll(runoff_id, actor)
         await audit.record(actor, "runoff_opened", subject=f"{poll['title']}（{poll['ref']}）",

@@ -12,6 +12,11 @@ from voting.roster_import import DeputyRow
 from voting.tables import Deputy, Delegation, Term
 
 
+# Rows per INSERT: a statement may carry at most 32,766 parameters (SQLite) / 32,767
+# (PostgreSQL), and a deputy row has nine.
+INSERT_CHUNK = 1000
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     added: int
@@ -26,8 +31,9 @@ async def import_deputies(term_id: int, rows: list[DeputyRow], actor: Actor, sou
     one transaction, so a failure leaves the roster as it was.
     """
     async with write_transaction():
-        term = await Term.select(Term.name, Term.congress.name).where(Term.id == term_id).first()
-        if term is None:
+        term = await Term.select(Term.name, Term.congress.name, Term.congress.rehearsal).where(
+            Term.id == term_id).first()
+        if term is None or term["congress.rehearsal"]:  # a 会前演练 roster is simulated, never imported
             raise NotFound("没有这个届次。")
         delegations = {d["name"]: d["id"] for d in
                        await Delegation.select(Delegation.id, Delegation.name).where(Delegation.term == term_id)}
@@ -53,8 +59,8 @@ async def import_deputies(term_id: int, rows: list[DeputyRow], actor: Actor, sou
             else:
                 fresh.append(Deputy(term=term_id, number=row.number, **values))
                 added += 1
-        if fresh:
-            await Deputy.insert(*fresh)
+        for start in range(0, len(fresh), INSERT_CHUNK):
+            await Deputy.insert(*fresh[start:start + INSERT_CHUNK])
         summary = ImportSummary(added, updated, new_delegations)
         await audit.record(actor, "deputies_imported", subject=f"{term['congress.name']}{term['name']}",
                            detail={"source": source, "added": added, "updated": updated,

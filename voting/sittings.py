@@ -32,8 +32,8 @@ async def create_term(congress_id: int, number: int, actor: Actor) -> int:
     if number < 1:
         raise Refused("届次必须是正整数。")
     async with write_transaction():
-        congress = await Congress.select(Congress.name).where(Congress.id == congress_id).first()
-        if congress is None:
+        congress = await Congress.select(Congress.name, Congress.rehearsal).where(Congress.id == congress_id).first()
+        if congress is None or congress["rehearsal"]:
             raise NotFound("没有这个人大。")
         if await Term.exists().where((Term.congress == congress_id) & (Term.number == number)):
             raise Conflict(f"第{chinese_number(number)}届已经存在。")
@@ -50,8 +50,9 @@ async def create_session(term_id: int, number: int, starts_on: date | None, ends
     if starts_on and ends_on and ends_on < starts_on:
         raise Refused("闭幕日期不能早于开幕日期。")
     async with write_transaction():
-        term = await Term.select(Term.name, Term.congress.name).where(Term.id == term_id).first()
-        if term is None:
+        term = await Term.select(Term.name, Term.congress.name, Term.congress.rehearsal).where(
+            Term.id == term_id).first()
+        if term is None or term["congress.rehearsal"]:
             raise NotFound("没有这个届次。")
         if await Session.exists().where((Session.term == term_id) & (Session.number == number)):
             raise Conflict(f"第{chinese_number(number)}次会议已经存在。")
@@ -209,19 +210,35 @@ async def current_session_for_term(term_id: int) -> dict[str, Any] | None:
     return await Session.select().where(Session.term == term_id).order_by(Session.number, ascending=False).first()
 
 
+# The lists below are of real congresses only: a 会前演练 congress (Congress.rehearsal,
+# voting.rehearsal_data) is never offered where real work is chosen or listed.
+
 async def sessions_overview() -> list[dict[str, Any]]:
     return await Session.select(
         Session.all_columns(), Session.term.name.as_alias("term_name"),
         Session.term.congress.name.as_alias("congress_name"), Session.term.id.as_alias("term_id"),
-    ).order_by(Session.id, ascending=False)
+    ).where(Session.term.congress.rehearsal == False).order_by(Session.id, ascending=False)  # noqa: E712
 
 
 async def terms_overview() -> list[dict[str, Any]]:
-    return await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).order_by(Term.id)
+    return await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).where(
+        Term.congress.rehearsal == False).order_by(Term.id)  # noqa: E712
 
 
 async def congresses() -> list[dict[str, Any]]:
-    return await Congress.select().order_by(Congress.id)
+    return await Congress.select().where(Congress.rehearsal == False).order_by(Congress.id)  # noqa: E712
+
+
+async def is_rehearsal_session(session_id: int) -> bool:
+    """Whether the session belongs to a 会前演练 congress (False for an unknown session)."""
+    row = await Session.select(Session.term.congress.rehearsal.as_alias("rehearsal")).where(
+        Session.id == session_id).first()
+    return bool(row and row["rehearsal"])
+
+
+async def is_rehearsal_term(term_id: int) -> bool:
+    row = await Term.select(Term.congress.rehearsal.as_alias("rehearsal")).where(Term.id == term_id).first()
+    return bool(row and row["rehearsal"])
 
 
 async def delegations_of(term_id: int) -> list[dict[str, Any]]:

@@ -106,15 +106,25 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def get_connection(self) -> Any:  # used by Piccolo's transactions
         return _Lease(self, await self.acquire())
 
+    # Each statement is one trip to the connection's thread (aiosqlite's execute_fetchall)
+    # rather than Piccolo's four (foreign keys pragma, execute, fetch, close): under a
+    # hall's load the trips between the event loop and the threads, not SQLite, cost most.
+    # The pragma is set once per pooled connection (`_open`); inside a transaction SQLite
+    # ignores it anyway.
+
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                      query_type: str = "generic", table: Any = None) -> Any:
         connection = await self.acquire()
         try:
-            connection.row_factory = dict_factory  # type: ignore[assignment]
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+            rows = await connection.execute_fetchall(query, args or [])
             if connection.in_transaction:
                 await connection.commit()
-            return rows
+            return list(rows)
         finally:
             await self.release(connection)
+
+    async def _run_in_existing_connection(self, connection: Any, query: str, args: list[Any] | None = None,
+                                          query_type: str = "generic", table: Any = None) -> Any:
+        if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING: Piccolo's way
+            return await super()._run_in_existing_connection(connection, query, args, query_type, table)
+        return list(await connection.execute_fetchall(query, args or []))

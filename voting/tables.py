@@ -26,6 +26,9 @@ class Congress(Table, tablename="congress"):
     name = Varchar(length=100)
     level = Varchar(length=20, default="county")  # county | township
     place = Varchar(length=100, default="")
+    # A 会前演练 congress (python -m voting rehearse): simulated deputies and polls, kept out
+    # of every real list and removed as a whole afterwards.
+    rehearsal = Boolean(default=False)
 
 
 class Term(Table, tablename="term"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.params import FromPath, JSONBody
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.exceptions import HTTPException
 
-from voting import accounts, ballot_box, polls, sittings
+from voting import accounts, ballot_box, polls, rehearsal_data, sittings
 from voting.ballot_box import Outcome
 from voting.database import engine_name
 from voting.errors import Refused
@@ -31,8 +31,6 @@ class ApiController(Controller):
 
     @post("/tablet/login")
     async def tablet_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Any:
-        from litestar import Response
-
         _json_only(request)
         token, viewer = await accounts.deputy_login(str(data.get("code") or ""), client_of(request))
         return Response({"deputy": viewer.number, "name": viewer.name},
@@ -72,3 +70,59 @@ class ApiController(Controller):
         if result is None:
             raise Refused("投票结束后才有计票结果。", code="not_closed")
         return result
+
+    # --- the secretariat: log in, and run 会前演练 rehearsals (python -m voting rehearse) -------
+
+    @post("/staff/login")
+    async def staff_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Response:
+        """The console's login for a program: the same cookie as /console/login."""
+        _json_only(request)
+        token, viewer = await accounts.staff_login(str(data.get("username") or ""), str(data.get("password") or ""),
+                                                   client_of(request))
+        return Response({"ok": True, "name": viewer.name, "role": viewer.role},
+                        cookies=[login_cookie(token, deputy=False)], status_code=200)
+
+    @get("/rehearsals")
+    async def rehearsals(self, request: Request) -> list[dict[str, Any]]:
+        await require_staff(request)
+        return await rehearsal_data.rehearsals()
+
+    @post("/rehearsals", status_code=201)
+    async def create_rehearsal(self, request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+        """A rehearsal congress with `deputies` simulated deputies, their login codes and a draft poll."""
+        _json_only(request)
+        viewer = await require_staff(request)
+        return await rehearsal_data.create(data.get("deputies"), data.get("candidates", 12), data.get("seats", 10),
+                                           viewer.actor)
+
+    @post("/rehearsals/{congress_id:int}/polls", status_code=201)
+    async def reuse_rehearsal(self, request: Request, congress_id: FromPath[int],
+                              data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+        """Another run in a kept rehearsal congress: a new draft poll and fresh login codes."""
+        _json_only(request)
+        viewer = await require_staff(request)
+        return await rehearsal_data.add_poll(congress_id, data.get("candidates", 12), data.get("seats", 10),
+                                             viewer.actor)
+
+    @delete("/rehearsals/{congress_id:int}", status_code=200)
+    async def remove_rehearsal(self, request: Request, congress_id: FromPath[int]) -> dict[str, Any]:
+        """Everything of a rehearsal congress, in one transaction; 409 for a real congress."""
+        viewer = await require_staff(request)
+        return {"congress_id": congress_id, "removed": await rehearsal_data.remove(congress_id, viewer.actor)}
+
+    @post("/polls/{poll_id:int}/open", status_code=200)
+    async def open_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
+        """Open a rehearsal poll (real polls are opened from the console)."""
+        _json_only(request)
+        viewer = await require_staff(request)
+        await rehearsal_data.rehearsal_poll(poll_id)
+        await polls.open_poll(poll_id, viewer.actor)
+        return {"poll_id": poll_id, "status": "open"}
+
+    @post("/polls/{poll_id:int}/close", status_code=200)
+    async def close_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
+        """Close and count a rehearsal poll; the piaojue-result/1 object."""
+        _json_only(request)
+        viewer = await require_staff(request)
+        await rehearsal_data.rehearsal_poll(poll_id)
+        return await polls.close_poll(poll_id, viewer.actor)

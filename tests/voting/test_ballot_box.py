@@ -108,3 +108,40 @@ async def test_a_vote_without_quorum_has_no_winners(hall):
     result = await polls.close_poll(poll_id, STAFF)
     assert result["status"] == "no_quorum" and result["winners"] == []
     assert result["candidates"][0]["for"] == 19
+
+
+async def test_a_batch_cast_together_gets_the_outcomes_of_casting_one_by_one(hall):
+    """The writer casts the ballots waiting together in a few set-wise statements
+    (ballot_box._cast_many): the same deputy twice, an absent one, one who took a paper
+    ballot, a poll not open, each still gets what casting them in order would give."""
+    from voting import paper
+    from voting.database import write_transaction
+
+    twice, absent, on_paper, fine = hall.deputy_ids[10:14]
+    await hall.check_in(twice, on_paper, fine)
+    poll_id = await hall.poll()
+    draft = await hall.poll(open_=False)
+    await paper.issue_paper(poll_id, on_paper, STAFF)
+    items = [(poll_id, twice, '{"P01": "for"}'), (poll_id, absent, "{}"), (poll_id, on_paper, "{}"),
+             (poll_id, twice, '{"P02": "for"}'), (draft, fine, "{}"), (poll_id, fine, '{"P03": "against"}')]
+    async with write_transaction():
+        outcomes = await ballot_box._cast_many(items)
+    assert outcomes == [Outcome.accepted, Outcome.not_present, Outcome.paper_issued, Outcome.already_voted,
+                        Outcome.poll_not_open, Outcome.accepted]
+    stored = sorted(b["marks"] for b in await ballots_of(poll_id))
+    assert stored == sorted(['{"P01": "for"}', '{"P03": "against"}'])
+    assert await ballots_of(draft) == []
+    assert await ballot_box.cast(poll_id, fine, {"P01": "for"}) is Outcome.already_voted
+
+
+async def test_a_crowd_casting_at_once_through_the_writer_counts_each_deputy_once(hall):
+    await hall.check_in()
+    poll_id = await hall.poll()
+    # Every deputy twice, all at once: the writer batches them; one ballot each goes in.
+    outcomes = await asyncio.gather(*(ballot_box.cast(poll_id, deputy, {"P01": "for"})
+                                      for deputy in hall.deputy_ids * 2))
+    assert outcomes.count(Outcome.accepted) == len(hall.deputy_ids)
+    assert outcomes.count(Outcome.already_voted) == len(hall.deputy_ids)
+    assert len(await ballots_of(poll_id)) == len(hall.deputy_ids)
+    assert await PollVoter.count().where((PollVoter.poll == poll_id) & (PollVoter.voted == True)) \
+        == len(hall.deputy_ids)  # noqa: E712

@@ -56,3 +56,41 @@ async def test_every_caller_gets_its_own_answer(size):
 
     assert await asyncio.gather(*[writer.run(value(n)) for n in range(size)]) == [n * n for n in range(size)]
     await writer.stop()
+
+
+async def test_batched_operations_next_to_each_other_are_done_in_one_call():
+    from voting.group_commit import Batched
+
+    writer = GroupCommitWriter()
+    calls: list[list[int]] = []
+
+    async def squares(items: list[int]) -> list[int]:
+        calls.append(items)
+        return [n * n for n in items]
+
+    async def plain() -> str:
+        return "plain"
+
+    operations = [Batched(squares, n) for n in range(5)] + [plain] + [Batched(squares, n) for n in range(5, 8)]
+    assert await asyncio.gather(*[writer.run(op) for op in operations]) == \
+        [0, 1, 4, 9, 16, "plain", 25, 36, 49]
+    await writer.stop()
+    assert sum(calls, []) == list(range(8)) and len(calls) < 8  # batched, in order, around the plain one
+
+
+async def test_a_failing_batch_is_retried_one_item_at_a_time():
+    from voting.group_commit import Batched
+
+    writer = GroupCommitWriter()
+
+    async def picky(items: list[int]) -> list[int]:
+        if 3 in items and len(items) > 1:
+            raise RuntimeError("one bad item sinks the shared call")
+        if items == [3]:
+            raise Refused("第 3 项被拒绝")
+        return items
+
+    outcomes = await asyncio.gather(*[writer.run(Batched(picky, n)) for n in range(6)], return_exceptions=True)
+    await writer.stop()
+    assert [o for o in outcomes if not isinstance(o, Exception)] == [0, 1, 2, 4, 5]
+    assert isinstance(outcomes[3], Refused)

@@ -110,8 +110,10 @@ async def test_a_member_records_an_inspection_with_a_photo_from_the_tablet(hall,
     assert saved.status_code == 303, saved.text[-2000:]
     row = await Inspection.select().where(Inspection.project == project_id).first()
     assert row["unannounced"] and row["by"].startswith("代表")
-    attached = await ProjectAttachment.select().where(ProjectAttachment.record == row["id"]).first()
-    assert attached["kind"] == "inspection"
+    attached = await ProjectAttachment.select().where(
+        (ProjectAttachment.record == row["id"]) & (ProjectAttachment.project == project_id)
+        & (ProjectAttachment.kind == "inspection")).first()
+    assert attached is not None
     shown = await client.get(saved.headers["location"])
     assert "视察记录已保存" in shown.text and f"/tablet/supervision/attachments/{attached['sha256']}" in shown.text
     # The photo is a public record, served inert, to anyone.

@@ -1,0 +1,217 @@
+"""The hall's vote over real HTTP: `python -m voting rehearse` at 450 and 3,000 deputies,
+on SQLite and on PostgreSQL, against the same client driving a bare Litestar endpoint.
+
+For each engine: a fresh data directory (and a fresh PostgreSQL database), migrated, a
+staff account, and the app under uvicorn as deployed (one worker on SQLite, the single
+writer; two on PostgreSQL). A full rehearsal runs at each size (create, log in, check in,
+everyone submits at once, duplicates refused, close, recount). The reference, in the same
+run: bench/bare_app.py served by uvicorn the same way, taking the same number of POSTs of
+the same size from the same client (voting.rehearsal.fire: the same connections and
+client processes); its median of `--repeat` runs.
+
+Records per size: ballot throughput (accepted ballots a second over the submit phase;
+target ≥ half the bare endpoint's), p99 latency (send → answer; target under 2 s), and
+errors (failed requests, plus ballots lost, doubled or miscounted; target 0). Each server
+is warmed up first (200 bare POSTs; a 20-deputy rehearsal), as a server is by the time a
+hall votes.
+
+The client and the server share this machine: with 2 CPUs, one client process is about as
+fast as one uvicorn worker, so the bare endpoint's figure is where the machine, not the
+framework, runs out, and the ratio says how close the real vote comes to that ceiling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.core import ROOT, at_least, at_most, below, record, setting
+
+SIZES = (450, 3000)
+CONNECTIONS = 200
+PROCESSES = 2
+USER, PASSWORD = "bench", "bench-rehearsal-1"
+TARGET_RATIO = 0.5
+TARGET_P99 = 2.0
+WARM_UP = 200  # POSTs to the bare endpoint, and a tenth of it deputies in a rehearsal, before measuring
+
+
+def on_sqlite() -> list[dict[str, Any]]:
+    return _engine("sqlite", "")
+
+
+def on_postgresql() -> list[dict[str, Any]]:
+    try:
+        admin = subprocess.run(["bash", "scripts/postgres-test-server.sh"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120, check=True).stdout.strip()
+    except (subprocess.SubprocessError, OSError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        return [record("rehearsal/postgresql", None, "", note=f"skipped: no PostgreSQL server "  # type: ignore[arg-type]
+                       f"(scripts/postgres-test-server.sh: {detail.strip()[:200]})")]
+    database = f"piaojue_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg(admin, f'CREATE DATABASE "{database}"'))
+    try:
+        return _engine("postgresql", admin.rsplit("/", 1)[0] + "/" + database)
+    finally:
+        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _pg(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _servers():
+    from tests.servers import LiveServer
+
+    class Served(LiveServer):
+        """uvicorn as `make run` serves the app (keep-alive 75 s), for any ASGI app."""
+
+        def __init__(self, app: str, workers: int) -> None:
+            super().__init__(workers=workers, startup_timeout=90)
+            self.app = app
+
+        def command(self) -> list[str]:
+            command = super().command()
+            command[1] = self.app
+            return command + ["--timeout-keep-alive", "75"]
+
+    return Served
+
+
+def _prepare(engine: str, database_url: str) -> Path:
+    data = Path(tempfile.mkdtemp(prefix=f"piaojue-bench-rehearsal-{engine}-"))
+    os.environ.update({"PIAOJUE_DATA": str(data), "DATABASE_URL": database_url, "PIAOJUE_DEMO": "0",
+                       "PIAOJUE_SECRET": secrets.token_hex(16)})
+    subprocess.run([str(ROOT / ".venv/bin/piccolo"), "migrations", "forwards", "all"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, env=os.environ.copy())
+    subprocess.run([sys.executable, "-c", (
+        "import asyncio\n"
+        "from voting import accounts, database\n"
+        "async def main():\n"
+        "    await database.prepare()\n"
+        f"    await accounts.create_staff({USER!r}, '基准演练', {PASSWORD!r})\n"
+        "    await database.shutdown()\n"
+        "asyncio.run(main())\n")], cwd=ROOT, check=True, env=os.environ.copy())
+    return data
+
+
+def _bare_jobs(size: int, seed: int) -> list[tuple[int, str, bytes]]:
+    """What the rehearsal's tablets send: a login cookie of the same length, a random valid ballot."""
+    from voting.rehearsal import random_marks
+
+    rng = random.Random(seed)
+    refs = [f"P{n:02d}" for n in range(1, 13)]
+    return [(n, secrets.token_urlsafe(32), json.dumps({"marks": random_marks(rng, refs, 10)}).encode())
+            for n in range(size)]
+
+
+def _bare(url: str, size: int, repeat: int) -> dict[str, Any]:
+    from voting.rehearsal import fire, percentile
+
+    runs = []
+    for n in range(repeat):
+        shots = asyncio.run(fire(url, "/api/polls/1/ballot", _bare_jobs(size, n), CONNECTIONS, PROCESSES))
+        ok = sum(1 for shot in shots if shot.status == 201)
+        duration = max(s.received for s in shots) - min(s.sent for s in shots)
+        latencies = [s.latency for s in shots if s.status]
+        runs.append({"throughput": ok / duration, "p99": percentile(latencies, 99), "failed": size - ok})
+    runs.sort(key=lambda r: r["throughput"])
+    middle = runs[len(runs) // 2]
+    return {"throughput": middle["throughput"], "p99": middle["p99"], "failed": sum(r["failed"] for r in runs),
+            "runs": [r["throughput"] for r in runs]}
+
+
+def _rehearse(url: str, size: int) -> dict[str, Any]:
+    from voting.rehearsal import Options, rehearse
+
+    options = Options(url=url, deputies=size, seed=size, connections=CONNECTIONS, processes=PROCESSES, user=USER,
+                      password=PASSWORD, timeout=180)
+    report = asyncio.run(rehearse(options, say=lambda line: print(f"    {line}", flush=True)))
+    return report.to_json()
+
+
+def _engine(engine: str, database_url: str) -> list[dict[str, Any]]:
+    repeat = max(1, setting("BENCH_REPEAT", 3))
+    sizes = tuple(int(s) for s in os.environ.get("BENCH_REHEARSAL_SIZES", "").split(",") if s) or SIZES
+    workers = 2 if engine == "postgresql" else 1
+    data = _prepare(engine, database_url)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    Served = _servers()
+    bare: dict[int, dict[str, Any]] = {}
+    with Served("bench.bare_app:app", workers) as server:
+        _bare(server.url, WARM_UP, 1)  # first requests to a fresh server are slower: not measured
+        for size in sizes:
+            bare[size] = _bare(server.url, size, repeat)
+            print(f"  bare endpoint, {size} POSTs: {bare[size]['throughput']:.0f}/s", flush=True)
+    reports: dict[int, dict[str, Any]] = {}
+    with Served("app:app", workers) as server:
+        print(f"  warm-up rehearsal, {WARM_UP // 10} deputies (not measured):", flush=True)
+        _rehearse(server.url, WARM_UP // 10)
+        for size in sizes:
+            print(f"  rehearsal, {size} deputies, {engine}:", flush=True)
+            reports[size] = _rehearse(server.url, size)
+        server_errors = [line for line in server.output().splitlines() if "Traceback" in line or " ERROR" in line]
+
+    records = []
+    machine = (f"{os.cpu_count()} CPUs shared by the server ({workers} uvicorn worker{'s' if workers > 1 else ''}"
+               f"{' and PostgreSQL' if engine == 'postgresql' else ''}) and the client ({PROCESSES} client "
+               f"processes, {CONNECTIONS} keep-alive connections in all); load average {load} at the start")
+    for size in sizes:
+        r, b = reports[size], bare[size]
+        name = f"rehearsal-{engine}/{size}"
+        lost = r["deputies"] - r["accepted"]
+        errors = r["error_count"] + max(0, lost) + r["duplicates"]["accepted"] + (0 if r["result_matches"] else 1)
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items())
+        records.append(record(
+            f"{name}: ballot throughput", r["throughput"], "ballots/s",
+            reference="bare Litestar JSON endpoint, same client and server set-up", reference_value=b["throughput"],
+            target=at_least(TARGET_RATIO), runs=[r["throughput"]],
+            note=(f"{engine}, {size} deputies: {r['accepted']} of {r['deputies']} ballots accepted in "
+                  f"{r['duration']:.2f} s, all sent at once; one rehearsal (set-up: {phases}); reference: median of "
+                  f"{repeat} runs of {size} POSTs ({', '.join(f'{x:.0f}' for x in b['runs'])}/s); {machine}")))
+        records.append(record(
+            f"{name}: p99 latency", r["p99"] or 0.0, "s", reference="bare endpoint p99",
+            reference_value=b["p99"], target=below(TARGET_P99),
+            note=(f"send → answer of each ballot, with {CONNECTIONS} in flight; p50 {r['p50']:.3f} s, "
+                  f"p95 {r['p95']:.3f} s, max {r['max']:.3f} s")))
+        records.append(record(
+            f"{name}: errors", errors, "errors", target=at_most(0, of="value"),
+            note=(f"failed requests {r['error_count']}"
+                  + "".join(f" ({kind} ×{n})" for kind, n in {**r['setup_errors'], **r['errors']}.items())
+                  + f", lost {lost}, "
+                  f"second ballots accepted {r['duplicates']['accepted']} of {r['duplicates']['tried']}, "
+                  f"server count {'equals' if r['result_matches'] else 'DIFFERS from'} the local recount; "
+                  f"rehearsal {'passed' if r['passed'] else 'FAILED'}; server log errors {len(server_errors)}; "
+                  f"bare endpoint failures {b['failed']}")))
+    _cleanup(data)
+    return records
+
+
+def _cleanup(data: Path) -> None:
+    import shutil
+
+    shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":  # python -m bench.rehearsal [sqlite|postgresql]: one engine, records as JSON
+    started = time.perf_counter()
+    which = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
+    found = on_postgresql() if which == "postgresql" else on_sqlite()
+    print(json.dumps(found, ensure_ascii=False, indent=2))
+    print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
