@@ -7,16 +7,18 @@ from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import Message, Scope
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 import lifecycle.candidate_lists  # noqa: F401  (listens for a poll's close: the list's projects move on)
 import lifecycle.evaluation  # noqa: F401  (listens for a poll's close: verdicts go onto the projects)
 from voting import accounts, database
-from voting.errors import Refused
+from voting.errors import NotFound, Refused
 from voting.group_commit import writer
 from web.acceptance import AfterVoteConsoleController
 from web.api import ApiController, healthz
@@ -103,10 +105,30 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
     return _page_error(request, 500, message)
 
 
-async def security_headers(response: Response) -> Response:
-    for key, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(key, value)
-    return response
+ID_LIMIT = 2**31 - 1  # every id is a serial, 32 bits on PostgreSQL
+
+
+async def plausible_address(request: Request) -> None:
+    """Before any query is asked: an id in the path past what the database can hold names nothing
+    (404), and no text in the address may hold a NUL, which PostgreSQL can neither store nor
+    compare (SQLite and asyncpg would raise, and the request end in a 500)."""
+    for value in request.path_params.values():
+        if (isinstance(value, int) and not -ID_LIMIT <= value <= ID_LIMIT) or (
+                isinstance(value, str) and "\x00" in value):
+            raise NotFound()
+    if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
+        raise Refused("请求格式不正确。", code="bad_request")
+
+
+async def security_headers(message: Message, scope: Scope) -> None:  # noqa: ARG001
+    """Every answer as it is sent, error pages included: an `after_request` hook never sees the
+    answers the exception handlers make (404, 403, 401, 413...). A route's own policy (the print
+    previews', a stored file's) is kept."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for key, value in SECURITY_HEADERS.items():
+            if headers.get(key) is None:
+                headers[key] = value
 
 
 @get("/", include_in_schema=False)
@@ -143,7 +165,8 @@ def create_app() -> Litestar:
             HTTPException: http_error_handler,
             Exception: server_error_handler,
         },
-        after_request=security_headers,
+        before_request=plausible_address,
+        before_send=[security_headers],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=4 * 1024 * 1024,

@@ -32,6 +32,7 @@ from lifecycle.tables import (
 from voting import audit
 from voting.database import write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused
+from voting.tables import Congress
 
 DECISION_KINDS = {"adjust": "调整", "suspend": "暂停", "resume": "恢复实施", "terminate": "终止"}
 DECISION_TARGETS = {"suspend": "suspended", "resume": "implementing", "terminate": "terminated"}
@@ -72,6 +73,8 @@ async def create_department(congress_id: int, name: str, who: Who) -> int:
     if not name or len(name) > 60:
         raise Refused("请填写部门名称（不超过 60 字）。")
     async with write_transaction():
+        if not await Congress.exists().where(Congress.id == congress_id):
+            raise NotFound("没有这个人大。")
         if await Department.exists().where((Department.congress == congress_id) & (Department.name == name)):
             raise Conflict(f"已有部门“{name}”。")
         row = (await Department.insert(Department(congress=congress_id, name=name)).returning(Department.id))[0]

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, fields
 from typing import Any
 
+from markupsafe import Markup
+
 CATEGORIES: dict[str, str] = {
     "education": "教育",
     "health": "医疗卫生",
@@ -94,6 +96,22 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     if multiline:
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n")))
     return text.strip()
+
+
+# Bidirectional embeddings, overrides and isolates make text read in another order on screen and
+# on paper (a candidate's title printed backwards on the ballot); Chinese text never needs them.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def without_bidi_controls(value: Any) -> Any:
+    """What a template prints, bidi controls dropped (the stored text stays as typed). Pages and
+    print documents pass every value through this (their Jinja `finalize`); Markup stays Markup."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    cleaned = str(value).translate(BIDI_CONTROLS)
+    if len(cleaned) == len(value):
+        return value  # nothing dropped: the value as it was (Markup, a str enum...)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def _whole(text: str, label: str, most: int, problems: dict[str, str], key: str) -> int | None:

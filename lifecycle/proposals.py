@@ -390,8 +390,8 @@ class Filters:
     @classmethod
     def from_query(cls, query: dict[str, str]) -> "Filters":
         def number(key: str) -> int | None:
-            value = (query.get(key) or "").strip()
-            return int(value) if value.isdigit() else None
+            value = (query.get(key) or "").strip()  # ASCII digits only ("²" is a digit to isdigit), 32 bits
+            return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
         return cls(round_id=number("round"), year=number("year"),
                    stage=query.get("stage", "") if query.get("stage", "") in stages.STAGES else "",
                    category=query.get("category", "") if query.get("category", "") in CATEGORIES else "",

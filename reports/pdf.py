@@ -21,7 +21,11 @@ TEMPLATES = ROOT / "templates"
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    from lifecycle.proposal_input import without_bidi_controls
+
+    # finalize: no typed text (a candidate's title on a ballot) prints in another order than typed.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      finalize=without_bidi_controls)
     # Our own stylesheet, trusted: left unescaped, or its quoted font names would be dropped.
     env.globals["print_css"] = Markup((TEMPLATES / "print" / "print.css").read_text(encoding="utf-8"))
     return env

@@ -24,7 +24,7 @@ from voting.errors import Refused
 from voting.poll_settings import THRESHOLD_BASES
 from voting.rules import VERDICT_LABELS
 from web.auth import require_screener, require_staff, who_of
-from web.pages import download, form_dict, page
+from web.pages import download, form_dict, page, whole
 
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "checklist_labels": acceptance.CHECKLIST,
          "results": acceptance.RESULTS, "check_labels": acceptance.CHECK_LABELS, "verdict_labels": VERDICT_LABELS,
@@ -47,9 +47,10 @@ def _int(text: str, label: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    value = whole(text)
+    if value is None:
         raise Refused(f"{label}应填整数。")
-    return int(text)
+    return value
 
 
 def _all(form: Any, key: str) -> list[str]:
@@ -112,7 +113,7 @@ class AfterVoteConsoleController(Controller):
         viewer = await require_staff(request)
         raw = await request.form()
         form = form_dict(raw)
-        deputy_ids = [int(v) for v in _all(raw, "deputy") if v.isdigit()]
+        deputy_ids = [n for n in map(whole, _all(raw, "deputy")) if n is not None]
         try:
             held_on = _date(form.get("held_on", ""), "验收日期")
             rectify_by = _date(form.get("rectify_by", ""), "整改期限", optional=True)
@@ -174,8 +175,7 @@ class AfterVoteConsoleController(Controller):
     async def add_custodian(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
         async def action(who: Who, form: dict[str, str]) -> None:
             deputy = form.get("deputy", "")
-            await maintenance.add_custodian(project_id, form.get("name", ""), int(deputy) if deputy.isdigit()
-                                            else None, form.get("duty", ""),
+            await maintenance.add_custodian(project_id, form.get("name", ""), whole(deputy), form.get("duty", ""),
                                             _date(form.get("since", ""), "开始管护的日期"), who)
         return await self._upkeep(request, project_id, "custodians", action)
 
@@ -219,7 +219,7 @@ class AfterVoteConsoleController(Controller):
         viewer = await require_staff(request)
         raw = await request.form()
         form = form_dict(raw)
-        chosen = [int(v) for v in _all(raw, "project") if v.isdigit()]
+        chosen = [n for n in map(whole, _all(raw, "project")) if n is not None]
         try:
             congress_id = _int(form.get("congress", ""), "人大")
             year = _int(form.get("year", ""), "年度")

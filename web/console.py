@@ -19,15 +19,14 @@ from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
 from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
-from web.pages import XLSX, download, form_dict, page
+from web.pages import DB_INT, XLSX, download, form_dict, page, whole
 
 CANDIDATE_ROWS = 15
 
 
 def typed_candidates(form: dict[str, str]) -> list[dict[str, str]]:
     """Candidate rows c<n>_title/summary/location/cost as typed, in row order; blank rows dropped."""
-    numbers = sorted({int(key[1:].split("_")[0]) for key in form
-                      if key.startswith("c") and key[1:].split("_")[0].isdigit() and "_" in key})
+    numbers = sorted({whole(key[1:].split("_")[0]) for key in form if key.startswith("c") and "_" in key} - {None})
     rows = []
     for n in numbers:
         row = {field: form.get(f"c{n}_{field}", "").strip() for field in ("title", "summary", "location", "cost")}
@@ -40,10 +39,9 @@ def typed_candidates(form: dict[str, str]) -> list[dict[str, str]]:
 def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
     candidates = []
     for position, row in enumerate(typed_candidates(form), start=1):
-        try:
-            cost = int(row["cost"]) if row["cost"] else None
-        except ValueError:
-            raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。") from None
+        cost = whole(row["cost"]) if row["cost"] else None
+        if row["cost"] and cost is None:
+            raise Refused(f"第 {position} 个候选项目的投资额必须是整数（万元），现在是“{row['cost']}”。")
         candidates.append(CandidateInput(row["title"], row["summary"], row["location"], cost, row["reference"]))
     return candidates
 
@@ -108,6 +106,8 @@ class ConsoleController(Controller):
     async def create_congress(self, request: Request) -> Redirect:
         viewer = await require_staff(request)
         form = form_dict(await request.form())
+        if len(form.get("name", "").strip()) > 100 or len(form.get("place", "").strip()) > 100:
+            raise Refused("人大名称和所在地各不超过 100 字。")  # the columns' width (PostgreSQL refuses more)
         await sittings.create_congress(form.get("name", ""), form.get("level", "county"), form.get("place", ""),
                                        viewer.actor)
         return Redirect("/console")
@@ -116,10 +116,9 @@ class ConsoleController(Controller):
     async def create_term(self, request: Request) -> Redirect:
         viewer = await require_staff(request)
         form = form_dict(await request.form())
-        try:
-            congress_id, number = int(form.get("congress", "")), int(form.get("number", ""))
-        except ValueError:
-            raise Refused("请选择人大并填写届次（数字）。") from None
+        congress_id, number = whole(form.get("congress", "")), whole(form.get("number", ""))
+        if congress_id is None or number is None:
+            raise Refused("请选择人大并填写届次（数字）。")
         await sittings.create_term(congress_id, number, viewer.actor)
         return Redirect("/console")
 
@@ -127,10 +126,9 @@ class ConsoleController(Controller):
     async def create_session(self, request: Request) -> Redirect:
         viewer = await require_staff(request)
         form = form_dict(await request.form())
-        try:
-            term_id, number = int(form.get("term", "")), int(form.get("number", ""))
-        except ValueError:
-            raise Refused("请选择届次并填写会次（数字）。") from None
+        term_id, number = whole(form.get("term", "")), whole(form.get("number", ""))
+        if term_id is None or number is None:
+            raise Refused("请选择届次并填写会次（数字）。")
         session_id = await sittings.create_session(term_id, number, _parse_date(form.get("starts_on", "")),
                                                    _parse_date(form.get("ends_on", "")), viewer.actor)
         return Redirect(f"/console/sessions/{session_id}")
@@ -156,6 +154,8 @@ class ConsoleController(Controller):
                        delegation: FromQuery[int | None] = None) -> Template:
         viewer = await require_staff(request)
         session = await sittings.session_context(session_id)
+        if delegation is not None and not 0 <= delegation <= DB_INT:
+            delegation = None
         return page("console/deputies.html", request, viewer, session=session,
                     deputies=await sittings.deputies_with_presence(session_id, delegation, q.strip()),
                     delegations=await sittings.delegations_of(session["term_id"]), q=q, delegation=delegation)
@@ -411,7 +411,7 @@ class ConsoleController(Controller):
         viewer = await require_staff(request)
         form = form_dict(await request.form())
         session = await sittings.session_context(session_id)
-        delegation = int(form["delegation"]) if form.get("delegation", "").isdigit() else None
+        delegation = whole(form.get("delegation", ""))
         deputies = [d for d in await sittings.deputies_with_presence(session_id, delegation) if d["active"]]
         if not deputies:
             raise Refused("没有可以打印登录卡的代表。")

@@ -16,7 +16,7 @@ from voting.paper import Counter
 from voting.rules import METHOD_VALUES, VALUE_LABELS
 from voting.tables import Deputy
 from web.auth import require_staff
-from web.pages import form_dict, page
+from web.pages import form_dict, page, whole
 
 
 def counter_of(viewer: Viewer) -> Counter:
@@ -126,10 +126,10 @@ class CountingController(Controller):
         """A scrutineer signed the tally sheet on paper: the secretariat records it."""
         viewer = await require_staff(request)
         form = form_dict(await request.form())
-        deputy = form.get("deputy", "")
-        if not deputy.isdigit():
+        deputy = whole(form.get("deputy", ""))
+        if deputy is None:
             raise Refused("请选择签字的监票人。")
-        await scrutiny.confirm(poll_id, int(deputy), "paper", viewer.actor)
+        await scrutiny.confirm(poll_id, deputy, "paper", viewer.actor)
         return Redirect(f"/console/polls/{poll_id}#confirm")
 
     @post("/polls/{poll_id:int}/publish")

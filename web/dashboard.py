@@ -23,14 +23,19 @@ from voting.database import fetch
 from voting.errors import NotFound
 from web.auth import require_screener, require_staff, who_of
 from web.console import _pdf, _preview
-from web.pages import XLSX, download, page
+from web.pages import XLSX, download, page, whole
 
 PICKER_LIMIT = 200  # more congresses than this: search by name instead of one long list
 
 
 def _number(request: Request, key: str) -> int | None:
-    value = str(request.query_params.get(key) or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole(str(request.query_params.get(key) or ""))
+
+
+def _year(request: Request) -> int:
+    """The year asked for, if it is one a calendar has; otherwise this year."""
+    year = _number(request, "year")
+    return year if year is not None and 1 <= year <= 9999 else today().year
 
 
 async def _scope(request: Request) -> tuple[Scope, Any, list[int]]:
@@ -115,7 +120,7 @@ class DashboardController(Controller):
     @get("/deputies/{deputy_id:int}/record")
     async def deputy_record(self, request: Request, deputy_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
-        year = _number(request, "year") or today().year
+        year = _year(request)
         found = await participation.record(deputy_id, year)
         return page("console/deputy_record.html", request, viewer, **found, columns=participation.COLUMNS,
                     stage_labels={**stages.STAGES})
@@ -123,7 +128,7 @@ class DashboardController(Controller):
     @get("/terms/{term_id:int}/participation")
     async def term_participation(self, request: Request, term_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
-        year = _number(request, "year") or today().year
+        year = _year(request)
         term = await participation.term_info(term_id)
         rows = await participation.term_counts(term_id, year, term)
         return page("console/participation.html", request, viewer, term=term, year=year, rows=rows,
@@ -132,7 +137,7 @@ class DashboardController(Controller):
     @get("/terms/{term_id:int}/participation.xlsx")
     async def term_participation_xlsx(self, request: Request, term_id: FromPath[int]) -> Response[bytes]:
         await require_staff(request)
-        year = _number(request, "year") or today().year
+        year = _year(request)
         term = await participation.term_info(term_id)
         rows = await participation.term_counts(term_id, year, term)
         return download(participation.xlsx(term, year, rows), XLSX,

@@ -19,8 +19,9 @@ def page(name: str, request: Request, viewer: Viewer | None = None, status_code:
 
 
 def form_dict(form: Any) -> dict[str, str]:
-    """A submitted form as plain strings (the last value of a repeated field)."""
-    return {key: (value if isinstance(value, str) else "") for key, value in form.items()}
+    """A submitted form as plain strings (the last value of a repeated field). A NUL, which no one
+    types and PostgreSQL cannot store, is dropped."""
+    return {key: (value.replace("\x00", "") if isinstance(value, str) else "") for key, value in form.items()}
 
 
 BEIJING = timezone(timedelta(hours=8))
@@ -36,7 +37,22 @@ def beijing(moment: datetime | None) -> str:
 
 
 def register_filters(engine: Any) -> None:
+    from lifecycle.proposal_input import without_bidi_controls
+
     engine.engine.filters["beijing"] = beijing
+    engine.engine.finalize = without_bidi_controls  # no typed text reads backwards on a page
+
+
+DB_INT = 2**31 - 1  # the largest id or number a database column holds (32-bit on PostgreSQL)
+
+
+def whole(text: Any) -> int | None:
+    """A typed whole number, or None if it is not one a column can hold. Only ASCII digits:
+    "²" is a digit to str.isdigit() but int() refuses it, and 10**20 fits no column."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > DB_INT:
+        return None
+    return int(text)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

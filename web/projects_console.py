@@ -16,10 +16,11 @@ from lifecycle.projects import ADJUSTABLE, DECISION_KINDS, MilestoneInput, PlanI
 from lifecycle.proposals import Who, today
 from voting import accounts, sittings
 from lifecycle.tables import ProjectAttachment
-from voting.errors import NotFound, Refused
+from voting.errors import Forbidden, NotFound, Refused
+from voting.accounts import Viewer
 from voting.tables import StaffAccount
 from web.auth import require_screener, require_staff, who_of
-from web.pages import form_dict, page, stored_file, uploaded_files
+from web.pages import form_dict, page, stored_file, uploaded_files, whole
 
 MILESTONE_ROWS = 6
 PHOTOS_BODY = uploads.MAX_BYTES * uploads.MAX_PER_PROPOSAL + 1024 * 1024
@@ -41,9 +42,10 @@ def _int(text: str, label: str, *, optional: bool = False) -> int | None:
     text = (text or "").strip().replace(",", "")
     if optional and not text:
         return None
-    if not text.isdigit():
+    value = whole(text)
+    if value is None:
         raise Refused(f"{label}应填整数。")
-    return int(text)
+    return value
 
 
 def plan_from_form(form: dict[str, str]) -> PlanInput:
@@ -57,7 +59,7 @@ def plan_from_form(form: dict[str, str]) -> PlanInput:
         rows.append(MilestoneInput(title, _int(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重") or 0,
                                    _date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")))
     department = form.get("department", "")
-    return PlanInput(int(department) if department.isdigit() else None, form.get("lead_official", ""),
+    return PlanInput(whole(department), form.get("lead_official", ""),
                      _int(form.get("budget_wan", ""), "预算", optional=True), form.get("funding", ""),
                      form.get("targets", ""), _date(form.get("starts_on", ""), "开工日期", optional=True),
                      _date(form.get("ends_on", ""), "完成日期", optional=True), tuple(rows))
@@ -71,7 +73,7 @@ class ProjectConsoleController(Controller):
         viewer = await require_screener(request)
         who = who_of(viewer)
         year = request.query_params.get("year", "")
-        rows = await projects.projects_for(who, int(year) if year.isdigit() else None)
+        rows = await projects.projects_for(who, whole(year))
         on = today()
         shown = []
         for project in rows:
@@ -101,8 +103,14 @@ class ProjectConsoleController(Controller):
     async def project(self, request: Request, project_id: FromPath[int]) -> Template:
         return await self._project_page(request, project_id, saved=request.query_params.get("saved", ""))
 
-    async def _act(self, request: Request, project_id: int, where: str, action: Any) -> Template | Redirect:
+    async def _own(self, request: Request, project_id: int) -> Viewer:
+        """The viewer, if the project is theirs to change: checked before anything sent is read or stored."""
         viewer = await require_screener(request)
+        await projects.check_access(await projects.get_project(project_id), who_of(viewer))
+        return viewer
+
+    async def _act(self, request: Request, project_id: int, where: str, action: Any) -> Template | Redirect:
+        viewer = await self._own(request, project_id)
         form = form_dict(await request.form())
         try:
             await action(who_of(viewer), form)
@@ -125,11 +133,12 @@ class ProjectConsoleController(Controller):
 
     @post("/projects/{project_id:int}/reports", request_max_body_size=PHOTOS_BODY)
     async def report(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        await self._own(request, project_id)  # another department's photos are never stored
         photos = await uploaded_files(await request.form(), "photos")
 
         async def action(who: Who, form: dict[str, str]) -> None:
-            percents = {int(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
-                        if key.startswith("p_") and key[2:].isdigit() and value.strip()}
+            percents = {whole(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
+                        if key.startswith("p_") and whole(key[2:]) is not None and value.strip()}
             filed_on = _date(form.get("filed_on", ""), "报告日期") or today()
             spent = _int(form.get("spent_wan", ""), "累计支出") or 0
             await projects.file_report(project_id, form.get("period", ""), filed_on, percents, spent,
@@ -155,11 +164,22 @@ class ProjectConsoleController(Controller):
     @get("/project-attachments/{sha256:str}")
     async def attachment(self, request: Request, sha256: FromPath[str]) -> Response[bytes]:
         viewer = await require_screener(request)
-        row = await ProjectAttachment.select().where(ProjectAttachment.sha256 == sha256).first()
-        if row is None:
+        # Files are stored by content, so the same photo may belong to several projects: the
+        # viewer may have it if they may see any one of them (not merely the first row found).
+        rows = await ProjectAttachment.select().where(ProjectAttachment.sha256 == sha256).order_by(
+            ProjectAttachment.id)
+        if not rows:
             raise NotFound("没有找到这个附件")
-        await projects.check_access(await projects.get_project(row["project"]), who_of(viewer))
-        return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
+        refusal: Forbidden | None = None
+        for row in rows:
+            try:
+                await projects.check_access(await projects.get_project(row["project"]), who_of(viewer))
+            except Forbidden as refused:
+                refusal = refused
+                continue
+            return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
+        assert refusal is not None
+        raise refusal
 
     # --- departments and their staff -------------------------------------------------
 
@@ -220,8 +240,8 @@ class ProjectConsoleController(Controller):
                 raise Refused("用户名用 3 到 40 位英文字母、数字或下划线。")
             staff_id = await accounts.create_staff(username, form.get("display_name", "").strip()[:40] or username,
                                                    form.get("password", ""), role=role)
-            if role == "department" and form.get("department", "").isdigit():
-                await projects.assign_staff(int(form["department"]), staff_id, who_of(viewer))
+            if role == "department" and whole(form.get("department", "")) is not None:
+                await projects.assign_staff(whole(form["department"]), staff_id, who_of(viewer))
         except Refused as refused:
             return page("console/departments.html", request, viewer, status_code=refused.status_code,
                         **await self._departments_context(error=refused.message, form=form))

@@ -21,7 +21,7 @@ from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.poll_settings import PollSettings
 from web.auth import require_screener, require_staff, who_of
-from web.pages import XLSX, download, form_dict, page
+from web.pages import XLSX, download, form_dict, page, whole
 
 LISTS = {"categories": CATEGORIES, "channels": CHANNELS, "stage_labels": stages.STAGES, "labels": LABELS,
          "criteria": screening.CRITERIA, "assessments": screening.ASSESSMENTS, "roles": stages.ROLES,
@@ -39,13 +39,14 @@ def _number(text: str, label: str, *, optional: bool = False) -> int | None:
     text = (text or "").strip()
     if optional and not text:
         return None
-    if not text.isdigit():
+    value = whole(text)
+    if value is None:
         raise Refused(f"{label}应填整数。")
-    return int(text)
+    return value
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [n for n in map(whole, values) if n is not None]
 
 
 class ProposalConsoleController(Controller):
@@ -124,7 +125,7 @@ class ProposalConsoleController(Controller):
         viewer = await require_screener(request)
         query = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
         filters = Filters.from_query(query)
-        page_no = _number(query.get("page", "1"), "页码") if query.get("page", "1").isdigit() else 1
+        page_no = whole(query.get("page", "1")) or 1
         found = await proposals.list_proposals(filters, page_no or 1)
         kept = {k: v for k, v in query.items() if k != "page" and v}
         return page("console/proposals.html", request, viewer, found=found, filters=filters, query=kept,

@@ -35,7 +35,7 @@ from lifecycle.tables import Proposal, ProposalAttachment
 from voting.tables import Congress
 from voting.errors import NotFound, Refused
 from web.auth import client_of
-from web.pages import stored_file, page
+from web.pages import stored_file, page, whole
 
 log = logging.getLogger("piaojue")
 
@@ -502,7 +502,7 @@ class PublicController(Controller):
         if filters.stage not in proposals.PUBLIC_STAGES:
             filters = replace(filters, stage="")
         number = query.get("page", "")
-        listed = await proposals.list_proposals(filters, int(number) if number.isdigit() else 1, public=True)
+        listed = await proposals.list_proposals(filters, whole(number) or 1, public=True)
         kept = {key: value for key, value in (("q", filters.text), ("year", filters.year or ""),
                                               ("category", filters.category), ("township", filters.township),
                                               ("stage", filters.stage)) if value}
@@ -526,8 +526,7 @@ class PublicController(Controller):
         query = _query(request)
 
         def number(key: str) -> int | None:
-            value = query.get(key, "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
+            return whole(query.get(key, ""))
 
         years = await timeline.project_years()
         year = number("year") or (years[0] if years else None)

@@ -40,6 +40,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
+from lifecycle.proposal_input import without_bidi_controls
 from voting import screen
 from voting.errors import NotFound
 from web.pages import page
@@ -82,8 +83,18 @@ def _watch_for_shutdown() -> None:
         signal.signal(signum, handler)
 
 
+def shown(value: Any) -> Any:
+    """The state as the screen shows it: a copy without bidi controls in any text (the cached
+    state is shared by every screen, so it is never changed in place)."""
+    if isinstance(value, dict):
+        return {key: shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shown(item) for item in value]
+    return without_bidi_controls(value)
+
+
 def _as_event(state: dict[str, Any]) -> ServerSentEventMessage:
-    return ServerSentEventMessage(data=json.dumps(state, ensure_ascii=False, separators=(",", ":")),
+    return ServerSentEventMessage(data=json.dumps(shown(state), ensure_ascii=False, separators=(",", ":")),
                                   event="state", id=state["version"])
 
 
@@ -135,11 +146,11 @@ class ScreenController(Controller):
     @get("/sessions/{session_id:int}", name="screen")
     async def screen_page(self, request: Request, session_id: FromPath[int]) -> Template:
         state = await screen.recent_screen_state(session_id)
-        return page("screen/session.html", request, state=state)
+        return page("screen/session.html", request, state=shown(state))
 
     @get("/sessions/{session_id:int}/state")
     async def state(self, session_id: FromPath[int]) -> Response[dict[str, Any]]:
-        return Response(await screen.recent_screen_state(session_id), headers=NO_STORE)
+        return Response(shown(await screen.recent_screen_state(session_id)), headers=NO_STORE)
 
     @get("/sessions/{session_id:int}/events")
     async def events(self, request: Request, session_id: FromPath[int]) -> ServerSentEvent:

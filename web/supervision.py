@@ -22,7 +22,7 @@ from voting.errors import Forbidden, Refused
 from voting.tables import Congress, Deputy, Term
 from web import public
 from web.auth import require_deputy, require_screener, require_staff, who_of
-from web.pages import form_dict, page, stored_file, uploaded_files
+from web.pages import form_dict, page, stored_file, uploaded_files, whole
 
 PHOTO_FIELD = "photos"
 PHOTO_KINDS = ("jpeg", "png", "webp")
@@ -42,8 +42,7 @@ def _date(text: str, label: str) -> date:
 
 
 def _optional_id(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole(text)
 
 
 def check_photos(files: list[tuple[bytes, str]]) -> None:
@@ -128,7 +127,7 @@ class SupervisionTabletController(Controller):
         await self._member_project(viewer, project_id)  # nothing is read or stored for anyone else
         form = await request.form()
         fields = form_dict(form)
-        went = [int(v) for v in form.getall("went", []) if isinstance(v, str) and v.isdigit()]
+        went = [n for n in map(whole, form.getall("went", [])) if n is not None]
         values = {"held_on": fields.get("held_on", ""), "others": fields.get("others", ""),
                   "findings": fields.get("findings", ""), "unannounced": fields.get("unannounced") == "1",
                   "lot_draw": fields.get("lot_draw", ""), "went": went}
@@ -210,9 +209,10 @@ class SupervisionTabletController(Controller):
         values = {"year": form.get("year", ""), "count": form.get("count", "")}
         congress = await _congress_of_term(viewer.term_id)
         try:
-            if not values["year"].strip().isdigit() or not values["count"].strip().isdigit():
+            year, count = whole(values["year"]), whole(values["count"])
+            if year is None or count is None:
                 raise Refused("请选择年度并填写抽取的项目个数。")
-            made = await supervision.draw_lots(congress or -1, int(values["year"]), int(values["count"]),
+            made = await supervision.draw_lots(congress or -1, year, count,
                                                who_of(viewer))
         except Forbidden:
             raise
@@ -372,9 +372,10 @@ class SupervisionConsoleController(Controller):
         form = form_dict(await request.form())
         values = {"congress": form.get("congress", ""), "year": form.get("year", ""), "count": form.get("count", "")}
         try:
-            if not all(values[k].strip().isdigit() for k in values):
+            numbers = {k: whole(v) for k, v in values.items()}
+            if None in numbers.values():
                 raise Refused("请选择人大、填写年度和抽取的项目个数。")
-            made = await supervision.draw_lots(int(values["congress"]), int(values["year"]), int(values["count"]),
+            made = await supervision.draw_lots(numbers["congress"], numbers["year"], numbers["count"],
                                                who_of(viewer))
         except Forbidden:
             raise
