@@ -219,10 +219,9 @@ def _run(dsn: str) -> list[dict[str, Any]]:
     congress = how_many // 2
 
     async def run() -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, int]]:
-        from piccolo.engine import engine_finder
 
         from app import app
-        from bench.proposal_list import _bare_app, _measure
+        from bench.pages import time_pages
         from voting import accounts, database
 
         await database.prepare()
@@ -242,25 +241,7 @@ def _run(dsn: str) -> list[dict[str, Any]]:
             "public list, title search": f"/public/projects?year={year}&q=饮水管网",
             "public project page": f"/public/projects/{code}",
         }
-        engine = engine_finder()
-        original = type(engine).run_querystring
-        queries: dict[str, int] = {}
-        current: list[str] = []
-
-        async def counted(self: Any, querystring: Any, in_pool: bool = True) -> Any:
-            if current:
-                queries[current[0]] = queries.get(current[0], 0) + 1
-            return await original(self, querystring, in_pool=in_pool)
-
-        type(engine).run_querystring = counted  # type: ignore[method-assign]
-        pages = {}
-        for label, path in paths.items():
-            current[:] = [label]
-            pages.update(await _measure(app, {label: path}, repeat, login=token))
-            queries[label] = queries.get(label, 0) // (repeat + 1)
-        current.clear()
-        type(engine).run_querystring = original  # type: ignore[method-assign]
-        bare = await _measure(_bare_app(), {"bare": "/bare"}, repeat)
+        pages, bare, queries = await time_pages(app, paths, repeat, token)
         await database.shutdown()
         return pages, bare, queries
 

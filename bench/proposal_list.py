@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import ROOT, below, median, record, setting
+from bench.pages import time_pages
 
 PROPOSALS = 100_000
 TOWNS = ("城关镇", "东溪镇", "岭头镇", "白沙镇", "石门乡", "桃源乡", "龙潭镇", "枫林乡", "溪口镇", "双峰乡")
@@ -65,43 +66,6 @@ def _fill(path: Path, count: int) -> int:
     return round_id
 
 
-def _bare_app() -> Any:
-    from litestar import Litestar, get
-
-    rows = [{"id": n, "code": f"B{n:07d}", "title": "第1村道路硬化", "township": "城关镇", "stage": "submitted"}
-            for n in range(50)]
-
-    @get("/bare")
-    async def bare() -> list[dict[str, Any]]:
-        return rows
-
-    return Litestar(route_handlers=[bare])
-
-
-async def _measure(app: Any, paths: dict[str, str], repeat: int, login: str | None = None,
-                   check: dict[str, str] | None = None) -> dict[str, list[float]]:
-    import httpx
-
-    transport = httpx.ASGITransport(app=app, client=("10.0.0.9", 40000))
-    timings: dict[str, list[float]] = {}
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-        if login:
-            client.cookies.set("piaojue_login", login)
-        for name, path in paths.items():
-            response = await client.get(path)  # warm
-            assert response.status_code == 200, (path, response.status_code, response.text[:300])
-            if check and name in check:
-                assert check[name] in response.text, (name, check[name])
-            runs = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                response = await client.get(path)
-                runs.append(time.perf_counter() - started)
-                assert response.status_code == 200
-            timings[name] = runs
-    return timings
-
-
 def proposal_list() -> list[dict[str, Any]]:
     count = setting("BENCH_PROPOSALS", PROPOSALS)
     repeat = max(20, setting("BENCH_REPEAT", 3) * 10)
@@ -114,7 +78,6 @@ def proposal_list() -> list[dict[str, Any]]:
     filled = time.perf_counter() - started
 
     async def run() -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, int]]:
-        from piccolo.engine import engine_finder
 
         from app import app
         from voting import accounts, database
@@ -131,25 +94,7 @@ def proposal_list() -> list[dict[str, Any]]:
             "public, first page": "/public/proposals?year=2027",
             "public, filtered": "/public/proposals?year=2027&category=water&township=石门乡",
         }
-        engine = engine_finder()
-        original = type(engine).run_querystring
-        queries: dict[str, int] = {}
-        current: list[str] = []
-
-        async def counted(self: Any, querystring: Any, in_pool: bool = True) -> Any:
-            if current:
-                queries[current[0]] = queries.get(current[0], 0) + 1
-            return await original(self, querystring, in_pool=in_pool)
-
-        type(engine).run_querystring = counted  # type: ignore[method-assign]
-        pages = {}
-        for name, path in paths.items():
-            current[:] = [name]
-            pages.update(await _measure(app, {name: path}, repeat, login=token))
-            queries[name] = queries.get(name, 0) // (repeat + 1)
-        current.clear()
-        type(engine).run_querystring = original  # type: ignore[method-assign]
-        bare = await _measure(_bare_app(), {"bare": "/bare"}, repeat)
+        pages, bare, queries = await time_pages(app, paths, repeat, token)
         await database.shutdown()
         return pages, bare, queries
 
