@@ -277,7 +277,7 @@ async def test_every_page_shows_the_markup_as_text(stage):
         f"/public/track?code={stage['public_code']}": [shown("T1"), shown("S1")],
         f"/public/proposals/{stage['public_code']}": [shown("T1"), shown("D1"), SHOWN_IMG],
         "/public/proposals?q=alert": [], "/public": [], "/public/propose": [],
-        f"/public/projects?year={project['year']}": [shown("T1")],
+        f"/public/projects?year={project['year']}&congress={hall.congress_id}": [shown("T1")],
         f"/public/projects/{code}": [shown("T1"), shown("N1"), shown("I1"), shown("RQ"), shown("RP"), shown("CL"),
                                      shown("DS"), shown("AF"), shown("CD"), shown("LG")],
         f"/screen/sessions/{s}": [],
