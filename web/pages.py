@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from urllib.parse import quote
@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.response import Template
 
 from voting.accounts import Viewer
+from voting.errors import Refused
 
 
 def page(name: str, request: Request, viewer: Viewer | None = None, status_code: int = 200,
@@ -83,3 +84,14 @@ async def stored_file(sha256: str, media_type: str, size: int, name: str) -> Res
     headers = uploads.safe_headers(uploads.StoredUpload(sha256, kind, media_type, size, name))
     media = headers.pop("Content-Type")
     return Response(await asyncio.to_thread(path.read_bytes), media_type=media, headers=headers)
+
+
+def typed_date(text: str, label: str, *, optional: bool = False) -> date | None:
+    """A date typed into a form (2027-03-01), or a Chinese refusal naming the field."""
+    text = (text or "").strip()
+    if optional and not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"请填写{label}，格式如 2027-03-01。") from None

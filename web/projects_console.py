@@ -4,7 +4,6 @@ progress reports and decisions. A department's staff see only their own projects
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,22 +19,12 @@ from voting.errors import Forbidden, NotFound, Refused
 from voting.accounts import Viewer
 from voting.tables import StaffAccount
 from web.auth import require_screener, require_staff, who_of
-from web.pages import form_dict, page, stored_file, uploaded_files, whole
+from web.pages import typed_date, form_dict, page, stored_file, uploaded_files, whole
 
 MILESTONE_ROWS = 6
 PHOTOS_BODY = uploads.MAX_BYTES * uploads.MAX_PER_PROPOSAL + 1024 * 1024
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS, "decision_kinds": DECISION_KINDS,
          "adjustable": ADJUSTABLE}
-
-
-def _date(text: str, label: str, *, optional: bool = False) -> date | None:
-    text = (text or "").strip()
-    if optional and not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refused(f"请填写{label}，格式如 2027-03-01。") from None
 
 
 def _int(text: str, label: str, *, optional: bool = False) -> int | None:
@@ -57,12 +46,12 @@ def plan_from_form(form: dict[str, str]) -> PlanInput:
         if not title and not form.get(f"m{n}_due", "").strip():
             continue
         rows.append(MilestoneInput(title, _int(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重") or 0,
-                                   _date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")))
+                                   typed_date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")))
     department = form.get("department", "")
     return PlanInput(whole(department), form.get("lead_official", ""),
                      _int(form.get("budget_wan", ""), "预算", optional=True), form.get("funding", ""),
-                     form.get("targets", ""), _date(form.get("starts_on", ""), "开工日期", optional=True),
-                     _date(form.get("ends_on", ""), "完成日期", optional=True), tuple(rows))
+                     form.get("targets", ""), typed_date(form.get("starts_on", ""), "开工日期", optional=True),
+                     typed_date(form.get("ends_on", ""), "完成日期", optional=True), tuple(rows))
 
 
 class ProjectConsoleController(Controller):
@@ -139,7 +128,7 @@ class ProjectConsoleController(Controller):
         async def action(who: Who, form: dict[str, str]) -> None:
             percents = {whole(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
                         if key.startswith("p_") and whole(key[2:]) is not None and value.strip()}
-            filed_on = _date(form.get("filed_on", ""), "报告日期") or today()
+            filed_on = typed_date(form.get("filed_on", ""), "报告日期") or today()
             spent = _int(form.get("spent_wan", ""), "累计支出") or 0
             await projects.file_report(project_id, form.get("period", ""), filed_on, percents, spent,
                                        form.get("narrative", ""), who,
@@ -153,11 +142,11 @@ class ProjectConsoleController(Controller):
             if form.get("budget_wan", "").strip():
                 changes["budget_wan"] = _int(form["budget_wan"], "调整后的预算")
             if form.get("ends_on", "").strip():
-                changes["ends_on"] = _date(form["ends_on"], "调整后的完成日期")
+                changes["ends_on"] = typed_date(form["ends_on"], "调整后的完成日期")
             if form.get("targets", "").strip():
                 changes["targets"] = form["targets"].strip()
             await projects.record_decision(project_id, form.get("kind", ""), form.get("body", ""),
-                                           form.get("meeting", ""), _date(form.get("decided_on", ""), "决定日期"),
+                                           form.get("meeting", ""), typed_date(form.get("decided_on", ""), "决定日期"),
                                            form.get("document", ""), form.get("summary", ""), changes, who)
         return await self._act(request, project_id, "decision", action)
 

@@ -3,7 +3,6 @@ candidate list. Screening departments (审查部门) see these pages and nothing
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -21,18 +20,11 @@ from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.poll_settings import PollSettings
 from web.auth import require_screener, require_staff, who_of
-from web.pages import XLSX, download, form_dict, page, whole
+from web.pages import typed_date, XLSX, download, form_dict, page, whole
 
 LISTS = {"categories": CATEGORIES, "channels": CHANNELS, "stage_labels": stages.STAGES, "labels": LABELS,
          "criteria": screening.CRITERIA, "assessments": screening.ASSESSMENTS, "roles": stages.ROLES,
          "meeting_kinds": proposals.MEETING_KINDS, "threshold_bases": poll_settings.THRESHOLD_BASES}
-
-
-def _date(text: str, label: str) -> date:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise Refused(f"请填写{label}，格式如 2026-09-01。") from None
 
 
 def _number(text: str, label: str, *, optional: bool = False) -> int | None:
@@ -68,8 +60,8 @@ class ProposalConsoleController(Controller):
         try:
             await proposals.create_round(
                 _number(form.get("congress", ""), "人大") or 0, _number(form.get("year", ""), "项目年度") or 0,
-                form.get("title", ""), _date(form.get("opens_on", ""), "开始日期"),
-                _date(form.get("closes_on", ""), "截止日期"),
+                form.get("title", ""), typed_date(form.get("opens_on", ""), "开始日期"),
+                typed_date(form.get("closes_on", ""), "截止日期"),
                 _number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer))
         except Refused as refused:
             return page("console/rounds.html", request, viewer, rounds=await proposals.rounds(), counts={},
@@ -217,7 +209,7 @@ class ProposalConsoleController(Controller):
     @post("/proposals/{proposal_id:int}/meetings")
     async def meeting(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
         async def action(viewer: Viewer, form: dict[str, str]) -> str:
-            held = _date(form["held_on"], "会议日期") if form.get("held_on", "").strip() else None
+            held = typed_date(form["held_on"], "会议日期") if form.get("held_on", "").strip() else None
             await proposals.record_meeting(proposal_id, form.get("kind", ""), form.get("meeting", ""), held,
                                            form.get("document", ""), form.get("notes", ""), who_of(viewer))
             return f"/console/proposals/{proposal_id}#history"

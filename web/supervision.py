@@ -22,7 +22,7 @@ from voting.errors import Forbidden, Refused
 from voting.tables import Congress, Deputy, Term
 from web import public
 from web.auth import require_deputy, require_screener, require_staff, who_of
-from web.pages import form_dict, page, stored_file, uploaded_files, whole
+from web.pages import typed_date, form_dict, page, stored_file, uploaded_files, whole
 
 PHOTO_FIELD = "photos"
 PHOTO_KINDS = ("jpeg", "png", "webp")
@@ -32,13 +32,6 @@ DEFAULT_DAYS = 30  # a rectification's deadline, as first offered
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS,
          "group_roles": supervision.GROUP_ROLES, "sources": supervision.SOURCES, "max_photos": supervision.MAX_PHOTOS,
          "max_bytes": uploads.MAX_BYTES, "max_mb": uploads.MAX_BYTES // (1024 * 1024)}
-
-
-def _date(text: str, label: str) -> date:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise Refused(f"请填写{label}，格式如 2027-03-01。") from None
 
 
 def _optional_id(text: str) -> int | None:
@@ -133,7 +126,7 @@ class SupervisionTabletController(Controller):
                   "lot_draw": fields.get("lot_draw", ""), "went": went}
         files = await uploaded_files(form, PHOTO_FIELD)
         try:
-            held_on = _date(values["held_on"], "视察日期")
+            held_on = typed_date(values["held_on"], "视察日期")
             problems = supervision.inspection_problems(held_on, went, values["others"], values["findings"], today())
             if problems:  # said before any photo is stored
                 raise Refused("".join(problems), code="inspection_invalid")
@@ -160,7 +153,7 @@ class SupervisionTabletController(Controller):
                   "inspection": form.get("inspection", "")}
         try:
             await supervision.raise_rectification(project_id, _optional_id(values["inspection"]), values["request"],
-                                                  _date(values["due_on"], "整改期限"), who_of(viewer))
+                                                  typed_date(values["due_on"], "整改期限"), who_of(viewer))
         except Forbidden:
             raise
         except Refused as refused:
