@@ -3,6 +3,7 @@
     with LiveServer(workers=2) as server:
         httpx.get(server.url + "/healthz")
         server.restart()   # same port, same database, same PIAOJUE_SECRET
+        server.kill(); server.start()   # a crash: SIGKILL to the server and its workers
 
 The subprocess gets a copy of os.environ, so it uses the database tests/conftest.py set up.
 """
@@ -30,7 +31,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LiveServer:
-    """`.url`, `.start()`, `.stop()`, `.restart()`; a context manager that starts and stops it."""
+    """`.url`, `.start()`, `.stop()`, `.kill()`, `.restart()`; a context manager that starts and stops it."""
 
     def __init__(self, workers: int = 1, host: str = "127.0.0.1", port: int | None = None,
                  startup_timeout: float = 30.0, stop_timeout: float = 15.0) -> None:
@@ -119,6 +120,19 @@ class LiveServer:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+    def kill(self) -> None:
+        """SIGKILL to the server and all its workers at once, as a power cut or the OOM killer
+        would: no shutdown, nothing flushed, no answer to what is in flight."""
+        process = self.process
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=self.stop_timeout)
+        self._reap()
 
     def restart(self) -> None:
         """Stop and start again on the same port."""

@@ -413,11 +413,11 @@ async def _run(client: httpx.AsyncClient, options: Options, plan: dict[str, Any]
                report: Report, say: Callable[[str], None]) -> None:
     codes: list[str] = plan["codes"]
     async with Lanes(report.url, min(options.connections, len(codes) or 1), options.timeout) as lanes:
-        tablets, present = await _arrive(lanes, codes, report, say)
+        tablets, present = await arrive(lanes, codes, report, say)
     await _vote(client, options, plan, staff, rng, report, say, tablets, present)
 
 
-async def _arrive(lanes: Lanes, codes: list[str], report: Report, say: Callable[[str], None]) -> tuple[list[str], int]:
+async def arrive(lanes: Lanes, codes: list[str], report: Report, say: Callable[[str], None]) -> tuple[list[str], int]:
     """Every tablet logs in with its code and checks in; the login tokens and how many are present."""
     async def tablet_login(client: httpx.AsyncClient, code: str) -> str | None:
         try:
