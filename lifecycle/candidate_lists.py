@@ -12,7 +12,7 @@ from typing import Any
 
 from lifecycle import projects, stages
 from lifecycle.proposals import Who, get_proposal, move
-from lifecycle.tables import Proposal
+from lifecycle.tables import Project, Proposal
 from voting import audit, polls
 from voting.audit import Actor
 from voting.database import write_transaction
@@ -136,26 +136,88 @@ async def make_poll(session_id: int, settings: PollSettings, who: Who) -> int:
     return poll_id
 
 
+def placements(result: dict[str, Any] | None, codes_by_ref: dict[str, str]) -> dict[str, str]:
+    """Where a poll's result puts each listed proposal (by tracking code): `chosen`, `reserve`,
+    or `candidate` while undecided (a void poll, one without quorum, a tie awaiting a further
+    vote). Pure."""
+    codes = {ref: code for ref, code in codes_by_ref.items() if code}
+    if not result or result.get("method") != "approval" or result.get("status") != "valid":
+        return {code: "candidate" for code in codes.values()}
+    winners = {codes.get(ref) for ref in result.get("winners", [])}
+    waiting = {codes.get(ref) for ref in result.get("runoff", [])}
+    return {code: "chosen" if code in winners else "candidate" if code in waiting else "reserve"
+            for code in codes.values()}
+
+
+async def _listed(poll_id: int) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
+    """The poll, its candidates' tracking codes by ref, and the listed proposals by code."""
+    poll = await Poll.select(Poll.id, Poll.title).where(Poll.id == poll_id).first()
+    codes_by_ref = {c["ref"]: c["reference"] for c in await polls.candidates_of(poll_id)}
+    rows = await Proposal.select(Proposal.id, Proposal.code, Proposal.title, Proposal.stage).where(
+        (Proposal.poll == await polls.root_of(poll_id)) & Proposal.code.is_in(
+            [code for code in codes_by_ref.values() if code] or [""]))
+    return poll, codes_by_ref, {row["code"]: row for row in rows}
+
+
 @polls.on_close
 async def apply_result(poll_id: int, result: dict[str, Any], actor: Actor) -> None:
     """The vote's result flows back: winners go on to implementation (`chosen`), the rest to
     the reserve pool for next year. A void poll, one without quorum, and candidates awaiting
     a further vote (另行票决) stay where they are; the further vote, a poll of its own on the
     tied candidates, moves them when it is counted."""
-    if result.get("method") != "approval" or result.get("status") != "valid":
-        return
-    poll = await Poll.select(Poll.id, Poll.title).where(Poll.id == poll_id).first()
-    by_ref = {c["ref"]: c["reference"] for c in await polls.candidates_of(poll_id)}
-    winners = {by_ref[ref] for ref in result.get("winners", [])}
-    waiting = {by_ref[ref] for ref in result.get("runoff", [])}
-    rows = await Proposal.select(Proposal.id, Proposal.code).where(
-        (Proposal.poll == await polls.root_of(poll_id)) & (Proposal.stage == "candidate")
-        & Proposal.code.is_in(list(by_ref.values()) or [""]))
+    poll, codes_by_ref, listed = await _listed(poll_id)
     who = Who(actor, "system")
-    for row in rows:
-        if row["code"] in winners:
+    for code, target in placements(result, codes_by_ref).items():
+        row = listed.get(code)
+        if row is None or row["stage"] != "candidate" or target == "candidate":
+            continue
+        if target == "chosen":
             await move(row["id"], "chosen", who, f"经“{poll['title']}”票决确定为民生实事项目", facts=frozenset({"poll"}))
             await projects.create_for(row["id"], who)
-        elif row["code"] not in waiting:
+        else:
             await move(row["id"], "reserve", who, f"在“{poll['title']}”中未获票决确定，转入储备库",
                        facts=frozenset({"poll"}))
+
+
+CORRECTED = {"chosen": "确定为民生实事项目", "reserve": "未获票决确定，转入储备库", "candidate": "须另行票决"}
+
+
+@polls.on_correction
+async def apply_correction(poll_id: int, before: dict[str, Any] | None, after: dict[str, Any], actor: Actor) -> None:
+    """A corrected count (voting.scrutiny) that changes where a listed proposal goes moves it
+    again, in the correction's transaction: out of `chosen` (its project, still without a
+    published plan, is withdrawn), into `chosen` (a project is made), to or from a further
+    vote. Where that can no longer be done by itself — the proposal has moved on since, the
+    project's plan is published, the further vote has begun — the correction is refused with
+    the reason, and nothing is recorded."""
+    poll, codes_by_ref, listed = await _listed(poll_id)
+    was, now = placements(before, codes_by_ref), placements(after, codes_by_ref)
+    changed = [code for code in now if now[code] != was.get(code) and code in listed]
+    if not changed:
+        return
+    runoff_changed = any("candidate" in (was.get(code), now[code]) for code in changed) or (
+        (before or {}).get("runoff_seats") != after.get("runoff_seats"))
+    if runoff_changed and await Poll.exists().where(Poll.runoff_of == poll_id):
+        raise Conflict("另行票决已经开始，这项更正会改变需要另行票决的项目或名额，不能记录。"
+                       "请由主席团决定处理办法。", code="runoff_started")
+    who = Who(actor, "system")
+    for code in changed:
+        row = listed[code]
+        if row["stage"] != was[code]:
+            raise Conflict(f"建议“{row['title']}”在票决后已改为“{stages.STAGES[row['stage']]}”，"
+                           "不能按更正后的结果自动调整，更正未记录。", code="moved_since")
+        project = await Project.select(Project.id, Project.stage).where(Project.proposal == row["id"]).first()
+        if was[code] == "chosen" and project is not None:
+            if project["stage"] != "planning":
+                raise Conflict(f"项目“{row['title']}”已公布实施方案（{stages.PROJECT_STAGES[project['stage']]}），"
+                               "更正会取消它的票决确定：请先录入常委会的决定并终止该项目，再记录更正。",
+                               code="project_started")
+            await projects.move_project(project["id"], "terminated", who, f"“{poll['title']}”的计票结果经更正，"
+                                        "本项目未获票决确定，撤销", facts=frozenset({"poll"}))
+        if now[code] == "chosen" and project is not None:
+            raise Conflict(f"建议“{row['title']}”的项目已因此前的更正撤销，不能再次确定，更正未记录。",
+                           code="project_withdrawn")
+        await move(row["id"], now[code], who, f"“{poll['title']}”的计票结果经更正，{CORRECTED[now[code]]}",
+                   facts=frozenset({"poll"}))
+        if now[code] == "chosen":
+            await projects.create_for(row["id"], who)

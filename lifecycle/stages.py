@@ -40,6 +40,7 @@ ROLES = {
 }
 SCREENERS = frozenset({"department", "secretariat", "admin"})
 SECRETARIAT = frozenset({"secretariat", "admin"})
+SYSTEM = frozenset({"system"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,13 @@ MOVES: tuple[Move, ...] = (
     _move("shortlisted", "rejected", "不予采纳", SCREENERS, reason=True),
     _move("shortlisted", "candidate", "列入候选项目", SECRETARIAT),
     _move("candidate", "shortlisted", "移出候选项目", SECRETARIAT, reason=True),
-    _move("candidate", "chosen", "票决确定", frozenset({"system"}), needs=("poll",)),
-    _move("candidate", "reserve", "未获票决，转入储备库", frozenset({"system"}), needs=("poll",)),
+    _move("candidate", "chosen", "票决确定", SYSTEM, needs=("poll",)),
+    _move("candidate", "reserve", "未获票决，转入储备库", SYSTEM, needs=("poll",)),
+    # A corrected count (voting.scrutiny) that changes who won moves them again.
+    _move("chosen", "reserve", "票决结果更正，转入储备库", SYSTEM, needs=("poll",)),
+    _move("reserve", "chosen", "票决结果更正，确定为民生实事项目", SYSTEM, needs=("poll",)),
+    _move("chosen", "candidate", "票决结果更正，待另行票决", SYSTEM, needs=("poll",)),
+    _move("reserve", "candidate", "票决结果更正，待另行票决", SYSTEM, needs=("poll",)),
     _move("rejected", "submitted", "重新初审", SECRETARIAT, reason=True),
 )
 
@@ -107,11 +113,12 @@ class Machine:
     def check(self, source: str, target: str, role: str, reason: str, facts: frozenset[str]) -> Move:
         if source not in self.stages or target not in self.stages:
             raise MoveRefused("未知的阶段。")
-        move = next((m for m in self.moves if (m.source, m.target) == (source, target)), None)
-        if move is None:
+        between = [m for m in self.moves if (m.source, m.target) == (source, target)]
+        if not between:
             raise MoveRefused(f"“{self.stages[source]}”的{self.noun}不能直接改为“{self.stages[target]}”。")
-        if role not in move.roles:
-            raise MoveRefused(f"{ROLES.get(role, role)}不能{move.label}。")
+        move = next((m for m in between if role in m.roles), None)  # one pair may have a move per role
+        if move is None:
+            raise MoveRefused(f"{ROLES.get(role, role)}不能{between[0].label}。")
         if move.reason_required and not reason.strip():
             raise MoveRefused(f"{move.label}须写明理由{self.reason_note}。")
         for need in sorted(move.needs - facts):
@@ -163,12 +170,15 @@ PROJECT_MOVES: tuple[Move, ...] = (
     _move("planning", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
     _move("implementing", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
     _move("suspended", "terminated", "终止项目", SECRETARIAT, reason=True, needs=("decision",)),
+    # A corrected count that takes the project's place away, before any plan is published.
+    _move("planning", "terminated", "票决结果更正，项目撤销", SYSTEM, reason=True, needs=("poll",)),
 )
 PROJECTS = Machine(PROJECT_STAGES, PROJECT_MOVES, "项目", "", {
     "plan": "实施方案须填齐承办部门、起止日期、预算和里程碑（权重合计大于零）后才能公布。",
     "decision": "调整、暂停、恢复或终止项目，须先录入常委会（或乡镇人代会）的决定（会议、日期、文号）。",
     "acceptance": "须先录入验收记录，且验收结论为通过。",
     "verdict": "测评结果只能由满意度测评的计票结果写入。",
+    "poll": "只有票决结果的更正能撤销项目。",
 })
 
 

@@ -21,7 +21,7 @@ from voting.ballot_file import dump_ballot_file, dumps
 from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.poll_settings import CandidateInput, PollSettings
-from voting.tables import Candidate, Poll, Session
+from voting.tables import Candidate, Poll, ResultCorrection, Session
 
 STATUS_LABELS = {"draft": "草稿", "open": "投票中", "counting": "录入纸质选票", "closed": "已计票"}
 
@@ -35,6 +35,20 @@ CLOSE_HOOKS: list[CloseHook] = []
 def on_close(hook: CloseHook) -> CloseHook:
     if hook not in CLOSE_HOOKS:
         CLOSE_HOOKS.append(hook)
+    return hook
+
+
+# Called inside the transaction that records a correction of the count (voting.scrutiny)
+# with (poll id, the result in force before, the corrected result, actor): whatever the
+# first result moved on is moved again in the same commit, or the hook refuses (Conflict)
+# and the correction is not recorded.
+CorrectionHook = Callable[[int, dict[str, Any], dict[str, Any], Actor], Awaitable[None]]
+CORRECTION_HOOKS: list[CorrectionHook] = []
+
+
+def on_correction(hook: CorrectionHook) -> CorrectionHook:
+    if hook not in CORRECTION_HOOKS:
+        CORRECTION_HOOKS.append(hook)
     return hook
 
 
@@ -314,7 +328,7 @@ async def final_outcome(poll_id: int) -> dict[str, Any]:
     pending_runoff: list[dict[str, Any]] = []
     shortfall = 0
     for poll in chain:
-        result = stored_result(poll)
+        result = await result_in_force(poll)
         if result is None or result.get("status") != "valid":
             pending_runoff = []
             break
@@ -332,7 +346,7 @@ async def open_runoff(poll_id: int, actor: Actor) -> int:
     same session: created with the first round's rules and opened at once."""
     async with write_transaction():
         poll = await get_poll(poll_id)
-        result = stored_result(poll)
+        result = await result_in_force(poll)
         if poll["status"] != "closed" or not result or not result.get("runoff"):
             raise Conflict("这次票决没有需要另行票决的项目。", code="no_runoff")
         if await Poll.exists().where(Poll.runoff_of == poll_id):
@@ -367,10 +381,18 @@ async def export_ballot_file(poll_id: int) -> str:
 
 
 def stored_result(poll: dict[str, Any]) -> dict[str, Any] | None:
+    """The count made at the close (never changed afterwards)."""
     result = poll["result"]
     if isinstance(result, str):
         result = json.loads(result) if result else None
     return result
+
+
+async def result_in_force(poll: dict[str, Any]) -> dict[str, Any] | None:
+    """The result that stands: the latest correction's (voting.scrutiny), else the count at the close."""
+    latest = await ResultCorrection.select(ResultCorrection.result).where(ResultCorrection.poll == poll["id"]).order_by(
+        ResultCorrection.id, ascending=False).output(load_json=True).first()
+    return latest["result"] if latest else stored_result(poll)
 
 
 async def progress(poll_id: int) -> dict[str, Any]:

@@ -136,8 +136,7 @@ async def publish(poll_id: int, actor: Actor) -> None:
 
 async def current_result(poll: dict[str, Any]) -> dict[str, Any] | None:
     """The result in force: the latest correction's, or the one stored at the close."""
-    corrections = await _corrections(poll["id"])
-    return corrections[-1]["result"] if corrections else polls.stored_result(poll)
+    return await polls.result_in_force(poll)
 
 
 async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[str, str], void: bool, reason: str,
@@ -168,6 +167,7 @@ async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[st
         old_json, old_void = latest["marks"], bool(latest["void"])
         if (old_json, old_void) == (new_json, void):
             raise Conflict("更正的内容与已计入的相同。", code="unchanged")
+        before = await polls.result_in_force(poll)
         old = await fetch("SELECT id FROM ballot WHERE poll = {} AND marks = {} AND void = {} LIMIT 1",
                           poll_id, old_json, old_void)
         if not old:
@@ -187,4 +187,6 @@ async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[st
         await Poll.update({Poll.published_at: None}).where(Poll.id == poll_id)
         await audit.record(actor, "result_corrected", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"serial": serial, "sha256": digest}, reason=reason)
+        for hook in polls.CORRECTION_HOOKS:
+            await hook(poll_id, before, result, actor)
     return result

@@ -66,7 +66,7 @@ class ApiController(Controller):
     async def result(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
         await require_staff(request)
         poll = await polls.get_poll(poll_id)
-        result = polls.stored_result(poll)
+        result = await polls.result_in_force(poll)  # a correction, if any
         if result is None:
             raise Refused("投票结束后才有计票结果。", code="not_closed")
         return result

@@ -340,7 +340,7 @@ class ConsoleController(Controller):
 
         await require_staff(request)
         poll = await polls.get_poll(poll_id)
-        result = polls.stored_result(poll)
+        result = await polls.result_in_force(poll)  # a correction, if any
         if result is None:
             raise Refused("投票结束后才有计票结果。")
         return Response(dumps(result), media_type="application/json; charset=utf-8",

@@ -7,12 +7,13 @@ import pytest
 from lifecycle import candidate_lists, proposals, screening
 from lifecycle.proposal_input import ProposalInput
 from lifecycle.proposals import Who
-from lifecycle.tables import Proposal
+from lifecycle.tables import Project, Proposal
 from tests.hall import STAFF
-from voting import audit, ballot_box, polls
+from voting import audit, ballot_box, paper, polls, scrutiny
 from voting.audit import Actor
 from voting.errors import Conflict, Refused, Throttled
 from voting.poll_settings import PollSettings
+from voting.tables import ResultCorrection
 
 SECRETARIAT = Who(STAFF, "secretariat")
 DEPARTMENT = Who(Actor("staff", None, "审查部门 发改局"), "department")
@@ -180,3 +181,84 @@ async def test_a_runoff_settles_the_tied_candidates_on_the_list(hall):
     await polls.close_poll(runoff_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
     assert stage == {ids[0]: "chosen", ids[1]: "reserve", ids[2]: "chosen", ids[3]: "reserve"}
+
+
+async def corrected_poll(hall, entered: str = "for") -> tuple[list[int], int, str]:
+    """A list of four, counted: P01 16 approvals and P02 15 on tablets plus one paper ballot
+    entered (by both counters) as `entered` for it: with "for" both pass the bar of more than
+    15 of 30."""
+    round_id = await open_round(hall)
+    ids = await shortlisted(round_id, 4)
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(2), SECRETARIAT)
+    await hall.check_in()
+    await polls.open_poll(poll_id, STAFF)
+    plan = [{"P01": "for", "P02": "for"}] * 15 + [{"P01": "for"}] + [{"P03": "for"}] * 13
+    for deputy, marks in zip(hall.deputy_ids, plan):
+        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    serial = (await paper.register_print_run(poll_id, 2, STAFF))[0]
+    await paper.issue_paper(poll_id, hall.deputy_ids[29], STAFF)
+    await polls.stop_voting(poll_id, STAFF)
+    for counter in (paper.Counter("staff:901", "计票人 甲"), paper.Counter("staff:902", "计票人 乙")):
+        await paper.enter(poll_id, serial, {"P02": entered}, False, counter)
+    await polls.close_poll(poll_id, STAFF)
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage == {ids[0]: "chosen", ids[1]: "chosen" if entered == "for" else "reserve", ids[2]: "reserve",
+                     ids[3]: "reserve"}
+    return ids, poll_id, serial
+
+
+async def test_a_corrected_count_that_unseats_a_winner_moves_it_to_the_reserve_and_withdraws_its_project(hall):
+    ids, poll_id, serial = await corrected_poll(hall)
+    project = await Project.select().where(Project.proposal == ids[1]).first()
+    assert project["stage"] == "planning"
+
+    # Rechecking the sheets: it said 反对 to P02, so P02 has 15 approvals, not more than half.
+    result = await scrutiny.correct_paper_ballot(poll_id, serial, {"P02": "against"}, False,
+                                                 "复核原票，第2项划的是“反对”", STAFF)
+    assert result["winners"] == ["P01"]
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage == {ids[0]: "chosen", ids[1]: "reserve", ids[2]: "reserve", ids[3]: "reserve"}
+    unseated = await proposals.get_proposal(ids[1])
+    assert "计票结果经更正，未获票决确定，转入储备库" in unseated["decision_reason"]
+    assert (await Project.select(Project.stage).where(Project.id == project["id"]).first())["stage"] == "terminated"
+    told = [e["text"] for e in await proposals.history(ids[1])]
+    assert any("本项目未获票决确定，撤销" in text for text in told), told
+    assert (await polls.final_outcome(poll_id))["winners"][0]["ref"] == "P01"
+    assert len((await polls.final_outcome(poll_id))["winners"]) == 1  # the rounds follow the correction
+
+    # Changing it back cannot bring a withdrawn project back by itself: refused, nothing recorded.
+    with pytest.raises(Conflict, match="已因此前的更正撤销"):
+        await scrutiny.correct_paper_ballot(poll_id, serial, {"P02": "for"}, False, "再次复核", STAFF)
+    assert await ResultCorrection.count().where(ResultCorrection.poll == poll_id) == 1
+    assert (await polls.verify(poll_id))["intact"]
+
+
+async def test_a_correction_that_would_unseat_a_project_under_way_is_refused_and_changes_nothing(hall):
+    ids, poll_id, serial = await corrected_poll(hall)
+    await Project.update({Project.stage: "implementing"}).where(Project.proposal == ids[1])  # its plan is out
+    with pytest.raises(Conflict, match="已公布实施方案.*请先录入常委会的决定并终止该项目"):
+        await scrutiny.correct_paper_ballot(poll_id, serial, {"P02": "against"}, False, "复核原票", STAFF)
+    assert not await ResultCorrection.exists().where(ResultCorrection.poll == poll_id)
+    assert (await polls.verify(poll_id))["intact"]  # the ballot swap was rolled back with it
+    assert (await scrutiny.current_result(await polls.get_poll(poll_id)))["winners"] == ["P01", "P02"]
+    stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
+    assert stage[ids[1]] == "chosen"
+
+
+async def test_a_correction_that_adds_a_winner_chooses_it_and_makes_its_project(hall):
+    ids, poll_id, serial = await corrected_poll(hall, entered="against")
+    assert not await Project.exists().where(Project.proposal == ids[1])
+    await scrutiny.correct_paper_ballot(poll_id, serial, {"P02": "for"}, False, "复核原票，第2项划的是“赞成”", STAFF)
+    chosen = await proposals.get_proposal(ids[1])
+    assert chosen["stage"] == "chosen" and "计票结果经更正，确定为民生实事项目" in chosen["decision_reason"]
+    project = await Project.select().where(Project.proposal == ids[1]).first()
+    assert project["stage"] == "planning" and project["title"] == chosen["title"]
+
+
+def test_where_a_result_puts_each_listed_proposal():
+    assert candidate_lists.placements({"method": "approval", "status": "valid", "winners": ["P01"], "runoff": ["P02"]},
+                                      {"P01": "A", "P02": "B", "P03": "C", "P04": ""}) == {
+        "A": "chosen", "B": "candidate", "C": "reserve"}
+    assert candidate_lists.placements({"method": "approval", "status": "no_quorum"}, {"P01": "A"}) == {"A": "candidate"}
+    assert candidate_lists.placements(None, {"P01": "A"}) == {"A": "candidate"}

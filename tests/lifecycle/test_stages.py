@@ -124,4 +124,19 @@ def test_a_project_moves_exactly_when_listed_for_the_role_with_its_reason_and_re
 def test_a_project_is_never_terminated_suspended_or_resumed_without_a_decision():
     for m in stages.PROJECT_MOVES:
         if m.target in ("terminated", "suspended") or (m.source, m.target) == ("suspended", "implementing"):
-            assert "decision" in m.needs and m.reason_required
+            assert m.reason_required
+            if m.roles == stages.SYSTEM:  # only a corrected count, and only before a plan is out
+                assert m.needs == {"poll"} and (m.source, m.target) == ("planning", "terminated")
+            else:
+                assert "decision" in m.needs and not m.roles & stages.SYSTEM
+
+
+def test_only_a_corrected_count_withdraws_a_project_by_itself():
+    with pytest.raises(stages.MoveRefused, match="只有票决结果的更正能撤销项目"):
+        stages.check_project_move("planning", "terminated", "system", reason="更正")
+    with pytest.raises(stages.MoveRefused, match="系统不能终止项目"):
+        stages.check_project_move("implementing", "terminated", "system", reason="更正", facts=frozenset({"poll"}))
+    assert stages.check_project_move("planning", "terminated", "system", reason="更正",
+                                     facts=frozenset({"poll"})).label == "票决结果更正，项目撤销"
+    with pytest.raises(stages.MoveRefused, match="须先录入常委会"):
+        stages.check_project_move("planning", "terminated", "secretariat", reason="不再实施", facts=frozenset({"poll"}))
