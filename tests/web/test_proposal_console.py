@@ -126,3 +126,22 @@ async def test_importing_a_spreadsheet_stores_all_rows_or_none_and_lists_the_cod
     assert imported.status_code == 200 and "导入成功：建议.csv 共 1 条建议" in imported.text
     row = await Proposal.select().where(Proposal.round == round_id).first()
     assert row["channel"] == "liaison_station" and row["code"] in imported.text
+
+
+async def test_the_review_note_and_meeting_minutes_show_to_staff_and_not_to_the_public(hall, client):
+    round_id = await open_round(hall)
+    made = await proposals.submit(round_id, proposals_input("西山村饮水改造", "西山村"), SECRETARIAT)
+    await login_department(client)
+    token = csrf_of(client)
+    review = {f"a_{key}": "meets" for key in screening.CRITERIA}
+    assert (await client.post(f"/console/proposals/{made['id']}/review",
+                              data={"_csrf_token": token, **review, "note": "建议与水利局共商后入围"})).status_code in (302, 303)
+    assert (await client.post(f"/console/proposals/{made['id']}/meetings", data={
+        "_csrf_token": token, "kind": "consultation", "meeting": "水利局共商会", "held_on": "2026-11-20",
+        "document": "", "notes": "水利局同意纳入明年计划，资金由县财政统筹"})).status_code in (302, 303)
+    page = await client.get(f"/console/proposals/{made['id']}")
+    assert "综合意见" in page.text and "建议与水利局共商后入围" in page.text
+    assert "共商会议：水利局共商会（2026-11-20）" in page.text
+    assert "纪要：水利局同意纳入明年计划，资金由县财政统筹" in page.text
+    public = await client.get(f"/public/proposals/{made['code']}")
+    assert public.status_code == 200 and "水利局共商会" in public.text and "资金由县财政统筹" not in public.text
