@@ -10,6 +10,8 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import Message, Scope
@@ -170,6 +172,10 @@ def create_app() -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=4 * 1024 * 1024,
+        # The schema as JSON only: Litestar's documentation pages load their scripts from
+        # CDNs, which a hall without internet (and our Content-Security-Policy) never reaches.
+        openapi_config=OpenAPIConfig(title="piaojue 票决", version="0.1.0", path="/schema",
+                                     render_plugins=[JsonRenderPlugin()]),
     )
 
 

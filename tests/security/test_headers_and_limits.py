@@ -159,3 +159,21 @@ async def test_an_oversized_upload_to_the_propose_route_gets_the_chinese_too_lar
     check_markup(response.text, "/public/propose 413", preview=False)
     stored_after = {p.name for p in uploads.uploads_dir().rglob("*")} if uploads.uploads_dir().exists() else set()
     assert stored_after == stored_before
+
+
+async def test_the_api_schema_is_plain_json_and_no_page_of_it_fetches_from_the_internet():
+    from tests.security.world import browser
+
+    client = browser()
+    try:
+        schema = await client.get("/schema/openapi.json")
+        assert schema.status_code == 200 and schema.json()["info"]["title"] == "piaojue 票决"
+        check_headers(schema, "/schema/openapi.json")
+        root = await client.get("/schema")  # the same JSON, not a documentation page
+        assert root.status_code == 200 and root.json() == schema.json()
+        for page in ("/schema/swagger", "/schema/redoc", "/schema/elements", "/schema/rapidoc", "/schema/scalar"):
+            response = await client.get(page)
+            assert response.status_code == 404, page  # Litestar's HTML pages would load CDN scripts
+            assert "cdn." not in response.text and "unpkg" not in response.text, page
+    finally:
+        await client.aclose()
