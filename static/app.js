@@ -70,6 +70,55 @@
     refresh();
   }
 
+  // Casting the ballot outlives a dropped network or a server restart: the tablet sends the
+  // same ballot again until the server answers, then shows the server's page. The server
+  // takes a deputy's ballot once; a copy that arrives after the first went in is refused as
+  // already voted, so resending is always safe. Without this script the form posts as usual.
+  var RETRY_FOR_MS = 180000;
+  function showPage(html) {
+    var next = new DOMParser().parseFromString(html, "text/html");
+    document.title = next.title;
+    document.body.replaceWith(document.adoptNode(next.body));
+    window.scrollTo(0, 0);
+  }
+  function castWithRetry(form) {
+    var buttons = document.querySelectorAll(".actions button");  // 确认投票 and 返回修改: neither while sending
+    var note = document.querySelector(".cast-status");
+    var body = new URLSearchParams(new FormData(form));
+    var started = Date.now();
+    var attempt = 0;
+    function say(text) { if (note) { note.textContent = text; note.hidden = !text; } }
+    function again() {
+      attempt += 1;
+      if (Date.now() - started > RETRY_FOR_MS) {
+        say("仍然无法连接服务器，选票尚未确认投出。请举手示意工作人员，然后再按“确认投票”。");
+        buttons.forEach(function (button) { button.disabled = false; });
+        form.dataset.sent = "";
+        return;
+      }
+      say("网络中断，正在重新提交（第 " + attempt + " 次）……请不要离开本页。");
+      window.setTimeout(send, Math.min(1000 * attempt, 5000));
+    }
+    function send() {
+      fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+                           headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (response.status >= 502 && response.status <= 504) { again(); return null; }
+          return response.text().then(showPage);
+        })
+        .catch(again);
+    }
+    buttons.forEach(function (button) { button.disabled = true; });
+    say("正在提交……");
+    send();
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.matches("form.cast-form") || !window.fetch || !window.DOMParser) { return; }
+    event.preventDefault();
+    castWithRetry(form);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.ballot").forEach(setupBallot);
   });
