@@ -9,7 +9,9 @@ keeps its maintenance log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -24,7 +26,7 @@ from voting.errors import Refused
 from voting.poll_settings import THRESHOLD_BASES
 from voting.rules import VERDICT_LABELS
 from web.auth import require_screener, require_staff, who_of
-from web.pages import download, form_dict, page, whole
+from web.pages import act_on_form, chosen_ids, document_preview, download, form_dict, page, typed_number, whole
 
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "checklist_labels": acceptance.CHECKLIST,
          "results": acceptance.RESULTS, "check_labels": acceptance.CHECK_LABELS, "verdict_labels": VERDICT_LABELS,
@@ -41,28 +43,6 @@ def _date(text: str, label: str, *, optional: bool = False) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise Refused(f"{label}“{text}”格式不对，请写成 2027-03-01。") from None
-
-
-def _int(text: str, label: str) -> int | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    value = whole(text)
-    if value is None:
-        raise Refused(f"{label}应填整数。")
-    return value
-
-
-def _all(form: Any, key: str) -> list[str]:
-    values = form.getall(key, []) if hasattr(form, "getall") else []
-    return [v for v in values if isinstance(v, str)]
-
-
-def _preview(html: str) -> Response[str]:
-    """A print document as HTML: its own inline styles, no scripts, nothing from elsewhere."""
-    return Response(html, media_type="text/html; charset=utf-8", headers={
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                   "frame-ancestors 'none'"})
 
 
 def checklist_from_form(form: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -113,11 +93,11 @@ class AfterVoteConsoleController(Controller):
         viewer = await require_staff(request)
         raw = await request.form()
         form = form_dict(raw)
-        deputy_ids = [n for n in map(whole, _all(raw, "deputy")) if n is not None]
+        deputy_ids = chosen_ids(raw, "deputy")
         try:
             held_on = _date(form.get("held_on", ""), "验收日期")
             rectify_by = _date(form.get("rectify_by", ""), "整改期限", optional=True)
-            months = _int(form.get("warranty_months", ""), "质保期（月）")
+            months = typed_number(form.get("warranty_months", ""), "质保期（月）", optional=True)
             record_id = await acceptance.record_acceptance(
                 project_id, held_on, deputy_ids, form.get("representatives", ""), checklist_from_form(form),
                 form.get("findings", ""), form.get("result", ""), months, who_of(viewer), rectify_by=rectify_by)
@@ -131,7 +111,7 @@ class AfterVoteConsoleController(Controller):
         if pdf:
             content = await certificate.certificate_pdf(acceptance_id, project_id)
             return download(content, "application/pdf", f"验收意见书-{project['title']}-{acceptance_id}.pdf")
-        return _preview(await certificate.certificate_html(acceptance_id, project_id))
+        return document_preview(await certificate.certificate_html(acceptance_id, project_id))
 
     @get("/projects/{project_id:int}/acceptance/{acceptance_id:int}/certificate/pdf")
     async def certificate_pdf(self, request: Request, project_id: FromPath[int],
@@ -161,15 +141,13 @@ class AfterVoteConsoleController(Controller):
     async def maintenance_page(self, request: Request, project_id: FromPath[int]) -> Template:
         return await self._maintenance_page(request, project_id)
 
-    async def _upkeep(self, request: Request, project_id: int, where: str, action: Any) -> Template | Redirect:
+    async def _upkeep(self, request: Request, project_id: int, where: str,
+                      action: Callable[[Who, dict[str, str]], Awaitable[None]]) -> Template | Redirect:
+        """One form of the maintenance page (`where`): saved, back to it there; refused, the page again."""
         viewer = await require_screener(request)
-        form = form_dict(await request.form())
-        try:
-            await action(who_of(viewer), form)
-        except Refused as refused:
-            return await self._maintenance_page(request, project_id, refused.status_code, error=refused.message,
-                                                error_at=where, form=form)
-        return Redirect(f"/console/projects/{project_id}/maintenance?saved={where}#{where}")
+        return await act_on_form(request, where, partial(action, who_of(viewer)),
+                                 partial(self._maintenance_page, request, project_id),
+                                 f"/console/projects/{project_id}/maintenance")
 
     @post("/projects/{project_id:int}/maintenance/custodians")
     async def add_custodian(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
@@ -219,11 +197,11 @@ class AfterVoteConsoleController(Controller):
         viewer = await require_staff(request)
         raw = await request.form()
         form = form_dict(raw)
-        chosen = [n for n in map(whole, _all(raw, "project")) if n is not None]
+        chosen = chosen_ids(raw, "project")
         try:
-            congress_id = _int(form.get("congress", ""), "人大")
-            year = _int(form.get("year", ""), "年度")
-            session_id = _int(form.get("session", ""), "会议")
+            congress_id = typed_number(form.get("congress", ""), "人大", optional=True)
+            year = typed_number(form.get("year", ""), "年度", optional=True)
+            session_id = typed_number(form.get("session", ""), "会议", optional=True)
             if congress_id is None or year is None:
                 raise Refused("请从待测评的项目中选择。")
             if session_id is None:

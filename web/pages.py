@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from voting.accounts import Viewer
 from voting.errors import Refused
@@ -23,6 +24,20 @@ def form_dict(form: Any) -> dict[str, str]:
     """A submitted form as plain strings (the last value of a repeated field). A NUL, which no one
     types and PostgreSQL cannot store, is dropped."""
     return {key: (value.replace("\x00", "") if isinstance(value, str) else "") for key, value in form.items()}
+
+
+async def act_on_form(request: Request, where: str, action: Callable[[dict[str, str]], Awaitable[str | None]],
+                      again: Callable[..., Awaitable[Template]], back: str = "") -> Template | Redirect:
+    """One of a page's forms (`where`), sent: run `action` on what was typed, then go to the
+    address it returns, or else back to the page (`back`) at that form, marked saved. When it is
+    refused, `again(status_code, error=, error_at=, form=)` shows the page again with the message
+    at that form and what was typed still in it."""
+    form = form_dict(await request.form())
+    try:
+        went = await action(form)
+    except Refused as refused:
+        return await again(refused.status_code, error=refused.message, error_at=where, form=form)
+    return Redirect(went or f"{back}?saved={where}#{where}")
 
 
 BEIJING = timezone(timedelta(hours=8))
@@ -56,6 +71,12 @@ def whole(text: Any) -> int | None:
     return int(text)
 
 
+def chosen_ids(form: Any, field: str) -> list[int]:
+    """The ids ticked in a form's repeated field (checkboxes, a multiple select); anything that is
+    not an id is passed over."""
+    return [n for n in map(whole, form.getall(field, [])) if n is not None]
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -63,6 +84,13 @@ def download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
     """A file to save, under its Chinese name (RFC 5987)."""
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def document_preview(html: str) -> Response[str]:
+    """A print document as HTML: its own inline styles, no scripts, nothing from elsewhere."""
+    return Response(html, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'"})
 
 
 async def uploaded_files(form: Any, field: str) -> list[tuple[bytes, str]]:
@@ -95,3 +123,17 @@ def typed_date(text: str, label: str, *, optional: bool = False) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise Refused(f"请填写{label}，格式如 2027-03-01。") from None
+
+
+def typed_number(text: str, label: str, *, optional: bool = False, commas: bool = False) -> int | None:
+    """A whole number typed into a form, or a Chinese refusal naming the field. `commas`: a
+    thousands separator is allowed ("1,200" reads as 1200)."""
+    text = (text or "").strip()
+    if commas:
+        text = text.replace(",", "")
+    if optional and not text:
+        return None
+    value = whole(text)
+    if value is None:
+        raise Refused(f"{label}应填整数。")
+    return value

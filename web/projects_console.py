@@ -4,6 +4,8 @@ progress reports and decisions. A department's staff see only their own projects
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,22 +21,12 @@ from voting.errors import Forbidden, NotFound, Refused
 from voting.accounts import Viewer
 from voting.tables import StaffAccount
 from web.auth import require_screener, require_staff, who_of
-from web.pages import typed_date, form_dict, page, stored_file, uploaded_files, whole
+from web.pages import act_on_form, form_dict, page, stored_file, typed_date, typed_number, uploaded_files, whole
 
 MILESTONE_ROWS = 6
 PHOTOS_BODY = uploads.MAX_BYTES * uploads.MAX_PER_PROPOSAL + 1024 * 1024
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS, "decision_kinds": DECISION_KINDS,
          "adjustable": ADJUSTABLE}
-
-
-def _int(text: str, label: str, *, optional: bool = False) -> int | None:
-    text = (text or "").strip().replace(",", "")
-    if optional and not text:
-        return None
-    value = whole(text)
-    if value is None:
-        raise Refused(f"{label}应填整数。")
-    return value
 
 
 def plan_from_form(form: dict[str, str]) -> PlanInput:
@@ -45,12 +37,14 @@ def plan_from_form(form: dict[str, str]) -> PlanInput:
             break
         if not title and not form.get(f"m{n}_due", "").strip():
             continue
-        rows.append(MilestoneInput(title, _int(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重") or 0,
-                                   typed_date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")))
+        weight = typed_number(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重", commas=True) or 0
+        due = typed_date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")
+        rows.append(MilestoneInput(title, weight, due))
     department = form.get("department", "")
     return PlanInput(whole(department), form.get("lead_official", ""),
-                     _int(form.get("budget_wan", ""), "预算", optional=True), form.get("funding", ""),
-                     form.get("targets", ""), typed_date(form.get("starts_on", ""), "开工日期", optional=True),
+                     typed_number(form.get("budget_wan", ""), "预算", optional=True, commas=True),
+                     form.get("funding", ""), form.get("targets", ""),
+                     typed_date(form.get("starts_on", ""), "开工日期", optional=True),
                      typed_date(form.get("ends_on", ""), "完成日期", optional=True), tuple(rows))
 
 
@@ -98,15 +92,12 @@ class ProjectConsoleController(Controller):
         await projects.check_access(await projects.get_project(project_id), who_of(viewer))
         return viewer
 
-    async def _act(self, request: Request, project_id: int, where: str, action: Any) -> Template | Redirect:
+    async def _act(self, request: Request, project_id: int, where: str,
+                   action: Callable[[Who, dict[str, str]], Awaitable[None]]) -> Template | Redirect:
+        """One form of the project page (`where`): saved, back to it there; refused, the page again."""
         viewer = await self._own(request, project_id)
-        form = form_dict(await request.form())
-        try:
-            await action(who_of(viewer), form)
-        except Refused as refused:
-            return await self._project_page(request, project_id, refused.status_code, error=refused.message,
-                                            error_at=where, form=form)
-        return Redirect(f"/console/projects/{project_id}?saved={where}#{where}")
+        return await act_on_form(request, where, partial(action, who_of(viewer)),
+                                 partial(self._project_page, request, project_id), f"/console/projects/{project_id}")
 
     @post("/projects/{project_id:int}/plan")
     async def save_plan(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
@@ -126,10 +117,11 @@ class ProjectConsoleController(Controller):
         photos = await uploaded_files(await request.form(), "photos")
 
         async def action(who: Who, form: dict[str, str]) -> None:
-            percents = {whole(key[2:]): _int(value, "完成比例") or 0 for key, value in form.items()
+            percents = {whole(key[2:]): typed_number(value, "完成比例", commas=True) or 0
+                        for key, value in form.items()
                         if key.startswith("p_") and whole(key[2:]) is not None and value.strip()}
             filed_on = typed_date(form.get("filed_on", ""), "报告日期") or today()
-            spent = _int(form.get("spent_wan", ""), "累计支出") or 0
+            spent = typed_number(form.get("spent_wan", ""), "累计支出", commas=True) or 0
             await projects.file_report(project_id, form.get("period", ""), filed_on, percents, spent,
                                        form.get("narrative", ""), who,
                                        await asyncio.to_thread(uploads.store_all, photos))
@@ -140,7 +132,7 @@ class ProjectConsoleController(Controller):
         async def action(who: Who, form: dict[str, str]) -> None:
             changes: dict[str, Any] = {}
             if form.get("budget_wan", "").strip():
-                changes["budget_wan"] = _int(form["budget_wan"], "调整后的预算")
+                changes["budget_wan"] = typed_number(form["budget_wan"], "调整后的预算", commas=True)
             if form.get("ends_on", "").strip():
                 changes["ends_on"] = typed_date(form["ends_on"], "调整后的完成日期")
             if form.get("targets", "").strip():
@@ -194,8 +186,8 @@ class ProjectConsoleController(Controller):
         viewer = await require_staff(request)
         form = form_dict(await request.form())
         try:
-            await projects.create_department(_int(form.get("congress", ""), "人大") or 0, form.get("name", ""),
-                                             who_of(viewer))
+            await projects.create_department(typed_number(form.get("congress", ""), "人大", commas=True) or 0,
+                                             form.get("name", ""), who_of(viewer))
         except Refused as refused:
             return page("console/departments.html", request, viewer, status_code=refused.status_code,
                         **await self._departments_context(error=refused.message, form=form))
@@ -206,7 +198,7 @@ class ProjectConsoleController(Controller):
         viewer = await require_staff(request)
         form = form_dict(await request.form())
         try:
-            limits = colours.Thresholds(*(_int(form.get(k, ""), label) or 0 for k, label in (
+            limits = colours.Thresholds(*(typed_number(form.get(k, ""), label, commas=True) or 0 for k, label in (
                 ("yellow_gap", "黄灯差距"), ("red_gap", "红灯差距"), ("near_days", "临近期限天数"),
                 ("report_every_days", "报告周期"))))
             await projects.set_thresholds(congress_id, limits, who_of(viewer))

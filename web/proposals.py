@@ -4,6 +4,7 @@ candidate list. Screening departments (审查部门) see these pages and nothing
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,25 +21,11 @@ from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.poll_settings import PollSettings
 from web.auth import require_screener, require_staff, who_of
-from web.pages import typed_date, XLSX, download, form_dict, page, whole
+from web.pages import XLSX, act_on_form, chosen_ids, download, form_dict, page, typed_date, typed_number, whole
 
 LISTS = {"categories": CATEGORIES, "channels": CHANNELS, "stage_labels": stages.STAGES, "labels": LABELS,
          "criteria": screening.CRITERIA, "assessments": screening.ASSESSMENTS, "roles": stages.ROLES,
          "meeting_kinds": proposals.MEETING_KINDS, "threshold_bases": poll_settings.THRESHOLD_BASES}
-
-
-def _number(text: str, label: str, *, optional: bool = False) -> int | None:
-    text = (text or "").strip()
-    if optional and not text:
-        return None
-    value = whole(text)
-    if value is None:
-        raise Refused(f"{label}应填整数。")
-    return value
-
-
-def _ids(values: list[str]) -> list[int]:
-    return [n for n in map(whole, values) if n is not None]
 
 
 class ProposalConsoleController(Controller):
@@ -59,10 +46,11 @@ class ProposalConsoleController(Controller):
         form = form_dict(await request.form())
         try:
             await proposals.create_round(
-                _number(form.get("congress", ""), "人大") or 0, _number(form.get("year", ""), "项目年度") or 0,
+                typed_number(form.get("congress", ""), "人大") or 0,
+                typed_number(form.get("year", ""), "项目年度") or 0,
                 form.get("title", ""), typed_date(form.get("opens_on", ""), "开始日期"),
                 typed_date(form.get("closes_on", ""), "截止日期"),
-                _number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer))
+                typed_number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer))
         except Refused as refused:
             return page("console/rounds.html", request, viewer, rounds=await proposals.rounds(), counts={},
                         congresses=await sittings.congresses(), today=proposals.today(), form=form,
@@ -137,7 +125,7 @@ class ProposalConsoleController(Controller):
         data, problems = parse_proposal(form)
         if form.get("channel") not in PAPER_CHANNELS:
             problems["channel"] = "请选择征集渠道。"
-        round_id = _number(form.get("round", ""), "征集", optional=True)
+        round_id = typed_number(form.get("round", ""), "征集", optional=True)
         if round_id is None:
             problems["round"] = "请选择征集。"
         if problems or data is None:
@@ -151,8 +139,13 @@ class ProposalConsoleController(Controller):
     @get("/proposals/{proposal_id:int}")
     async def proposal(self, request: Request, proposal_id: FromPath[int]) -> Template:
         viewer = await require_screener(request)
-        return page("console/proposal.html", request, viewer, **await self._detail(proposal_id, viewer.role),
-                    entered=request.query_params.get("entered") == "1")
+        return await self._proposal_page(request, viewer, proposal_id,
+                                         entered=request.query_params.get("entered") == "1")
+
+    async def _proposal_page(self, request: Request, viewer: Viewer, proposal_id: int, status_code: int = 200,
+                             **more: Any) -> Template:
+        return page("console/proposal.html", request, viewer, status_code=status_code,
+                    **await self._detail(proposal_id, viewer.role), **more)
 
     async def _detail(self, proposal_id: int, role: str) -> dict[str, Any]:
         proposal = await proposals.get_proposal(proposal_id)
@@ -175,12 +168,8 @@ class ProposalConsoleController(Controller):
         """Run one action of the proposal page: on success go where it says, on a refusal show
         the page again with the message at the form (`where`) and what was typed."""
         viewer = await require_screener(request)
-        form = form_dict(await request.form())
-        try:
-            return Redirect(await action(viewer, form))
-        except Refused as refused:
-            return page("console/proposal.html", request, viewer, **await self._detail(proposal_id, viewer.role),
-                        error=refused.message, error_at=where, form=form, status_code=refused.status_code)
+        return await act_on_form(request, where, partial(action, viewer),
+                                 partial(self._proposal_page, request, viewer, proposal_id))
 
     @post("/proposals/{proposal_id:int}/review")
     async def review(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
@@ -236,8 +225,7 @@ class ProposalConsoleController(Controller):
     async def add_candidates(self, request: Request, session_id: FromPath[int]) -> Redirect:
         viewer = await require_staff(request)
         form = await request.form()
-        await candidate_lists.add(session_id, _ids(form.getall("proposal", [])),
-                                  who_of(viewer))
+        await candidate_lists.add(session_id, chosen_ids(form, "proposal"), who_of(viewer))
         return Redirect(f"/console/sessions/{session_id}/candidates")
 
     @post("/sessions/{session_id:int}/candidates/{proposal_id:int}/remove")
@@ -268,10 +256,10 @@ class ProposalConsoleController(Controller):
         viewer = await require_staff(request)
         form = form_dict(await request.form())
         try:
-            seats = _number(form.get("seats", ""), "应选项目数") or 0
+            seats = typed_number(form.get("seats", ""), "应选项目数") or 0
             settings = PollSettings(
                 title=form.get("title", "").strip(), method="approval", seats=seats,
-                max_approvals=_number(form.get("max_approvals", ""), "每票最多赞成数", optional=True),
+                max_approvals=typed_number(form.get("max_approvals", ""), "每票最多赞成数", optional=True),
                 non_competitive=form.get("non_competitive") == "1",
                 threshold_base=form.get("threshold_base", "entitled"),
                 threshold_fraction=form.get("threshold_fraction", "1/2"),
