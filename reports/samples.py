@@ -1,7 +1,10 @@
 """`make samples`: one PDF of each printed document for the demo data, for people evaluating piaojue.
 
 Runs against its own database under samples/.data: loads the demo, simulates the
-vote (every deputy present, random ballots), closes it, issues the notice, prints.
+vote (every deputy present, random ballots), closes it, issues the notice, prints. Then
+the session votes on four of the demo's proposals as that year's projects, which are
+planned and reported on until one is completed and accepted: the acceptance certificate
+and the progress bulletin.
 Usage: python -m reports.samples OUTPUT_DIR
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
+from datetime import date
 from pathlib import Path
 
 
@@ -63,6 +67,7 @@ async def write_samples(out: Path) -> list[Path]:
     roster = await sittings.deputies_with_presence(session["id"])
     save("代表登录卡.pdf", await login_cards.issue_and_print(roster[:16], "http://127.0.0.1:8000", session["name"],
                                                          actor))
+    await _project_samples(session, actor, save)
     return written
 
 
@@ -103,6 +108,116 @@ async def _satisfaction_samples(session, projects, actor, save) -> None:
             await ballot_box.cast(poll_id, row["deputy"], marks)
         await polls.close_poll(poll_id, actor)
     save("满意度测评结果报告.pdf", await documents.satisfaction_pdf(poll_id))
+
+
+# The demo proposals (lifecycle.demo.IDEAS) the session votes on as the year's projects, each with
+# its department, lead official, funding, start and end (month, day), milestones (title, weight,
+# due) and progress reports (period, filed on, percent per milestone, spent 万元, narrative).
+PROJECTS = (
+    ("城关镇南塘社区老年食堂", "县民政局", "陈科长", "县财政 60 万元，福彩公益金 25 万元", (3, 1), (9, 30),
+     (("场地改造装修", 50, (6, 30)), ("设备购置和开业运营", 50, (9, 30))),
+     (("第二季度", (6, 30), (100, 20), 48, "场地改造装修完成，厨房设备已招标。"),
+      ("第三季度", (9, 28), (100, 100), 83, "设备安装调试完毕，9 月 26 日试营业，日均就餐老人 120 人次。"))),
+    ("石门乡饮用水管网改造", "县水利局", "李局长", "县财政 230 万元，上级补助 200 万元", (3, 15), (12, 20),
+     (("主管网铺设", 60, (8, 31)), ("入户管道改造", 40, (12, 20))),
+     (("第二季度", (6, 30), (45, 0), 150, "主管网完成 45%，雨季施工有所放缓。"),
+      ("第三季度", (9, 30), (85, 15), 260, "主管网基本铺通，入户改造已在石门村开工。"))),
+    ("岭头镇中心小学塑胶跑道", "县教育局", "吴副局长", "县财政 120 万元", (4, 1), (8, 31),
+     (("基础施工", 40, (7, 20)), ("面层铺装和划线", 60, (8, 31))),
+     (("第三季度", (9, 15), (100, 50), 70, "基础施工完成；面层材料到货延误，铺装推迟到国庆假期。"),)),
+    ("龙潭镇溪滩公园健身步道", "县文化广电旅游体育局", "周主任", "县财政 95 万元", (5, 1), (11, 30),
+     (("步道铺设", 70, (9, 30)), ("照明和健身器材", 30, (11, 30))), ()),
+)
+# The acceptance of the first of them, on 20 October: who came, the checklist, the findings.
+ACCEPTANCE = ((10, 20), "南塘社区居民代表 陈阿姨、王大伯", {
+    "content": {"ok": True, "note": "餐厅、厨房和助餐点按方案建成"},
+    "scale": {"ok": True, "note": "餐位 80 个，可供 200 名老人就餐"},
+    "quality": {"ok": True, "note": "消防、燃气和食品安全检查合格"},
+}, "项目按实施方案完成，运营单位已确定，价格公示上墙。建议社区做好就餐老人满意度回访。")
+
+
+async def _project_samples(session, actor, save) -> None:
+    """The acceptance certificate (验收意见书) and the progress bulletin (进度通报) of the year's projects."""
+    from lifecycle.dashboard import Scope
+    from lifecycle.tables import Acceptance
+    from reports import acceptance, bulletin
+
+    def accepted():
+        return Acceptance.select(Acceptance.id, Acceptance.project.year.as_alias("year"),
+                                 Acceptance.project.congress.as_alias("congress")).order_by(Acceptance.id).first()
+
+    record = await accepted()
+    if record is None:
+        await _projects_of_the_year(session, actor)
+        record = await accepted()
+    save("验收意见书.pdf", await acceptance.certificate_pdf(record["id"]))
+    save("进度通报.pdf", await bulletin.bulletin(Scope(record["year"], record["congress"]), pdf=True, number=3,
+                                             on=date(record["year"], 10, 31)))
+
+
+async def _projects_of_the_year(session, actor) -> None:
+    """PROJECTS entered, screened and voted on at the session for its year (three seats); each
+    chosen one planned, published and reported on; the first completed and accepted. Everything
+    goes through the same use cases as real input."""
+    from lifecycle import acceptance, candidate_lists, projects, proposals, screening
+    from lifecycle.demo import IDEAS
+    from lifecycle.projects import MilestoneInput, PlanInput
+    from lifecycle.proposal_input import ProposalInput
+    from lifecycle.proposals import Who
+    from lifecycle.tables import Project
+    from voting import ballot_box, polls
+    from voting.audit import Actor
+    from voting.poll_settings import PollSettings
+    from voting.tables import CheckIn, Term
+
+    year = session["starts_on"].year
+    congress_id = (await Term.select(Term.congress).where(Term.id == session["term_id"]).first())["congress"]
+    secretariat = Who(actor, "secretariat")
+    screener = Who(Actor("staff", None, "审查部门 县发改局"), "department")
+    round_id = await proposals.create_round(congress_id, year, f"{year} 年民生实事项目征集", date(year - 1, 9, 1),
+                                            date(year - 1, 10, 31), 1500, secretariat)
+    ideas = {idea[0]: idea for idea in IDEAS}
+    proposal_ids = []
+    for n, (title, *_) in enumerate(PROJECTS):
+        _, town, village, category, cost, people, channel, text = ideas[title]
+        made = await proposals.submit(round_id, ProposalInput(
+            title=title, description=text, township=town, village=village, category=category, cost_wan=cost,
+            beneficiaries=people, channel=channel, proposer_name="王大伯", supporters=12 + 7 * n), secretariat)
+        await proposals.record_review(made["id"], dict.fromkeys(screening.CRITERIA, "meets"), {}, "", screener)
+        await proposals.move(made["id"], "shortlisted", screener)
+        proposal_ids.append(made["id"])
+    await candidate_lists.add(session["id"], proposal_ids, secretariat)
+    poll_id = await candidate_lists.make_poll(session["id"], PollSettings(
+        title=f"{year}年青溪县民生实事项目票决（群众建议）", method="approval", seats=3, max_approvals=None,
+        non_competitive=False, threshold_base="entitled", threshold_fraction="1/2", threshold_strict=True,
+        quorum_fraction="2/3", candidates=()), secretariat)
+    await polls.open_poll(poll_id, actor)
+    rng = random.Random(2026)
+    present = [row["deputy"] for row in await CheckIn.select(CheckIn.deputy).where(
+        CheckIn.session == session["id"]).order_by(CheckIn.id)]
+    for deputy in present:
+        fors = [f"P{n:02d}" for n, share in enumerate((0.9, 0.85, 0.8, 0.4), start=1) if rng.random() < share]
+        await ballot_box.cast(poll_id, deputy, dict.fromkeys(fors[:3], "for"))
+    await polls.close_poll(poll_id, actor)  # the chosen proposals become projects
+
+    for proposal_id, (title, department, lead, funding, starts, ends, stones, reports) in zip(proposal_ids, PROJECTS):
+        project = await Project.select().where(Project.proposal == proposal_id).first()
+        if project is None:  # not chosen
+            continue
+        plan = PlanInput(await projects.create_department(congress_id, department, secretariat), lead,
+                         project["budget_wan"], funding, project["targets"], date(year, *starts), date(year, *ends),
+                         tuple(MilestoneInput(name, weight, date(year, *due)) for name, weight, due in stones))
+        await projects.save_plan(project["id"], plan, secretariat)
+        await projects.move_project(project["id"], "implementing", secretariat)
+        milestones = [m["id"] for m in await projects.milestones(project["id"])]
+        for period, filed_on, percents, spent, narrative in reports:
+            await projects.file_report(project["id"], f"{year}年{period}", date(year, *filed_on),
+                                       dict(zip(milestones, percents)), spent, narrative, secretariat)
+        if title == PROJECTS[0][0]:
+            held_on, representatives, checklist, findings = ACCEPTANCE
+            await projects.move_project(project["id"], "completed", secretariat)
+            await acceptance.record_acceptance(project["id"], date(year, *held_on), present[5:9], representatives,
+                                               checklist, findings, "accepted", 24, secretariat)
 
 
 def main() -> int:
