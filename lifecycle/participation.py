@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from lifecycle.proposals import BEIJING
+from voting.times import BEIJING
 from voting.database import fetch, is_sqlite
 from voting.errors import NotFound
 

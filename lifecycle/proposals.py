@@ -30,11 +30,11 @@ from voting.audit import Actor
 from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused, Throttled
 from voting.tables import Congress
+from voting.times import BEIJING
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
 PUBLIC_LIMIT = 5  # public submissions per client address per window
 PUBLIC_WINDOW = timedelta(hours=1)
-BEIJING = timezone(timedelta(hours=8))
 MEETING_KINDS = {"consultation": "共商会议", "signoff": "审定程序"}
 
 

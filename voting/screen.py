@@ -28,7 +28,6 @@ import asyncio
 import hashlib
 import json
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from voting import polls, rules, scrutiny, sittings
@@ -36,8 +35,8 @@ from voting.database import fetch, fetch_value
 from voting.poll_settings import parse_fraction, to_rules
 from voting.rules import DEFAULT_QUORUM, STATUS_LABELS, VERDICT_LABELS
 from voting.tables import Candidate, Poll, ResultCorrection
+from voting.times import beijing
 
-BEIJING = timezone(timedelta(hours=8))
 LIVE = ("open", "counting")
 PHASE_LABELS = {
     "idle": "等待票决",
@@ -59,14 +58,6 @@ def _phase(poll: dict[str, Any]) -> str:
     if poll["status"] == "counting":
         return "counting"
     return "published" if poll["published_at"] is not None else "awaiting"
-
-
-def _beijing(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 async def _poll_on_screen(session_id: int) -> dict[str, Any] | None:
@@ -203,7 +194,7 @@ async def _published(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> 
         "runoff_seats": result.get("runoff_seats", 0),
         "shortfall": result.get("shortfall", 0),
         "corrected": await ResultCorrection.exists().where(ResultCorrection.poll == poll["id"]),
-        "published_at": _beijing(poll["published_at"]),
+        "published_at": beijing(poll["published_at"]),
     }
 
 

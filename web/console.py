@@ -19,7 +19,7 @@ from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
 from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
-from web.pages import DB_INT, XLSX, download, form_dict, page, whole
+from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, whole
 
 CANDIDATE_ROWS = 15
 
@@ -48,13 +48,6 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
 
 def _pdf(content: bytes, filename: str) -> Response[bytes]:
     return download(content, "application/pdf", filename)
-
-
-def _preview(html: str) -> Response[str]:
-    """A print document as HTML: its own inline styles, no scripts, nothing from elsewhere."""
-    return Response(html, media_type="text/html; charset=utf-8", headers={
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                   "frame-ancestors 'none'"})
 
 
 def _parse_date(text: str) -> date | None:
@@ -371,14 +364,14 @@ class ConsoleController(Controller):
         content = await documents.poll_document(kind, poll_id, pdf=pdf)
         if pdf:
             return _pdf(content, f"{poll['ref']}-{documents.POLL_DOCUMENTS[kind][2]}.pdf")
-        return _preview(content)
+        return document_preview(content)
 
     @get("/polls/{poll_id:int}/tally.pdf")
     async def tally_pdf(self, request: Request, poll_id: FromPath[int]) -> Response[bytes]:
         return await self._poll_document(request, poll_id, "tally", pdf=True)
 
     @get("/polls/{poll_id:int}/tally.html")
-    async def tally_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+    async def tallydocument_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
         return await self._poll_document(request, poll_id, "tally", pdf=False)
 
     @get("/polls/{poll_id:int}/satisfaction.pdf")
@@ -386,7 +379,7 @@ class ConsoleController(Controller):
         return await self._poll_document(request, poll_id, "satisfaction", pdf=True)
 
     @get("/polls/{poll_id:int}/satisfaction.html")
-    async def satisfaction_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
+    async def satisfactiondocument_preview(self, request: Request, poll_id: FromPath[int]) -> Response[str]:
         return await self._poll_document(request, poll_id, "satisfaction", pdf=False)
 
     @post("/polls/{poll_id:int}/notices")
@@ -402,9 +395,9 @@ class ConsoleController(Controller):
         return _pdf(await documents.notice_pdf(notice_id), f"{notice['title']}.pdf")
 
     @get("/notices/{notice_id:int}/html")
-    async def notice_preview(self, request: Request, notice_id: FromPath[int]) -> Response[str]:
+    async def noticedocument_preview(self, request: Request, notice_id: FromPath[int]) -> Response[str]:
         await require_staff(request)
-        return _preview(await documents.notice_html(notice_id))
+        return document_preview(await documents.notice_html(notice_id))
 
     @post("/sessions/{session_id:int}/login-cards", status_code=200)
     async def login_cards(self, request: Request, session_id: FromPath[int]) -> Response[bytes]:

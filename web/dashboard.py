@@ -22,8 +22,8 @@ from reports import bulletin, charts
 from voting.database import fetch
 from voting.errors import NotFound
 from web.auth import require_screener, require_staff, who_of
-from web.console import _pdf, _preview
-from web.pages import XLSX, download, page, whole
+from web.console import _pdf
+from web.pages import XLSX, document_preview, download, page, whole
 
 PICKER_LIMIT = 200  # more congresses than this: search by name instead of one long list
 
@@ -105,14 +105,14 @@ class DashboardController(Controller):
         if pdf:
             congress = await _congress(scope.congress_id)
             return _pdf(content, f"{congress['name'] if congress else ''}{scope.year}年民生实事项目进度通报.pdf")
-        return _preview(content)
+        return document_preview(content)
 
     @get("/dashboard/bulletin.pdf")
     async def bulletin_pdf(self, request: Request) -> Response[bytes]:
         return await self._bulletin(request, pdf=True)
 
     @get("/dashboard/bulletin.html")
-    async def bulletin_preview(self, request: Request) -> Response[str]:
+    async def bulletindocument_preview(self, request: Request) -> Response[str]:
         return await self._bulletin(request, pdf=False)
 
     # --- deputies' participation records -------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from urllib.parse import quote
@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from voting.accounts import Viewer
 from voting.errors import Refused
+from voting.times import beijing
 
 
 def page(name: str, request: Request, viewer: Viewer | None = None, status_code: int = 200,
@@ -40,16 +41,6 @@ async def act_on_form(request: Request, where: str, action: Callable[[dict[str, 
     return Redirect(went or f"{back}?saved={where}#{where}")
 
 
-BEIJING = timezone(timedelta(hours=8))
-
-
-def beijing(moment: datetime | None) -> str:
-    """A stored time as people in the hall read it: Beijing time, to the minute."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def register_filters(engine: Any) -> None:

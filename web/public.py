@@ -30,7 +30,8 @@ from litestar.response import Redirect, Template
 from lifecycle import colours, dashboard, proposals, stages, timeline, uploads
 from lifecycle.projects import ADJUSTABLE, DECISION_KINDS
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LIMITS, parse_proposal
-from lifecycle.proposals import BEIJING, Filters, Who
+from lifecycle.proposals import Filters, Who
+from voting.times import BEIJING
 from lifecycle.tables import Proposal, ProposalAttachment
 from voting.tables import Congress
 from voting.errors import NotFound, Refused

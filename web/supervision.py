@@ -22,7 +22,7 @@ from voting.errors import Forbidden, Refused
 from voting.tables import Congress, Deputy, Term
 from web import public
 from web.auth import require_deputy, require_screener, require_staff, who_of
-from web.pages import typed_date, form_dict, page, stored_file, uploaded_files, whole
+from web.pages import chosen_ids, form_dict, page, stored_file, typed_date, uploaded_files, whole
 
 PHOTO_FIELD = "photos"
 PHOTO_KINDS = ("jpeg", "png", "webp")
@@ -120,7 +120,7 @@ class SupervisionTabletController(Controller):
         await self._member_project(viewer, project_id)  # nothing is read or stored for anyone else
         form = await request.form()
         fields = form_dict(form)
-        went = [n for n in map(whole, form.getall("went", [])) if n is not None]
+        went = chosen_ids(form, "went")
         values = {"held_on": fields.get("held_on", ""), "others": fields.get("others", ""),
                   "findings": fields.get("findings", ""), "unannounced": fields.get("unannounced") == "1",
                   "lot_draw": fields.get("lot_draw", ""), "went": went}
