@@ -15,19 +15,18 @@ from voting import ballot_box, polls
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, data: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, data: Path | None = None, database_url: str | None = None) -> subprocess.CompletedProcess:
     env = os.environ.copy()
     if data is not None:
         env["PIAOJUE_DATA"] = str(data)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     return subprocess.run([sys.executable, "-m", "voting", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
-async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_name, tmp_path):
-    if engine_name != "sqlite":
-        refused = run_cli("backup")
-        assert refused.returncode == 2 and "pg_dump" in refused.stderr
-        return
+async def counted_and_running(hall) -> tuple[int, int, str, str]:
+    """A counted poll (its ref and exported ballot file) and an open one."""
     await hall.check_in()
     counted = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:20]:
@@ -35,7 +34,49 @@ async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_
     await polls.close_poll(counted, STAFF)
     running = await hall.poll(candidates=3, seats=1)
     ref = (await polls.get_poll(counted))["ref"]
-    original = run_cli("export", ref).stdout
+    return counted, running, ref, run_cli("export", ref).stdout
+
+
+async def test_pg_dump_during_a_vote_restores_to_the_same_results(hall, engine_name, tmp_path):
+    """The README's PostgreSQL backup, as written: pg_dump while tablets vote, pg_restore into
+    an empty database, and the restored copy exports and verifies the same."""
+    if engine_name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    refused = run_cli("backup")
+    assert refused.returncode == 2 and "pg_dump" in refused.stderr
+    _, running, ref, original = await counted_and_running(hall)
+
+    async def vote() -> None:
+        for deputy in hall.deputy_ids:
+            await ballot_box.cast(running, deputy, {"P02": "for"})
+
+    url = os.environ["DATABASE_URL"]
+    dump = tmp_path / "piaojue.dump"
+    voting = asyncio.create_task(vote())
+    made = await asyncio.to_thread(subprocess.run, ["pg_dump", "--format=custom", f"--file={dump}", url],
+                                   capture_output=True, text=True, timeout=120)
+    await voting
+    assert made.returncode == 0, made.stderr
+    from tests.conftest import _pg_admin
+
+    target = f"piaojue_restore_{os.getpid()}"
+    await _pg_admin(f'CREATE DATABASE "{target}"')
+    restored_url = url.rsplit("/", 1)[0] + "/" + target
+    try:
+        restored = await asyncio.to_thread(subprocess.run, ["pg_restore", "--no-owner", f"--dbname={restored_url}",
+                                                            str(dump)], capture_output=True, text=True, timeout=120)
+        assert restored.returncode == 0, restored.stderr
+        assert run_cli("export", ref, database_url=restored_url).stdout == original
+        check = run_cli("verify", ref, database_url=restored_url)
+        assert check.returncode == 0 and "核验通过" in check.stdout, check.stdout + check.stderr
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_name, tmp_path):
+    if engine_name != "sqlite":
+        pytest.skip("SQLite: PostgreSQL is backed up with pg_dump (above)")
+    _, running, ref, original = await counted_and_running(hall)
 
     async def vote() -> None:
         for deputy in hall.deputy_ids:
