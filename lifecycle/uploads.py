@@ -6,11 +6,23 @@ An upload comes from anyone, so nothing about it is trusted but its bytes:
   from the file name or the client's content type; anything else, SVG and HTML
   included, is refused, so a script cannot get in as an "image";
 - size is limited and empty files are refused;
+- a photo is published as it is stored, so what a phone writes into it (EXIF with the
+  GPS position of the citizen's home, phone model, times, owner names; XMP; IPTC;
+  comments; PNG text and time chunks) must not be stored. Every photo is decoded with
+  Pillow and written again from its pixels alone (see "Photos" below), and the SHA-256
+  is taken of that clean copy, so two uploads of one picture with different metadata are
+  stored once. A photo Pillow cannot read is refused, and so is one with more than
+  MAX_PIXELS pixels (frames included), checked from its header before it is decoded, so
+  a small file cannot unpack to gigabytes (a decompression bomb);
+- PDFs are stored as they are: taking metadata out of a PDF (document info, XMP,
+  embedded images) is out of scope here;
 - the file is stored under the data directory by its SHA-256 (`uploads/ab/ab…`),
   written atomically and once per content; the name the citizen gave is kept only as a
   cleaned display name, never as a path;
 - it is served with the detected type, `nosniff`, a sandboxing CSP and a
   Content-Disposition, so a browser never runs anything in it.
+
+How a photo is cleaned, and why that way: lifecycle.photos.
 
 Filesystem only: callers keep the `StoredUpload` fields in the database.
 """
@@ -29,6 +41,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import config
+from lifecycle import photos
 from voting.errors import NotFound, Refused
 
 MAX_BYTES = 10 * 1024 * 1024       # per file
@@ -44,6 +57,7 @@ KINDS = {
     "pdf": ("application/pdf", "pdf"),
 }
 WRONG_KIND = "只能上传 JPG、PNG、WebP 图片或 PDF 文件"
+
 
 
 @dataclass(frozen=True)
@@ -74,32 +88,7 @@ def _is_png(data: bytes) -> bool:
 
 
 def _is_jpeg(data: bytes) -> bool:
-    # SOI, then well-formed marker segments up to the first scan, with a frame header before it
-    if not data.startswith(b"\xff\xd8\xff"):
-        return False
-    pos, seen_frame = 2, False
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return False
-        while pos < len(data) and data[pos] == 0xFF:   # fill bytes
-            pos += 1
-        if pos + 3 > len(data):
-            return False
-        marker = data[pos]
-        pos += 1
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:    # standalone markers
-            continue
-        if marker in (0x00, 0xD8, 0xD9):
-            return False
-        length = struct.unpack(">H", data[pos:pos + 2])[0]
-        if length < 2 or pos + length > len(data):
-            return False
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            seen_frame = True
-        if marker == 0xDA:
-            return seen_frame
-        pos += length
-    return False
+    return photos.jpeg_first_scan(data) is not None
 
 
 def _is_webp(data: bytes) -> bool:
@@ -118,15 +107,26 @@ def _is_pdf(data: bytes) -> bool:
 _CHECKS = {"jpeg": _is_jpeg, "png": _is_png, "webp": _is_webp, "pdf": _is_pdf}
 
 
-def detect_kind(data: bytes) -> str | None:
-    """The kind of `data` by its content, or None if it is not one we accept."""
+def _structural_kind(data: bytes) -> str | None:
     for kind, check in _CHECKS.items():
         if check(data):
             return kind
     return None
 
 
-# --- names -------------------------------------------------------------------------
+def detect_kind(data: bytes) -> str | None:
+    """The kind of `data` by its content, or None if it is not one we accept.
+
+    For a photo this includes what can be told cheaply, without decoding it: that it is not
+    cut short, that Pillow reads its header as that format, and that it has at most
+    photos.MAX_PIXELS pixels. So callers that check every file with this before storing any refuse
+    those photos too (`store` says why). Pixel data that is broken in other ways only shows
+    when `store` decodes it; if this returns None, `store` refuses."""
+    kind = _structural_kind(data)
+    if kind in photos.FORMATS and not photos.header_readable(data, kind):
+        return None
+    return kind
+
 
 _FORBIDDEN = set('\\/:*?"<>|')
 _EXTENSION = re.compile(r"\.(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{1,5}$")
@@ -167,33 +167,47 @@ def check_count(existing: int, adding: int = 1, limit: int = MAX_PER_PROPOSAL) -
         raise Refused(f"每个项目建议最多上传 {limit} 个附件，已有 {existing} 个", code="upload_too_many")
 
 
-def store(data: bytes, original_name: str, *, max_bytes: int = MAX_BYTES,
-          root: Path | None = None) -> StoredUpload:
-    """Check `data` and keep it under the uploads directory by its hash (once per content).
-    Raises Refused if it is empty, too large or not a JPEG, PNG, WebP or PDF."""
+def _prepared(data: bytes, original_name: str, max_bytes: int = MAX_BYTES) -> tuple[bytes, str, str]:
+    """Check an upload and make what is stored of it: (content, kind, display name).
+    Raises Refused saying why; nothing is written."""
     if not data:
         raise Refused("文件是空的", code="upload_empty")
     if len(data) > max_bytes:
         raise Refused(f"文件超过 {_megabytes(max_bytes)} MB", code="upload_too_large")
-    kind = detect_kind(data)
+    kind = _structural_kind(data)
     if kind is None:
         raise Refused(WRONG_KIND, code="upload_kind")
-    sha256 = hashlib.sha256(data).hexdigest()
+    if kind in photos.FORMATS:
+        data = photos.without_metadata(data, kind)
+    return data, kind, display_name(original_name, kind)
+
+
+def _write(content: bytes, kind: str, name: str, root: Path | None) -> StoredUpload:
+    sha256 = hashlib.sha256(content).hexdigest()
     target = _path(sha256, root)
-    if not (target.is_file() and target.stat().st_size == len(data)):
+    if not (target.is_file() and target.stat().st_size == len(content)):
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(data)
+                file.write(content)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    media_type = KINDS[kind][0]
-    return StoredUpload(sha256, kind, media_type, len(data), display_name(original_name, kind))
+    return StoredUpload(sha256, kind, KINDS[kind][0], len(content), name)
+
+
+def store(data: bytes, original_name: str, *, max_bytes: int = MAX_BYTES,
+          root: Path | None = None) -> StoredUpload:
+    """Check `data` and keep it under the uploads directory by its hash (once per content).
+    A photo is kept without its metadata, turned upright (see the module's docstring), and
+    the hash and size are those of what is kept. Raises Refused, having written nothing, if
+    it is empty, too large, not a JPEG, PNG, WebP or PDF, or a photo that cannot be decoded
+    or has more than photos.MAX_PIXELS pixels."""
+    return _write(*_prepared(data, original_name, max_bytes), root)
 
 
 def open_stored(sha256: str, size: int | None = None, *, root: Path | None = None) -> Path:
@@ -229,9 +243,8 @@ def safe_headers(stored: StoredUpload) -> dict[str, str]:
 
 def store_all(files: list[tuple[bytes, str]], *, existing: int = 0,
               limit: int = MAX_PER_PROPOSAL) -> tuple[StoredUpload, ...]:
-    """Store several files for one record, all or none: every file is checked before any is written."""
+    """Store several files for one record, all or none: every file is checked (and every
+    photo decoded and cleaned) before any is written."""
     check_count(existing, len(files), limit)
-    for data, name in files:
-        if not data or len(data) > MAX_BYTES or detect_kind(data) is None:
-            store(data, name)  # raises Refused with the reason, having written nothing
-    return tuple(store(data, name) for data, name in files)
+    prepared = [_prepared(data, name) for data, name in files]  # raises Refused, having written nothing
+    return tuple(_write(content, kind, name, None) for content, kind, name in prepared)

@@ -379,7 +379,7 @@ async def handle_submission(request: Request, rounds: list[dict[str, Any]], who:
                 return again(400, {"files": f"“{shown}”：{refused.message}。附件都没有保存，请重新选择附件。"},
                              "附件不符合要求，请看标红的说明。")
             contents.append((content, upload.filename))
-        stored = tuple([await asyncio.to_thread(uploads.store, content, name) for content, name in contents])
+        stored = await asyncio.to_thread(uploads.store_all, contents)  # all or none: a photo may fail to decode
         made = await proposals.submit(chosen["id"], data, who, deputy_id=deputy_id, client=client_of(request),
                                       attachments=stored)
         return Submission(code=made["code"])
