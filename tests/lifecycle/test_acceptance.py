@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from lifecycle import acceptance, candidate_lists, evaluation, maintenance, projects, proposals
+from lifecycle import acceptance, evaluation, maintenance, projects, proposals
 from lifecycle.proposals import Who
 from lifecycle.tables import Acceptance, Project, Rectification
 from tests.hall import STAFF, make_hall
 from tests.lifecycle.test_projects import chosen_project, department_who, plan
-from tests.lifecycle.test_proposals import SECRETARIAT, open_round, rules, shortlisted
+from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import audit, ballot_box, polls, sittings
 from voting.errors import Conflict, Forbidden, Refused
 from voting.tables import Deputy
@@ -42,12 +42,7 @@ async def completed_project(hall) -> tuple[dict, int, Who]:
 
 async def chosen_projects(hall, n: int) -> list[dict]:
     """n projects chosen by one vote of the hall (n + 1 candidates for n seats)."""
-    round_id = await open_round(hall)
-    ids = await shortlisted(round_id, n + 1)
-    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
-    poll_id = await candidate_lists.make_poll(hall.session_id, rules(n), SECRETARIAT)
-    await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    ids, poll_id = await listed_poll(hall, n + 1, n)
     marks = {f"P{i:02d}": "for" for i in range(1, n + 1)}
     for deputy in hall.deputy_ids[:20]:
         await ballot_box.cast(poll_id, deputy, marks)

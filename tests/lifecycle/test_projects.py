@@ -9,21 +9,14 @@ from lifecycle.projects import MilestoneInput, PlanInput
 from lifecycle.proposals import Who
 from lifecycle.tables import Project
 from tests.hall import STAFF
-from tests.lifecycle.test_proposals import SECRETARIAT, open_round, rules, shortlisted
+from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import accounts, ballot_box, polls
 from voting.audit import Actor
 from voting.errors import Conflict, Forbidden, Refused
 
 
 async def chosen_project(hall) -> dict:
-    round_id = await open_round(hall)
-    ids = await shortlisted(round_id, 2)
-    from lifecycle import candidate_lists
-
-    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
-    poll_id = await candidate_lists.make_poll(hall.session_id, rules(1), SECRETARIAT)
-    await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    ids, poll_id = await listed_poll(hall, 2, 1)
     for deputy in hall.deputy_ids[:20]:
         await ballot_box.cast(poll_id, deputy, {"P01": "for"})
     await polls.close_poll(poll_id, STAFF)

@@ -123,6 +123,17 @@ def rules(seats: int = 2) -> PollSettings:
                         threshold_strict=True, quorum_fraction="2/3", candidates=())
 
 
+async def listed_poll(hall, candidates: int, seats: int) -> tuple[list[int], int]:
+    """`candidates` shortlisted proposals on the session's list, made its poll for `seats`,
+    every deputy checked in and the poll open: (the proposals' ids in list order, the poll)."""
+    ids = await shortlisted(await open_round(hall), candidates)
+    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
+    poll_id = await candidate_lists.make_poll(hall.session_id, rules(seats), SECRETARIAT)
+    await hall.check_in()
+    await polls.open_poll(poll_id, STAFF)
+    return ids, poll_id
+
+
 async def test_the_candidate_list_becomes_a_poll_locks_when_it_opens_and_the_result_flows_back(hall):
     round_id = await open_round(hall)
     ids = await shortlisted(round_id, 4)
@@ -162,12 +173,7 @@ async def test_a_void_poll_moves_no_one_and_only_shortlisted_items_go_on_the_lis
 
 
 async def test_a_runoff_settles_the_tied_candidates_on_the_list(hall):
-    round_id = await open_round(hall)
-    ids = await shortlisted(round_id, 4)
-    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
-    poll_id = await candidate_lists.make_poll(hall.session_id, rules(2), SECRETARIAT)
-    await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    ids, poll_id = await listed_poll(hall, 4, 2)
     plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
             + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
@@ -187,12 +193,7 @@ async def corrected_poll(hall, entered: str = "for") -> tuple[list[int], int, st
     """A list of four, counted: P01 16 approvals and P02 15 on tablets plus one paper ballot
     entered (by both counters) as `entered` for it: with "for" both pass the bar of more than
     15 of 30."""
-    round_id = await open_round(hall)
-    ids = await shortlisted(round_id, 4)
-    await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
-    poll_id = await candidate_lists.make_poll(hall.session_id, rules(2), SECRETARIAT)
-    await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    ids, poll_id = await listed_poll(hall, 4, 2)
     plan = [{"P01": "for", "P02": "for"}] * 15 + [{"P01": "for"}] + [{"P03": "for"}] * 13
     for deputy, marks in zip(hall.deputy_ids, plan):
         assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted

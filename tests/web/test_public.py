@@ -9,7 +9,6 @@ import re
 from datetime import date, timedelta
 
 import httpx
-import pytest
 from PIL import Image
 
 from lifecycle import proposals, uploads
@@ -21,19 +20,9 @@ from voting.audit import Actor
 
 SECRETARIAT = Who(STAFF, "secretariat")
 DEPARTMENT = Who(Actor("staff", None, "审查部门 钱科长"), "department")
-_addresses = itertools.count(1)
 _serial = itertools.count(1)
 
 
-@pytest.fixture
-async def citizen():
-    """A browser of its own: a client address no other test shares (the rate limit is per address)."""
-    from app import app
-
-    n = next(_addresses)
-    transport = httpx.ASGITransport(app=app, client=(f"192.0.2.{n}", 40000 + n))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hall.local") as client:
-        yield client
 
 
 def png(width: int = 64, height: int = 48, colour: str = "red") -> bytes:

@@ -5,11 +5,8 @@ refused in Chinese with nothing stored (the metadata itself is tested in tests/l
 from __future__ import annotations
 
 import io
-import itertools
 from hashlib import sha256
 
-import httpx
-import pytest
 from PIL import Image
 
 from lifecycle import photos
@@ -17,18 +14,8 @@ from lifecycle.tables import Proposal, ProposalAttachment
 from tests.lifecycle.test_uploads import RED, XMP, assert_no_metadata, damaged_photos, phone_photo
 from tests.web.test_public import code_of, open_round, png, propose, uploads_on_disk
 
-_addresses = itertools.count(1)
 
 
-@pytest.fixture
-async def citizen():
-    """A browser of its own, on addresses no other test uses (the rate limit is per address)."""
-    from app import app
-
-    n = next(_addresses)
-    transport = httpx.ASGITransport(app=app, client=(f"100.64.7.{n}", 42000 + n))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hall.local") as client:
-        yield client
 
 
 async def test_a_phone_photo_is_published_upright_without_its_location(citizen, hall):
