@@ -36,9 +36,14 @@ RESULT_WORDS = {"accepted": "验收通过", "accepted_after_rectification": "整
 METHOD_WORDS = {"approval": "民生实事项目票决", "satisfaction": "满意度测评"}
 
 
+# The years whose span in Beijing time a stored (UTC) time can bound: Beijing's 1 January of
+# year 1 is still year 0 in UTC, and year 9999 ends in year 10000.
+YEARS = range(2, 9999)
+
+
 @dataclass(frozen=True)
 class Year:
-    year: int
+    year: int  # one of YEARS
 
     @property
     def first(self) -> date:

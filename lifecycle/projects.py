@@ -401,6 +401,8 @@ async def set_thresholds(congress_id: int, limits: colours.Thresholds, who: Who)
             or not 7 <= limits.report_every_days <= 366:
         raise Refused("黄灯差距应小于红灯差距（1–100 个百分点），临近期限 0–90 天，报告周期 7–366 天。")
     async with write_transaction():
+        if not await Congress.exists().where(Congress.id == congress_id):
+            raise NotFound("没有这个人大。")
         values = {"yellow_gap": limits.yellow_gap, "red_gap": limits.red_gap, "near_days": limits.near_days,
                   "report_every_days": limits.report_every_days}
         if await SupervisionSettings.exists().where(SupervisionSettings.congress == congress_id):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from typing import Any
 
 from reports.pdf import render_html, render_pdf_async
@@ -11,8 +10,7 @@ from voting import notices, poll_settings, polls, scrutiny, sittings
 from voting.errors import Conflict
 from voting import rules
 from voting.rules import STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
-
-BEIJING = timezone(timedelta(hours=8))
+from voting.times import BEIJING
 
 
 async def _counted(poll_id: int) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar.params import FromPath, FromQuery
@@ -14,7 +14,8 @@ from lifecycle import projects
 from reports import ballots, documents, login_cards
 from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, scrutiny, sittings
 from voting.serials import qr_text
-from voting.errors import Refused
+from voting.times import BEIJING
+from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
@@ -170,9 +171,11 @@ class ConsoleController(Controller):
     async def reissue_code(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
         form = form_dict(await request.form())
+        deputy = next((d for d in await sittings.deputies_with_presence(session_id) if d["id"] == deputy_id), None)
+        if deputy is None:  # before a code is issued: another congress's deputy keeps theirs
+            raise NotFound("这位代表不属于本届人大。")
         codes = await accounts.issue_login_codes([deputy_id], viewer.actor, form.get("reason", "") or "重新发放")
         code, link = codes[deputy_id]
-        deputy = next(d for d in await sittings.deputies_with_presence(session_id) if d["id"] == deputy_id)
         return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
                     code=accounts.format_code(code), link=str(request.base_url).rstrip("/") + f"/tablet/l/{link}")
 
@@ -418,14 +421,16 @@ class ConsoleController(Controller):
                         day: FromQuery[str] = "", page_number: FromQuery[int] = 1) -> Template:
         viewer = await require_staff(request)
         since = until = None
-        if day:
-            start = _parse_date(day)
-            since = datetime(start.year, start.month, start.day, tzinfo=timezone(timedelta(hours=8)))
+        start = _parse_date(day)  # None for a day left blank (or only spaces)
+        if start is not None:
+            if not date.min < start < date.max:  # its Beijing day would begin or end outside what a time can hold
+                raise Refused(f"日期“{day.strip()}”超出范围。")
+            since = datetime(start.year, start.month, start.day, tzinfo=BEIJING)
             until = since + timedelta(days=1)
         size = 100
         rows = await audit.entries(action=action, actor=actor.strip(), since=since, until=until, limit=size + 1,
                                    offset=(max(page_number, 1) - 1) * size)
         return page("console/audit.html", request, viewer, entries=rows[:size], more=len(rows) > size,
                     page_number=max(page_number, 1), action=action, actor=actor, day=day,
-                    actions=audit.ACTION_LABELS, beijing=timezone(timedelta(hours=8)))
+                    actions=audit.ACTION_LABELS, beijing=BEIJING)
 

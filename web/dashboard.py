@@ -33,9 +33,9 @@ def _number(request: Request, key: str) -> int | None:
 
 
 def _year(request: Request) -> int:
-    """The year asked for, if it is one a calendar has; otherwise this year."""
+    """The year asked for, if it is one whose span can be looked up (participation.YEARS); otherwise this year."""
     year = _number(request, "year")
-    return year if year is not None and 1 <= year <= 9999 else today().year
+    return year if year is not None and year in participation.YEARS else today().year
 
 
 async def _scope(request: Request) -> tuple[Scope, Any, list[int]]:

@@ -106,6 +106,17 @@ async def test_the_whole_vote_from_the_console(client, hall):
     assert "主席团调整" in changed.text
 
 
+async def test_the_audit_log_takes_a_blank_day_as_none_and_refuses_one_out_of_range(client, hall):
+    """Found by tests/security/test_openapi_fuzz.py: a day of only spaces, and the first and last
+    days a date can have (whose Beijing day begins or ends outside what a time can hold), were 500s."""
+    await login_staff(client)
+    assert (await client.get("/console/audit", params={"day": " \x0b"})).status_code == 200
+    for day in ("0001-01-01", "9999-12-31"):
+        refused = await client.get("/console/audit", params={"day": day})
+        assert refused.status_code == 400 and f"日期“{day}”超出范围" in refused.text
+    assert (await client.get("/console/audit", params={"day": "0001-01-02"})).status_code == 200
+
+
 async def test_roster_import_is_all_or_nothing(client, hall):
     await login_staff(client)
     token = csrf_of(client)
@@ -146,3 +157,18 @@ async def test_marking_present_and_reissuing_a_code(client, hall):
     await client.get("/tablet/login")
     response = await client.post("/tablet/login", data={"code": old, "_csrf_token": csrf_of(client)})
     assert "登录码不正确" in response.text
+
+
+async def test_a_code_is_not_reissued_for_a_deputy_of_another_congress(client, hall):
+    """Found by tests/security/test_openapi_fuzz.py: the other congress's deputy was given a new code
+    (their own stopped working), and then the page looked for them in this session (a 500)."""
+    from tests.hall import login_deputy, make_hall
+
+    other = await make_hall(deputies=2)
+    stranger = other.deputy_ids[0]
+    await login_staff(client)
+    refused = await client.post(f"/console/sessions/{hall.session_id}/deputies/{stranger}/login-code",
+                                data={"_csrf_token": csrf_of(client)})
+    assert refused.status_code == 404 and "这位代表不属于本届人大" in refused.text
+    client.cookies.clear()
+    await login_deputy(client, other.codes[stranger])  # their code still works

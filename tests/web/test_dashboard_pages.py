@@ -97,3 +97,18 @@ async def test_the_participation_pages_and_the_yearly_export(client):
     assert rows[1][4:] == ("参加票决（次）", "提出项目建议（件）", "参加视察（次）", "参加验收（次）", "参加监督小组（个）",
                            "担任管护员（个）", "合计") and len(rows) == 2 + 4
     assert (await client.get("/console/deputies/99999999/record")).status_code == 404
+
+
+async def test_a_year_whose_span_no_stored_time_can_bound_shows_this_year(client):
+    """Found by tests/security/test_openapi_fuzz.py: year 1 began before UTC's year 1 and year 9999
+    ended in year 10000 (a 500 on each participation page)."""
+    hall = await make_hall(deputies=2)
+    await login_staff(client)
+    this_year = f"{date.today().year} 年"
+    for year in (1, 9999):
+        overview = await client.get(f"/console/terms/{hall.term_id}/participation?year={year}")
+        assert overview.status_code == 200 and this_year in overview.text
+        record = await client.get(f"/console/deputies/{hall.deputy_ids[0]}/record?year={year}")
+        assert record.status_code == 200 and this_year in record.text
+        sheet = await client.get(f"/console/terms/{hall.term_id}/participation.xlsx?year={year}")
+        assert sheet.status_code == 200 and str(date.today().year) in sheet.headers["content-disposition"]

@@ -132,3 +132,16 @@ async def test_the_status_light_thresholds_are_settings_of_the_congress(hall, cl
     assert saved.status_code in (302, 303)
     assert await projects.thresholds(hall.congress_id) == colours.Thresholds(40, 60, 7, 200)
     assert await projects.colour_of(row) == "yellow"
+
+
+async def test_thresholds_for_a_congress_that_does_not_exist_are_refused(hall, client):
+    """Found by tests/security/test_openapi_fuzz.py: the settings row's foreign key failed (a 500)."""
+    from lifecycle.tables import SupervisionSettings
+
+    await login_staff(client)
+    missing = hall.congress_id + 10_000
+    response = await client.post(f"/console/congresses/{missing}/thresholds", data={
+        "_csrf_token": csrf_of(client), "yellow_gap": "10", "red_gap": "20", "near_days": "7",
+        "report_every_days": "30"})
+    assert response.status_code == 404 and "没有这个人大" in response.text
+    assert not await SupervisionSettings.exists().where(SupervisionSettings.congress == missing)
