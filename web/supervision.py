@@ -69,6 +69,24 @@ def _photo_link(sha256: str) -> str:
 # --- the tablet ------------------------------------------------------------------------------
 
 
+async def close_rectification(request: Request, viewer: Any, rect_id: int, project_page: Any,
+                              done: str) -> Template | Redirect:
+    """销号 from the tablet (the group) or the console (the secretariat): on a refusal the
+    project's page again with the message and the note as typed; else to `done`, an address
+    with {project} and {rect} to fill in."""
+    form = form_dict(await request.form())
+    rect = await supervision.rectification(rect_id)
+    try:
+        await supervision.close_rectification(rect_id, who_of(viewer), form.get("note", ""))
+    except Forbidden:
+        raise
+    except Refused as refused:
+        return await project_page(request, viewer, rect["project"], status_code=refused.status_code,
+                                  error={"at": f"close-{rect_id}", "message": refused.message,
+                                         "values": {"note": form.get("note", "")}})
+    return Redirect(done.format(project=rect["project"], rect=rect_id), status_code=303)
+
+
 class SupervisionTabletController(Controller):
     """/tablet/supervision: a deputy's supervision groups. Only a group's members see its project here."""
 
@@ -166,18 +184,8 @@ class SupervisionTabletController(Controller):
     @post("/rectifications/{rect_id:int}/close")
     async def close(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_deputy(request)
-        form = form_dict(await request.form())
-        row = await supervision.rectification(rect_id)
-        try:
-            await supervision.close_rectification(rect_id, who_of(viewer), form.get("note", ""))
-        except Forbidden:
-            raise
-        except Refused as refused:
-            return await self._project_page(request, viewer, row["project"], status_code=refused.status_code,
-                                            error={"at": f"close-{rect_id}", "message": refused.message,
-                                                   "values": {"note": form.get("note", "")}})
-        return Redirect(f"/tablet/supervision/projects/{row['project']}?saved=closed#rectifications",
-                        status_code=303)
+        return await close_rectification(request, viewer, rect_id, self._project_page,
+                                         "/tablet/supervision/projects/{project}?saved=closed#rectifications")
 
     @get("/lots")
     async def lots(self, request: Request) -> Template:
@@ -346,18 +354,8 @@ class SupervisionConsoleController(Controller):
     @post("/rectifications/{rect_id:int}/close")
     async def close(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
-        rect = await supervision.rectification(rect_id)
-        try:
-            await supervision.close_rectification(rect_id, who_of(viewer), form.get("note", ""))
-        except Forbidden:
-            raise
-        except Refused as refused:
-            return await self._project_page(request, viewer, rect["project"], status_code=refused.status_code,
-                                            error={"at": f"close-{rect_id}", "message": refused.message,
-                                                   "values": {"note": form.get("note", "")}})
-        return Redirect(f"/console/supervision/projects/{rect['project']}?saved=closed#rect-{rect_id}",
-                        status_code=303)
+        return await close_rectification(request, viewer, rect_id, self._project_page,
+                                         "/console/supervision/projects/{project}?saved=closed#rect-{rect}")
 
     @post("/lots")
     async def draw(self, request: Request) -> Template | Redirect:
