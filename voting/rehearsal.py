@@ -207,7 +207,8 @@ class Lanes:
         return results
 
 
-def _headers(token: str | None) -> dict[str, str]:
+def headers_for(token: str | None) -> dict[str, str]:
+    """A JSON request's headers, with a login token as its own cookie (the client's jar keeps none)."""
     return {**JSON_HEADERS, "cookie": f"{COOKIE}={token}"} if token else dict(JSON_HEADERS)
 
 
@@ -234,7 +235,7 @@ async def _call(client: httpx.AsyncClient, method: str, path: str, token: str | 
                 body: Any = None, expect: tuple[int, ...] = (200, 201)) -> httpx.Response:
     """A staff call; RehearsalError unless the answer is one of `expect`."""
     try:
-        response = await client.request(method, path, headers=_headers(token),
+        response = await client.request(method, path, headers=headers_for(token),
                                         content=json.dumps(body if body is not None else {}).encode())
     except httpx.HTTPError as error:
         raise RehearsalError(f"无法连接服务器 {client.base_url}（{type(error).__name__}: {error}）") from None
@@ -255,7 +256,7 @@ async def _send(lanes: Lanes, path: str, jobs: list[Job]) -> list[Shot]:
         index, token, body = job
         sent = time.monotonic()
         try:
-            response = await client.post(path, content=body, headers=_headers(token))
+            response = await client.post(path, content=body, headers=headers_for(token))
         except httpx.HTTPError as error:
             return Shot(index, sent, time.monotonic(), 0, type(error).__name__)
         received = time.monotonic()
@@ -437,7 +438,7 @@ async def arrive(lanes: Lanes, codes: list[str], report: Report, say: Callable[[
 
     async def check_in(client: httpx.AsyncClient, token: str) -> bool:
         try:
-            response = await client.post("/api/tablet/check-in", headers=_headers(token), content=b"{}")
+            response = await client.post("/api/tablet/check-in", headers=headers_for(token), content=b"{}")
         except httpx.HTTPError as error:
             report.setup_errors[f"签到 {type(error).__name__}"] += 1
             return False
@@ -476,7 +477,7 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
     for shot in again:
         report.duplicates_tried += 1
         marks = random_marks(rng, refs, cap)
-        response = await client.post(f"/api/polls/{poll_id}/ballot", headers=_headers(tablets[shot.index]),
+        response = await client.post(f"/api/polls/{poll_id}/ballot", headers=headers_for(tablets[shot.index]),
                                       content=json.dumps({"marks": marks}).encode())
         if response.status_code == 201:
             report.duplicates_accepted += 1

@@ -46,10 +46,6 @@ def server(engine_name):
         yield live
 
 
-def staff(token: str) -> dict[str, str]:
-    return {**rehearsal.JSON_HEADERS, "cookie": f"{rehearsal.COOKIE}={token}"}
-
-
 class Hall:
     """A rehearsal congress of `deputies` on the live server, every tablet logged in and checked
     in; `call` for the secretariat's API; removed on exit."""
@@ -63,7 +59,7 @@ class Hall:
         self.present = 0
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
-        response = await self.client.request(method, path, headers=staff(self.token),
+        response = await self.client.request(method, path, headers=rehearsal.headers_for(self.token),
                                              content=json.dumps(body or {}).encode())
         assert response.status_code in (200, 201), f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
@@ -183,7 +179,7 @@ async def _sample_progress(hall: Hall, until: asyncio.Event) -> list[tuple[float
         while True:
             stop = until.is_set()
             asked = time.monotonic()
-            response = await client.get(f"/api/polls/{hall.poll_id}/progress", headers=staff(hall.token))
+            response = await client.get(f"/api/polls/{hall.poll_id}/progress", headers=rehearsal.headers_for(hall.token))
             assert response.status_code == 200, response.text
             samples.append((asked, response.json()["returned"]))
             if stop:
