@@ -286,13 +286,9 @@ async def verify(poll_id: int) -> dict[str, Any]:
     candidates = await candidates_of(poll_id)
     poll_rules = poll_settings.to_rules(poll, candidates, poll["entitled"], poll["present"], poll["issued"])
     ballots = await stored_ballots(poll_id)
-    sealed_sha, sealed_result = poll["ballots_sha256"], stored_result(poll)
-    latest = await fetch("SELECT ballots_sha256, result FROM result_correction WHERE poll = {} ORDER BY id DESC "
-                         "LIMIT 1", poll_id)
-    if latest:
-        sealed_sha = latest[0]["ballots_sha256"]
-        sealed_result = latest[0]["result"] if isinstance(latest[0]["result"], dict) else json.loads(
-            latest[0]["result"])
+    latest = await _latest_correction(poll_id)
+    sealed_sha = latest["ballots_sha256"] if latest else poll["ballots_sha256"]
+    sealed_result = latest["result"] if latest else stored_result(poll)
     now_sha = seal(poll_rules, ballots)
     recount = rules.count(poll_rules, ballots).to_json()
     return {"poll": poll["ref"], "sealed": sealed_sha, "computed": now_sha, "ballots": len(ballots),
@@ -388,10 +384,15 @@ def stored_result(poll: dict[str, Any]) -> dict[str, Any] | None:
     return result
 
 
+async def _latest_correction(poll_id: int) -> dict[str, Any] | None:
+    """The newest correction of the count (voting.scrutiny): its result and seal, or None."""
+    return await ResultCorrection.select(ResultCorrection.result, ResultCorrection.ballots_sha256).where(
+        ResultCorrection.poll == poll_id).order_by(ResultCorrection.id, ascending=False).output(load_json=True).first()
+
+
 async def result_in_force(poll: dict[str, Any]) -> dict[str, Any] | None:
-    """The result that stands: the latest correction's (voting.scrutiny), else the count at the close."""
-    latest = await ResultCorrection.select(ResultCorrection.result).where(ResultCorrection.poll == poll["id"]).order_by(
-        ResultCorrection.id, ascending=False).output(load_json=True).first()
+    """The result that stands: the latest correction's, else the count at the close."""
+    latest = await _latest_correction(poll["id"])
     return latest["result"] if latest else stored_result(poll)
 
 
