@@ -7,6 +7,7 @@ login codes, links and session tokens as keyed hashes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -14,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TypeVar
 
 import anyio
@@ -21,6 +23,7 @@ import anyio
 from config import settings
 from voting import audit
 from voting.audit import Actor
+from voting.coalesce import Coalesced
 from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Refused, Throttled
 from voting.tables import Deputy, LoginFailure, LoginLink, LoginSession, StaffAccount
@@ -43,7 +46,12 @@ def server_key() -> bytes:
     configured = os.environ.get("PIAOJUE_SECRET")
     if configured:
         return configured.encode()
-    path = settings().data_dir / "secret.key"
+    return _key_file(settings().data_dir / "secret.key")
+
+
+@functools.lru_cache(maxsize=8)
+def _key_file(path: Path) -> bytes:
+    """Read once per process (every request hashes its cookie with it); made on first use."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -218,22 +226,31 @@ async def link_login(token: str, client: str) -> tuple[str, Viewer]:
     return await _deputy_session(deputy_id, client, "一次性链接")
 
 
-async def viewer_for_token(token: str | None) -> Viewer | None:
-    """Who holds this login token, if it is current and their account active.
-
-    One query (every request of every tablet asks this): the session with its deputy and
-    delegation, or its staff account."""
-    if not token:
-        return None
+async def _sessions(token_hashes: list[str]) -> dict[str, dict]:
+    """Login sessions by keyed hash, with their deputy and delegation, or their staff account."""
     rows = await fetch(
-        "SELECT s.staff, s.deputy, s.expires_at, d.name AS deputy_name, d.number AS deputy_number, "
+        "SELECT s.token_hash, s.staff, s.deputy, s.expires_at, d.name AS deputy_name, d.number AS deputy_number, "
         "d.term AS deputy_term, d.active AS deputy_active, g.name AS delegation_name, "
         "a.display_name AS staff_name, a.role AS staff_role, a.active AS staff_active "
         "FROM login_session s LEFT JOIN deputy d ON d.id = s.deputy LEFT JOIN delegation g ON g.id = d.delegation "
-        "LEFT JOIN staff_account a ON a.id = s.staff WHERE s.token_hash = {}", keyed_hash(token))
-    if not rows or rows[0]["expires_at"] <= _now():
+        f"LEFT JOIN staff_account a ON a.id = s.staff WHERE s.token_hash IN ({', '.join(['{}'] * len(token_hashes))})",
+        *token_hashes)
+    return {row["token_hash"]: row for row in rows}
+
+
+_session_reader: Coalesced[str, dict] = Coalesced(_sessions)
+
+
+async def viewer_for_token(token: str | None) -> Viewer | None:
+    """Who holds this login token, if it is current and their account active.
+
+    Every request of every tablet asks this, so requests that ask together share one
+    query (voting.coalesce); each still reads the session as it is now."""
+    if not token:
         return None
-    row = rows[0]
+    row = await _session_reader.get(keyed_hash(token))
+    if row is None or row["expires_at"] <= _now():
+        return None
     if row["deputy"] is not None:
         if not row["deputy_active"] or row["deputy_name"] is None:
             return None
