@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 import lifecycle.candidate_lists  # noqa: F401  (listens for a poll's close: the list's projects move on)
 import lifecycle.evaluation  # noqa: F401  (listens for a poll's close: verdicts go onto the projects)
 from voting import accounts, database
-from voting.errors import NotFound, Refused
+from voting.errors import Refused
 from voting.group_commit import writer
 from web.acceptance import AfterVoteConsoleController
 from web.api import ApiController, healthz
@@ -28,6 +28,7 @@ from web.auth import LoginRequired
 from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
+from web.guards import plausible_address
 from web.public import PublicController
 from web.pages import register_filters
 from web.proposals import ProposalConsoleController
@@ -105,21 +106,6 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return _problem(500, message, message)
     return _page_error(request, 500, message)
-
-
-ID_LIMIT = 2**31 - 1  # every id is a serial, 32 bits on PostgreSQL
-
-
-async def plausible_address(request: Request) -> None:
-    """Before any query is asked: an id in the path past what the database can hold names nothing
-    (404), and no text in the address may hold a NUL, which PostgreSQL can neither store nor
-    compare (SQLite and asyncpg would raise, and the request end in a 500)."""
-    for value in request.path_params.values():
-        if (isinstance(value, int) and not -ID_LIMIT <= value <= ID_LIMIT) or (
-                isinstance(value, str) and "\x00" in value):
-            raise NotFound()
-    if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
-        raise Refused("请求格式不正确。", code="bad_request")
 
 
 async def security_headers(message: Message, scope: Scope) -> None:  # noqa: ARG001

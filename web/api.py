@@ -12,12 +12,18 @@ from voting import accounts, ballot_box, polls, rehearsal_data, sittings
 from voting.ballot_box import Outcome
 from voting.database import engine_name
 from voting.errors import Refused
+from web.guards import plausible_address
 from web.auth import client_of, login_cookie, require_deputy, require_staff
 
 
-def _json_only(request: Request) -> None:
-    """A browser form cannot send application/json across sites, so this stands in for a CSRF token."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+async def _json_only(request: Request) -> None:
+    """The app's own checks of the address (this hook stands in for the app's), then: every POST
+    here takes JSON. A browser form cannot send application/json across sites, so
+    this stands in for a CSRF token. Checked before the body is read: a form or text body is
+    answered 415 (unsupported media type), whatever it holds."""
+    await plausible_address(request)
+    if request.method == "POST" and \
+            request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise HTTPException(status_code=415, detail="请求体必须是 application/json。")
 
 
@@ -28,17 +34,16 @@ def healthz() -> dict[str, str]:
 
 class ApiController(Controller):
     path = "/api"
+    before_request = _json_only
 
     @post("/tablet/login")
     async def tablet_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Any:
-        _json_only(request)
         token, viewer = await accounts.deputy_login(str(data.get("code") or ""), client_of(request))
         return Response({"deputy": viewer.number, "name": viewer.name},
                         cookies=[login_cookie(token, deputy=True)], status_code=200)
 
     @post("/tablet/check-in", status_code=200)
     async def check_in(self, request: Request) -> dict[str, Any]:
-        _json_only(request)
         viewer = await require_deputy(request)
         session = await sittings.current_session_for_term(viewer.term_id) if viewer.term_id else None
         if session is None:
@@ -48,7 +53,6 @@ class ApiController(Controller):
 
     @post("/polls/{poll_id:int}/ballot", status_code=201)
     async def cast(self, request: Request, poll_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> dict[str, str]:
-        _json_only(request)
         viewer = await require_deputy(request)
         marks = data.get("marks")
         if not isinstance(marks, dict) or not all(isinstance(v, str) for v in marks.values()):
@@ -76,7 +80,6 @@ class ApiController(Controller):
     @post("/staff/login")
     async def staff_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Response:
         """The console's login for a program: the same cookie as /console/login."""
-        _json_only(request)
         token, viewer = await accounts.staff_login(str(data.get("username") or ""), str(data.get("password") or ""),
                                                    client_of(request))
         return Response({"ok": True, "name": viewer.name, "role": viewer.role},
@@ -90,7 +93,6 @@ class ApiController(Controller):
     @post("/rehearsals", status_code=201)
     async def create_rehearsal(self, request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         """A rehearsal congress with `deputies` simulated deputies, their login codes and a draft poll."""
-        _json_only(request)
         viewer = await require_staff(request)
         return await rehearsal_data.create(data.get("deputies"), data.get("candidates", 12), data.get("seats", 10),
                                            viewer.actor)
@@ -99,7 +101,6 @@ class ApiController(Controller):
     async def reuse_rehearsal(self, request: Request, congress_id: FromPath[int],
                               data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         """Another run in a kept rehearsal congress: a new draft poll and fresh login codes."""
-        _json_only(request)
         viewer = await require_staff(request)
         return await rehearsal_data.add_poll(congress_id, data.get("candidates", 12), data.get("seats", 10),
                                              viewer.actor)
@@ -113,7 +114,6 @@ class ApiController(Controller):
     @post("/polls/{poll_id:int}/open", status_code=200)
     async def open_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
         """Open a rehearsal poll (real polls are opened from the console)."""
-        _json_only(request)
         viewer = await require_staff(request)
         await rehearsal_data.rehearsal_poll(poll_id)
         await polls.open_poll(poll_id, viewer.actor)
@@ -122,7 +122,6 @@ class ApiController(Controller):
     @post("/polls/{poll_id:int}/close", status_code=200)
     async def close_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
         """Close and count a rehearsal poll; the piaojue-result/1 object."""
-        _json_only(request)
         viewer = await require_staff(request)
         await rehearsal_data.rehearsal_poll(poll_id)
         return await polls.close_poll(poll_id, viewer.actor)

@@ -96,7 +96,7 @@ async def test_the_json_api_takes_only_json_so_a_cross_site_form_changes_nothing
             for media, body in bodies.items():
                 response = await client.post(url, content=body, headers={"content-type": media,
                                                                          "origin": "https://evil.example"})
-                assert response.status_code in (400, 401, 403, 415), (route.key, media, response.status_code)
+                assert response.status_code == 415, (route.key, media, response.status_code)
                 assert response.headers["content-type"].startswith("application/problem+json")
                 assert "access-control-allow-origin" not in response.headers
         preflight = await staff.options(f"/api/polls/{world.open_poll}/close", headers={
