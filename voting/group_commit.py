@@ -19,6 +19,7 @@ sooner the transaction commits.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -58,7 +59,8 @@ class GroupCommitWriter:
         if self._loop is not loop or self._task is None or self._task.done():
             self._loop = loop
             self._queue = asyncio.Queue()
-            self._task = loop.create_task(self._drain(), name="piaojue-group-commit")
+            # A context of its own: the first caller's transaction, if any, must not become every batch's.
+            self._task = loop.create_task(self._drain(), name="piaojue-group-commit", context=contextvars.Context())
         future: asyncio.Future[Any] = loop.create_future()
         assert self._queue is not None
         await self._queue.put((operation, future))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -12,6 +13,7 @@ from voting import audit
 from voting.audit import Actor
 from voting.database import fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
+from voting.group_commit import writer
 from voting.rules import DEFAULT_QUORUM, quorum_needed
 from voting.tables import CheckIn, Congress, Deputy, Delegation, Poll, Session, Term
 
@@ -166,7 +168,14 @@ async def deputies_with_presence(session_id: int, delegation_id: int | None = No
 
 
 async def check_in(session_id: int, deputy_id: int, actor: Actor) -> bool:
-    """Mark a deputy present. Returns False if they already were (nothing changes)."""
+    """Mark a deputy present. Returns False if they already were (nothing changes).
+
+    Check-ins that arrive together (a hall's tablets when the chair opens the sitting) share
+    one commit (voting.group_commit); each is answered once it is durable."""
+    return await writer.run(partial(_check_in, session_id, deputy_id, actor))
+
+
+async def _check_in(session_id: int, deputy_id: int, actor: Actor) -> bool:
     async with write_transaction():
         session = await session_context(session_id)
         deputy = await Deputy.select(Deputy.name, Deputy.number, Deputy.term, Deputy.active).where(

@@ -94,3 +94,26 @@ async def test_a_failing_batch_is_retried_one_item_at_a_time():
     await writer.stop()
     assert [o for o in outcomes if not isinstance(o, Exception)] == [0, 1, 2, 4, 5]
     assert isinstance(outcomes[3], Refused)
+
+
+async def test_a_hall_checking_in_at_once_is_each_answered_for_itself():
+    """When the chair opens the sitting, every tablet checks in within seconds: the check-ins share
+    commits, yet each deputy is present once, a second tap changes nothing, and a deputy of another
+    term is refused without holding up the rest."""
+    from tests.hall import STAFF, make_hall
+    from voting import sittings
+    from voting.errors import NotFound
+    from voting.tables import CheckIn
+
+    hall, other = await make_hall(deputies=120), await make_hall(deputies=2)
+    asked = hall.deputy_ids + hall.deputy_ids[:10]
+    asked.insert(40, other.deputy_ids[0])
+    answers = await asyncio.gather(*(sittings.check_in(hall.session_id, deputy, STAFF) for deputy in asked),
+                                   return_exceptions=True)
+    stranger = answers.pop(40)
+    assert isinstance(stranger, NotFound) and stranger.message == "这位代表不属于本届人大。"
+    firsts, again = answers[:120], answers[120:]
+    assert firsts == [True] * 120 and again == [False] * 10  # the repeats came after the first taps
+    rows = await CheckIn.select(CheckIn.deputy).where(CheckIn.session == hall.session_id)
+    assert sorted(r["deputy"] for r in rows) == sorted(hall.deputy_ids)
+    assert not await CheckIn.exists().where(CheckIn.session == other.session_id)
