@@ -10,7 +10,6 @@ keeps its maintenance log.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -26,23 +25,12 @@ from voting.errors import Refused
 from voting.poll_settings import THRESHOLD_BASES
 from voting.rules import VERDICT_LABELS
 from web.auth import require_screener, require_staff, who_of
-from web.pages import act_on_form, chosen_ids, document_preview, download, form_dict, page, typed_number, whole
+from web.pages import (act_on_form, chosen_ids, document_preview, download, form_dict, page, typed_date, typed_number,
+                       whole)
 
 LISTS = {"stage_labels": stages.PROJECT_STAGES, "checklist_labels": acceptance.CHECKLIST,
          "results": acceptance.RESULTS, "check_labels": acceptance.CHECK_LABELS, "verdict_labels": VERDICT_LABELS,
          "poll_status": polls.STATUS_LABELS, "threshold_bases": THRESHOLD_BASES}
-
-
-def _date(text: str, label: str, *, optional: bool = False) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        if optional:
-            return None
-        raise Refused(f"请填写{label}。")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refused(f"{label}“{text}”格式不对，请写成 2027-03-01。") from None
 
 
 def checklist_from_form(form: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -95,8 +83,8 @@ class AfterVoteConsoleController(Controller):
         form = form_dict(raw)
         deputy_ids = chosen_ids(raw, "deputy")
         try:
-            held_on = _date(form.get("held_on", ""), "验收日期")
-            rectify_by = _date(form.get("rectify_by", ""), "整改期限", optional=True)
+            held_on = typed_date(form.get("held_on", ""), "验收日期")
+            rectify_by = typed_date(form.get("rectify_by", ""), "整改期限", optional=True)
             months = typed_number(form.get("warranty_months", ""), "质保期（月）", optional=True)
             record_id = await acceptance.record_acceptance(
                 project_id, held_on, deputy_ids, form.get("representatives", ""), checklist_from_form(form),
@@ -154,15 +142,15 @@ class AfterVoteConsoleController(Controller):
         async def action(who: Who, form: dict[str, str]) -> None:
             deputy = form.get("deputy", "")
             await maintenance.add_custodian(project_id, form.get("name", ""), whole(deputy), form.get("duty", ""),
-                                            _date(form.get("since", ""), "开始管护的日期"), who)
+                                            typed_date(form.get("since", ""), "开始管护的日期"), who)
         return await self._upkeep(request, project_id, "custodians", action)
 
     @post("/projects/{project_id:int}/maintenance/log")
     async def log_maintenance(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
         async def action(who: Who, form: dict[str, str]) -> None:
-            await maintenance.log_maintenance(project_id, _date(form.get("on", ""), "日期"), form.get("note", ""),
+            await maintenance.log_maintenance(project_id, typed_date(form.get("on", ""), "日期"), form.get("note", ""),
                                               form.get("defect") == "1", who,
-                                              _date(form.get("due_on", ""), "整改期限", optional=True))
+                                              typed_date(form.get("due_on", ""), "整改期限", optional=True))
         return await self._upkeep(request, project_id, "log", action)
 
     # --- satisfaction evaluation -------------------------------------------------------

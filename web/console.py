@@ -20,7 +20,7 @@ from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
 from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
-from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, whole
+from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, typed_date, whole
 
 CANDIDATE_ROWS = 15
 
@@ -49,16 +49,6 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
 
 def _pdf(content: bytes, filename: str) -> Response[bytes]:
     return download(content, "application/pdf", filename)
-
-
-def _parse_date(text: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refused(f"日期“{text}”格式不对，请写成 2025-01-15。") from None
 
 
 class ConsoleController(Controller):
@@ -123,8 +113,8 @@ class ConsoleController(Controller):
         term_id, number = whole(form.get("term", "")), whole(form.get("number", ""))
         if term_id is None or number is None:
             raise Refused("请选择届次并填写会次（数字）。")
-        session_id = await sittings.create_session(term_id, number, _parse_date(form.get("starts_on", "")),
-                                                   _parse_date(form.get("ends_on", "")), viewer.actor)
+        session_id = await sittings.create_session(term_id, number, typed_date(form.get("starts_on", ""), "开幕日期", optional=True),
+                                                   typed_date(form.get("ends_on", ""), "闭幕日期", optional=True), viewer.actor)
         return Redirect(f"/console/sessions/{session_id}")
 
     # --- a session: attendance and polls ---------------------------------------------
@@ -421,7 +411,7 @@ class ConsoleController(Controller):
                         day: FromQuery[str] = "", page_number: FromQuery[int] = 1) -> Template:
         viewer = await require_staff(request)
         since = until = None
-        start = _parse_date(day)  # None for a day left blank (or only spaces)
+        start = typed_date(day, "日期", optional=True)  # None for a day left blank (or only spaces)
         if start is not None:
             if not date.min < start < date.max:  # its Beijing day would begin or end outside what a time can hold
                 raise Refused(f"日期“{day.strip()}”超出范围。")

@@ -108,12 +108,14 @@ async def stored_file(sha256: str, media_type: str, size: int, name: str) -> Res
 def typed_date(text: str, label: str, *, optional: bool = False) -> date | None:
     """A date typed into a form (2027-03-01), or a Chinese refusal naming the field."""
     text = (text or "").strip()
-    if optional and not text:
-        return None
+    if not text:
+        if optional:
+            return None
+        raise Refused(f"请填写{label}，格式如 2027-03-01。")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise Refused(f"请填写{label}，格式如 2027-03-01。") from None
+        raise Refused(f"{label}“{text[:40]}”格式不对，请写成 2027-03-01。") from None
 
 
 def typed_number(text: str, label: str, *, optional: bool = False, commas: bool = False) -> int | None:

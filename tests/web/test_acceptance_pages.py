@@ -45,6 +45,12 @@ async def test_the_secretariat_records_an_acceptance_and_downloads_its_certifica
     assert f'value="{hall.deputy_ids[5]}" checked' not in refused.text
     assert 'name="c_quality" value="0" checked' in refused.text
     assert await Acceptance.count().where(Acceptance.project == project["id"]) == 0
+    for held_on, message in (("2027-02-30", "验收日期“2027-02-30”格式不对，请写成 2027-03-01。"),
+                             ("", "请填写验收日期，格式如 2027-03-01。")):
+        bad_day = await client.post(f"/console/projects/{project['id']}/acceptance", data=acceptance_form(
+            token, chosen, held_on=held_on, findings="村道已通车。"))
+        assert bad_day.status_code == 400 and message in bad_day.text and "村道已通车。" in bad_day.text
+    assert await Acceptance.count().where(Acceptance.project == project["id"]) == 0
 
     saved = await client.post(f"/console/projects/{project['id']}/acceptance", data=acceptance_form(token, chosen))
     assert saved.status_code in (302, 303)
