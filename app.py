@@ -108,7 +108,12 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
     return _page_error(request, 500, message)
 
 
-async def security_headers(message: Message, scope: Scope) -> None:  # noqa: ARG001
+# Behind a login: a tablet passes from deputy to deputy and a console may be a shared PC, so
+# no page or answer of these is kept by the browser, for its back button or on disk.
+PRIVATE_PATHS = ("/tablet", "/console", "/api/")
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
     """Every answer as it is sent, error pages included: an `after_request` hook never sees the
     answers the exception handlers make (404, 403, 401, 413...). A route's own policy (the print
     previews', a stored file's) is kept."""
@@ -117,6 +122,8 @@ async def security_headers(message: Message, scope: Scope) -> None:  # noqa: ARG
         for key, value in SECURITY_HEADERS.items():
             if headers.get(key) is None:
                 headers[key] = value
+        if headers.get("Cache-Control") is None and scope["path"].startswith(PRIVATE_PATHS):
+            headers["Cache-Control"] = "no-store"
 
 
 @get("/", include_in_schema=False)

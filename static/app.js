@@ -32,6 +32,12 @@
     });
   }, true);  // before the double-tap guard below, so a refused choice does not count as sent
 
+  // A page behind a login brought back by the back button from the browser's memory (a deputy's
+  // ballot as they filled it in, after they voted or logged out): ask the server again instead.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && document.body.hasAttribute("data-private")) { window.location.reload(); }
+  });
+
   // Confirm before an irreversible step (open a poll, close it, reissue a code).
   document.addEventListener("submit", function (event) {
     var form = event.target;
