@@ -76,7 +76,7 @@ OPEN_BALLOT_MAX_AGE = 2.0
 _open_ballots: dict[tuple[int, int], tuple[float, asyncio.Future[OpenBallot]]] = {}
 
 
-async def _open_ballot(poll_id: int) -> OpenBallot:
+async def open_ballot(poll_id: int) -> OpenBallot:
     now = time.monotonic()
     key = (id(asyncio.get_running_loop()), poll_id)
     kept = _open_ballots.get(key)
@@ -216,7 +216,7 @@ async def issue(poll_id: int, deputy_id: int) -> Outcome | None:
 
 async def cast(poll_id: int, deputy_id: int, marks: Mapping[str, str]) -> Outcome:
     """Put a deputy's ballot in the box. Returns only once it is durably stored (or refused)."""
-    ballot = await _open_ballot(poll_id)
+    ballot = await open_ballot(poll_id)
     if ballot.poll["status"] != "open":
         return Outcome.poll_not_open
     cleaned = check_marks(ballot, marks)

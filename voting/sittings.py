@@ -11,6 +11,7 @@ from typing import Any
 
 from voting import audit
 from voting.audit import Actor
+from voting.coalesce import Coalesced
 from voting.database import fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.group_commit import writer
@@ -214,9 +215,21 @@ async def is_checked_in(session_id: int, deputy_id: int) -> bool:
     return await CheckIn.exists().where((CheckIn.session == session_id) & (CheckIn.deputy == deputy_id))
 
 
+async def _latest_sessions(term_ids: list[int]) -> dict[int, dict[str, Any]]:
+    latest: dict[int, dict[str, Any]] = {}
+    for row in await Session.select().where(Session.term.is_in(term_ids)):
+        if row["term"] not in latest or row["number"] > latest[row["term"]]["number"]:
+            latest[row["term"]] = row
+    return latest
+
+
+_latest_session_reader: Coalesced[int, dict[str, Any]] = Coalesced(_latest_sessions)
+
+
 async def current_session_for_term(term_id: int) -> dict[str, Any] | None:
-    """The session a deputy's tablet shows: the latest one of their term."""
-    return await Session.select().where(Session.term == term_id).order_by(Session.number, ascending=False).first()
+    """The session a deputy's tablet shows: the latest one of their term. Every tablet page
+    asks it, so tablets asking together share one query (voting.coalesce)."""
+    return await _latest_session_reader.get(term_id)
 
 
 # The lists below are of real congresses only: a 会前演练 congress (Congress.rehearsal,

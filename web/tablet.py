@@ -78,7 +78,7 @@ async def _my_proposals(viewer: Viewer) -> list[dict[str, Any]]:
 
 
 async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:
-    ballot = await ballot_box.ballot_for(poll_id)
+    ballot = await ballot_box.open_ballot(poll_id)  # kept a moment while open; the box decides again
     session = await _session_of(viewer)
     if session is None or ballot.poll["session"] != session["id"]:
         raise Refused("这次票决不属于您所在的会议。", code="not_yours")
@@ -258,7 +258,7 @@ class TabletController(Controller):
     @post("/polls/{poll_id:int}")
     async def ballot_again(self, request: Request, poll_id: FromPath[int]) -> Template:
         """Back from the review screen with the marks as they were."""
-        ballot = await ballot_box.ballot_for(poll_id)
+        ballot = await ballot_box.open_ballot(poll_id)
         return await self._show_ballot(request, poll_id, marks_from_form(await request.form(), ballot))
 
     @post("/polls/{poll_id:int}/review")
