@@ -95,3 +95,16 @@ async def test_a_caller_that_gives_up_does_not_stop_the_others():
     results = await asyncio.gather(*callers, return_exceptions=True)
     assert isinstance(results[3], asyncio.CancelledError)
     assert [r for n, r in enumerate(results) if n != 3] == [2 * k for k in range(10) if k != 3]
+
+
+async def test_tablets_of_several_terms_asking_together_each_get_their_terms_latest_session():
+    from tests.hall import STAFF
+    from voting import sittings
+
+    first, second = await make_hall(deputies=2), await make_hall(deputies=2)
+    later = await sittings.create_session(second.term_id, 4, None, None, STAFF)  # the next session of that term
+    asked = [first.term_id, second.term_id] * 50 + [-1]
+    sessions = await asyncio.gather(*(sittings.current_session_for_term(term) for term in asked))
+    assert sessions[-1] is None
+    assert {s["id"] for s in sessions[0:-1:2]} == {first.session_id}
+    assert {s["id"] for s in sessions[1:-1:2]} == {later}
