@@ -23,6 +23,22 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1,
 STAFF_USER, STAFF_PASSWORD = "mishu2", "pw-for-tests-1"
 
 
+async def tablet_login(page, code: str) -> None:
+    """Type the login card's code on the tablet and arrive at its home page."""
+    await page.goto("/tablet/login")
+    await page.locator("#code").press_sequentially(code)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/tablet/?$"))
+
+
+async def review_approving(page, poll_id: int, ref: str) -> None:
+    """Open the ballot, mark 赞成 for one candidate, and go on to the review screen."""
+    await page.goto(f"/tablet/polls/{poll_id}")
+    await page.locator(f'[id="c-{ref}"] label.choice-for').click()
+    await page.get_by_role("button", name="下一步：核对选票").click()
+    await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
+
+
 def other_ballot(i: int, refs: list[str]) -> dict[str, str]:
     """Nine other deputies: P01 9 赞成, P02 8, P03 6, P04 3, P05 0 (at most 3 赞成 each)."""
     p1, p2, p3, p4, p5 = refs

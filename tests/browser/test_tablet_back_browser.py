@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_hall_browser import TABLET
+from tests.browser.test_hall_browser import TABLET, review_approving, tablet_login
 from tests.hall import make_hall
 from voting import ballot_box, polls
 
@@ -26,14 +26,8 @@ async def test_the_back_button_after_voting_and_after_logging_out_shows_no_marks
     page.set_default_timeout(15_000)
     page.on("dialog", lambda dialog: dialog.accept())
     try:
-        await page.goto("/tablet/login")
-        await page.locator("#code").press_sequentially(hall.codes[deputy])
-        await page.get_by_role("button", name="登录", exact=True).click()
-        await expect(page).to_have_url(re.compile(r"/tablet/?$"))
-        await page.goto(f"/tablet/polls/{poll_id}")
-        await page.locator(f'[id="c-{refs[2]}"] label.choice-for').click()
-        await page.get_by_role("button", name="下一步：核对选票").click()
-        await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
+        await tablet_login(page, hall.codes[deputy])
+        await review_approving(page, poll_id, refs[2])
         await page.get_by_role("button", name="确认投票").click()
         await expect(page.get_by_role("heading", name="您的选票已投入票箱")).to_be_visible()
         assert await ballot_box.has_voted(poll_id, deputy)

@@ -4,12 +4,11 @@ the same ballot, and once the server is back the ballot goes in, once."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_hall_browser import TABLET
+from tests.browser.test_hall_browser import TABLET, review_approving, tablet_login
 from tests.hall import make_hall
 from tests.servers import LiveServer
 from voting import ballot_box, polls
@@ -31,14 +30,8 @@ async def test_a_ballot_cast_while_the_server_restarts_is_resent_and_counted_onc
     page = await tablet.new_page()
     page.set_default_timeout(15_000)
     try:
-        await page.goto("/tablet/login")
-        await page.locator("#code").press_sequentially(hall.codes[deputy])
-        await page.get_by_role("button", name="登录", exact=True).click()
-        await expect(page).to_have_url(re.compile(r"/tablet/?$"))
-        await page.goto(f"/tablet/polls/{poll_id}")
-        await page.locator(f'[id="c-{refs[1]}"] label.choice-for').click()
-        await page.get_by_role("button", name="下一步：核对选票").click()
-        await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
+        await tablet_login(page, hall.codes[deputy])
+        await review_approving(page, poll_id, refs[1])
 
         await asyncio.to_thread(server.kill)  # the power goes as the deputy taps
         await page.get_by_role("button", name="确认投票").click()
