@@ -117,3 +117,19 @@ async def test_a_hall_checking_in_at_once_is_each_answered_for_itself():
     rows = await CheckIn.select(CheckIn.deputy).where(CheckIn.session == hall.session_id)
     assert sorted(r["deputy"] for r in rows) == sorted(hall.deputy_ids)
     assert not await CheckIn.exists().where(CheckIn.session == other.session_id)
+
+
+async def test_a_hall_logging_in_at_once_gets_a_working_session_each():
+    from tests.hall import make_hall
+    from voting import accounts
+
+    hall = await make_hall(deputies=100)
+    logins = await asyncio.gather(*(accounts.deputy_login(hall.codes[d], "hall-wifi") for d in hall.deputy_ids))
+    tokens = [token for token, _ in logins]
+    assert len(set(tokens)) == 100 and [viewer.id for _, viewer in logins] == hall.deputy_ids
+    viewers = await asyncio.gather(*(accounts.viewer_for_token(token) for token in tokens))
+    assert [v.id for v in viewers] == hall.deputy_ids
+    labels = [viewer.actor.label for _, viewer in logins]
+    entries = await AuditEntry.select(AuditEntry.actor).where(
+        (AuditEntry.action == "login") & AuditEntry.actor.is_in(labels))
+    assert sorted(e["actor"] for e in entries) == sorted(labels)  # each login on record, once
