@@ -57,29 +57,33 @@ class Coalesced(Generic[K, V]):
         return await future
 
     async def _drain(self, waiting: _Waiting[K, V]) -> None:
+        asked: dict[K, list[asyncio.Future[V | None]]] = {}
         try:
             while waiting.callers:
                 keys = list(waiting.callers)[: self.max_keys]
-                callers = {key: waiting.callers.pop(key) for key in keys}
+                asked = {key: waiting.callers.pop(key) for key in keys}
                 try:
                     found = await self.fetch_many(keys)
-                except BaseException as error:  # each caller hears it; none waits forever
-                    for futures in callers.values():
-                        for future in futures:
-                            if not future.done():
-                                future.set_exception(error if isinstance(error, Exception)
-                                                     else RuntimeError("the shared read was stopped"))
-                    if not isinstance(error, Exception):
-                        raise
-                    continue
-                for key, futures in callers.items():
-                    for future in futures:
-                        if not future.done():
-                            future.set_result(found.get(key))
-        finally:
+                except Exception as error:  # each caller of this read hears it
+                    _answer(asked, error=error)
+                else:
+                    _answer(asked, found=found)
+                asked = {}
+        finally:  # stopped (its loop closing) with callers waiting: none waits forever
             waiting.busy = False
-            for futures in waiting.callers.values():  # stopped with callers still waiting
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(RuntimeError("the shared read was stopped"))
+            stopped = RuntimeError("the shared read was stopped")
+            _answer(asked, error=stopped)
+            _answer(waiting.callers, error=stopped)
             waiting.callers.clear()
+
+
+def _answer(callers: dict[K, list[asyncio.Future[V | None]]], *, found: dict[K, V] | None = None,
+            error: Exception | None = None) -> None:
+    for key, futures in callers.items():
+        for future in futures:
+            if future.done():  # the caller gave up
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result((found or {}).get(key))

@@ -16,7 +16,7 @@ from web.guards import plausible_address
 from web.auth import client_of, login_cookie, require_deputy, require_staff
 
 
-async def _json_only(request: Request) -> None:
+async def _before_api_request(request: Request) -> None:
     """The app's own checks of the address (this hook stands in for the app's), then: every POST
     here takes JSON. A browser form cannot send application/json across sites, so
     this stands in for a CSRF token. Checked before the body is read: a form or text body is
@@ -34,7 +34,7 @@ def healthz() -> dict[str, str]:
 
 class ApiController(Controller):
     path = "/api"
-    before_request = _json_only
+    before_request = _before_api_request
 
     @post("/tablet/login")
     async def tablet_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Any:

@@ -412,7 +412,7 @@ def fill_in(raw: dict[str, Any], world: World, forms: list[Form], links: list[st
             if strict:
                 body["required"] = sorted(body["properties"])
         elif method != "get" and path.startswith("/api/") and "requestBody" not in op:
-            # no body read, but JSON only (web/api._json_only stands in for a CSRF token)
+            # no body read, but JSON only (web/api._before_api_request stands in for a CSRF token)
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
         elif method == "post" and not path.startswith("/api/"):
             form = bodies.get(id(op), Form("post", path, False))
