@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -19,12 +18,12 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 import lifecycle.candidate_lists  # noqa: F401  (listens for a poll's close: the list's projects move on)
 import lifecycle.evaluation  # noqa: F401  (listens for a poll's close: verdicts go onto the projects)
-from voting import accounts, database
+from voting import database
 from voting.errors import Refused
 from voting.group_commit import writer
 from web.acceptance import AfterVoteConsoleController
 from web.api import ApiController, healthz
-from web.auth import LoginRequired
+from web.auth import LoginRequired, csrf_config
 from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
@@ -151,8 +150,7 @@ def create_app() -> Litestar:
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=register_filters),
-        csrf_config=CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"],
-                               cookie_samesite="lax"),
+        csrf_config=csrf_config(),
         exception_handlers={
             Refused: refused_handler,
             LoginRequired: login_required_handler,

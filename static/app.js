@@ -38,6 +38,25 @@
     if (event.persisted && document.body.hasAttribute("data-private")) { window.location.reload(); }
   });
 
+  // Another tab of this browser logged in or out (the tablet was handed on): a page left open
+  // here belongs to the login before, so it is replaced at once, never shown to the next deputy.
+  var LOGIN_KEY = "piaojue-login";
+  function ownLogin() { return document.body.getAttribute("data-login") || ""; }
+  function stale() {
+    var now = null;
+    try { now = window.localStorage.getItem(LOGIN_KEY); } catch (e) { return false; }
+    return document.body.hasAttribute("data-private") && now !== null && now !== ownLogin();
+  }
+  function leave() { window.location.replace(window.location.pathname.indexOf("/console") === 0 ? "/console" : "/tablet"); }
+  window.addEventListener("storage", function (event) { if (event.key === LOGIN_KEY && stale()) { leave(); } });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && stale()) { leave(); } });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.body.hasAttribute("data-login")) { return; }  // public pages say nothing of logins
+    try {
+      if (window.localStorage.getItem(LOGIN_KEY) !== ownLogin()) { window.localStorage.setItem(LOGIN_KEY, ownLogin()); }
+    } catch (e) { /* storage refused: the server still refuses forms of another login */ }
+  });
+
   // Confirm before an irreversible step (open a poll, close it, reissue a code).
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -87,8 +106,10 @@
     document.body.replaceWith(document.adoptNode(next.body));
     window.scrollTo(0, 0);
   }
+  function disable(control) { control.disabled = true; control.setAttribute("aria-disabled", "true"); control.classList.add("disabled"); }
+  function enable(control) { control.disabled = false; control.removeAttribute("aria-disabled"); control.classList.remove("disabled"); }
   function castWithRetry(form) {
-    var buttons = document.querySelectorAll(".actions button");  // 确认投票 and 返回修改: neither while sending
+    var buttons = document.querySelectorAll(".actions button, .actions a.button");  // 确认投票 and 返回修改: neither while sending
     var note = document.querySelector(".cast-status");
     var body = new URLSearchParams(new FormData(form));
     var started = Date.now();
@@ -98,7 +119,7 @@
       attempt += 1;
       if (Date.now() - started > RETRY_FOR_MS) {
         say("仍然无法连接服务器，选票尚未确认投出。请举手示意工作人员，然后再按“确认投票”。");
-        buttons.forEach(function (button) { button.disabled = false; });
+        buttons.forEach(enable);
         form.dataset.sent = "";
         return;
       }
@@ -110,11 +131,16 @@
                            headers: { "Accept": "text/html" } })
         .then(function (response) {
           if (response.status >= 502 && response.status <= 504) { again(); return null; }
-          return response.text().then(showPage);
+          // The server answers with a redirect to a plain page (投票完成, 已投票): show it under its own
+          // address, so reloading or going back asks the server again and never re-sends a form.
+          return response.text().then(function (html) {
+            if (response.redirected && window.history.replaceState) { window.history.replaceState(null, "", response.url); }
+            showPage(html);
+          });
         })
         .catch(again);
     }
-    buttons.forEach(function (button) { button.disabled = true; });
+    buttons.forEach(disable);
     say("正在提交……");
     send();
   }

@@ -91,6 +91,28 @@ async def csrf(client, path: str = "/tablet/login") -> str:
     return csrf_of(client)
 
 
+async def review_on_tablet(client, poll_id: int, marks: dict[str, str]):
+    """下一步 on the tablet's ballot with these marks (by candidate ref): the page it lands on."""
+    form = {f"m_{ref}": value for ref, value in marks.items()} | {"_csrf_token": csrf_of(client)}
+    return await client.post(f"/tablet/polls/{poll_id}/review", data=form, follow_redirects=True)
+
+
+def draft_nonce(review_page) -> str:
+    """The nonce by which the review page's 确认投票 names the marks it showed."""
+    import re
+
+    found = re.search(r'name="draft" value="([^"]+)"', review_page.text)
+    assert found, review_page.text[-2000:]
+    return found.group(1)
+
+
+async def cast_on_tablet(client, poll_id: int, marks: dict[str, str]):
+    """As a deputy does it: 下一步, 核对选票, 确认投票; the page it ends on."""
+    review = await review_on_tablet(client, poll_id, marks)
+    return await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                             data={"draft": draft_nonce(review), "_csrf_token": csrf_of(client)})
+
+
 async def login_deputy(client, code: str) -> None:
     token = await csrf(client)
     response = await client.post("/tablet/login", data={"code": code, "_csrf_token": token})

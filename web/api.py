@@ -13,7 +13,7 @@ from voting.ballot_box import Outcome
 from voting.database import engine_name
 from voting.errors import Refused
 from web.guards import plausible_address
-from web.auth import client_of, login_cookie, require_deputy, require_staff
+from web.auth import client_of, login_cookies, require_deputy, require_staff
 
 
 async def _before_api_request(request: Request) -> None:
@@ -40,7 +40,7 @@ class ApiController(Controller):
     async def tablet_login(self, request: Request, data: JSONBody[dict[str, Any]]) -> Any:
         token, viewer = await accounts.deputy_login(str(data.get("code") or ""), client_of(request))
         return Response({"deputy": viewer.number, "name": viewer.name},
-                        cookies=[login_cookie(token, deputy=True)], status_code=200)
+                        cookies=login_cookies(token, deputy=True), status_code=200)
 
     @post("/tablet/check-in", status_code=200)
     async def check_in(self, request: Request) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class ApiController(Controller):
         token, viewer = await accounts.staff_login(str(data.get("username") or ""), str(data.get("password") or ""),
                                                    client_of(request))
         return Response({"ok": True, "name": viewer.name, "role": viewer.role},
-                        cookies=[login_cookie(token, deputy=False)], status_code=200)
+                        cookies=login_cookies(token, deputy=False), status_code=200)
 
     @get("/rehearsals")
     async def rehearsals(self, request: Request) -> list[dict[str, Any]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware.csrf import generate_csrf_token
 
 from config import settings
 from lifecycle.proposals import Who
 from voting import accounts
 from voting.accounts import Viewer
+from web.ballot_drafts import cleared_cookie
 
 COOKIE = "piaojue_login"
 
@@ -22,9 +25,13 @@ class LoginRequired(NotAuthorizedException):
         self.audience = audience
 
 
+def login_token(request: Request) -> str | None:
+    return request.cookies.get(COOKIE)
+
+
 async def viewer_of(request: Request) -> Viewer | None:
     if "viewer" not in request.state:
-        request.state.viewer = await accounts.viewer_for_token(request.cookies.get(COOKIE))
+        request.state.viewer = await accounts.viewer_for_token(login_token(request))
     return request.state.viewer
 
 
@@ -59,14 +66,33 @@ def who_of(viewer: Viewer) -> Who:
     return Who(viewer.actor, "deputy" if viewer.kind == "deputy" else viewer.role)
 
 
-def login_cookie(token: str, *, deputy: bool) -> Cookie:
+def csrf_config() -> CSRFConfig:
+    """Forms carry a token that matches a cookie (double submit), signed with the server key."""
+    return CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"], cookie_samesite="lax")
+
+
+def _fresh_csrf_cookie() -> Cookie:
+    """A new form token: every form a page showed before this moment is refused from now on."""
+    config = csrf_config()
+    return Cookie(key=config.cookie_name, value=generate_csrf_token(config.secret), path=config.cookie_path,
+                  samesite=config.cookie_samesite, httponly=config.cookie_httponly, secure=config.cookie_secure)
+
+
+def login_cookies(token: str, *, deputy: bool) -> list[Cookie]:
+    """What a login hands the browser: its login cookie, and everything tied to the previous
+    holder of the device renewed (the form token) or emptied (a ballot being filled in). So a
+    form shown to the deputy before, replayed by the back button or sent from another tab, is
+    refused under this login."""
     lifetime = accounts.DEPUTY_SESSION if deputy else accounts.STAFF_SESSION
-    return Cookie(key=COOKIE, value=token, httponly=True, samesite="lax", path="/",
-                  secure=settings().secure_cookies, max_age=int(lifetime.total_seconds()))
+    return [Cookie(key=COOKIE, value=token, httponly=True, samesite="lax", path="/",
+                   secure=settings().secure_cookies, max_age=int(lifetime.total_seconds())),
+            _fresh_csrf_cookie(), cleared_cookie()]
 
 
-def logout_cookie() -> Cookie:
-    return Cookie(key=COOKIE, value="", httponly=True, samesite="lax", path="/", max_age=0)
+def logout_cookies() -> list[Cookie]:
+    """What a logout hands the browser: no login, a new form token, no ballot being filled in."""
+    return [Cookie(key=COOKIE, value="", httponly=True, samesite="lax", path="/", max_age=0),
+            _fresh_csrf_cookie(), cleared_cookie()]
 
 
 def client_of(request: Request) -> str:

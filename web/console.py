@@ -19,7 +19,7 @@ from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
-from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
+from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
 from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, typed_date, whole
 
 CANDIDATE_ROWS = 15
@@ -70,12 +70,12 @@ class ConsoleController(Controller):
         home = "/console"
         if viewer.role == "department":  # an implementing department's staff land on their projects
             home = "/console/projects" if await projects.department_of(viewer.id) else "/console/rounds"
-        return Redirect(home, cookies=[login_cookie(token, deputy=False)])
+        return Redirect(home, cookies=login_cookies(token, deputy=False))
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
         await accounts.logout(request.cookies.get(COOKIE), await viewer_of(request))
-        return Redirect("/console/login", cookies=[logout_cookie()])
+        return Redirect("/console/login", cookies=logout_cookies())
 
     # --- overview and setup ---------------------------------------------------------
 

@@ -14,10 +14,17 @@ from litestar.response import Redirect, Template
 from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.times import beijing
+from web.auth import login_token
+from web.ballot_drafts import login_tag
+
+
+PRIVATE_AUDIENCES = ("/tablet", "/console")
 
 
 def page(name: str, request: Request, viewer: Viewer | None = None, status_code: int = 200,
          **context: Any) -> Template:
+    if request.url.path.startswith(PRIVATE_AUDIENCES):  # which login the page was made under (app.js)
+        context.setdefault("login_tag", login_tag(login_token(request)) if viewer else "")
     return Template(template_name=name, context={"viewer": viewer, **context}, status_code=status_code)
 
 

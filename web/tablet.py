@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
@@ -23,7 +23,8 @@ from voting.rules import (APPROVAL_VALUES, SATISFACTION_VALUES, STATUS_LABELS as
 from voting.serials import SerialError, make_serial, parse_serial
 from voting.tables import Term
 from web import public
-from web.auth import client_of, login_cookie, logout_cookie, require_deputy, viewer_of, who_of
+from web.auth import client_of, login_cookies, login_token, logout_cookies, require_deputy, viewer_of, who_of
+from web.ballot_drafts import cleared_cookie, draft_cookie, read_draft
 from web.pages import form_dict, page
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
@@ -197,7 +198,7 @@ class TabletController(Controller):
         except Refused as refused:
             return page("tablet/login.html", request, error=refused.message, code=code,
                         status_code=refused.status_code)
-        return Redirect("/tablet", cookies=[login_cookie(token, deputy=True)])
+        return Redirect("/tablet", cookies=login_cookies(token, deputy=True))
 
     @get("/l/{token:str}")
     async def link_login(self, request: Request, token: FromPath[str]) -> Template | Redirect:
@@ -205,14 +206,12 @@ class TabletController(Controller):
             session_token, _ = await accounts.link_login(token, client_of(request))
         except Refused as refused:
             return page("tablet/login.html", request, error=refused.message, status_code=refused.status_code)
-        return Redirect("/tablet", cookies=[login_cookie(session_token, deputy=True)])
+        return Redirect("/tablet", cookies=login_cookies(session_token, deputy=True))
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
-        from web.auth import COOKIE
-
-        await accounts.logout(request.cookies.get(COOKIE), await viewer_of(request))
-        return Redirect("/tablet/login", cookies=[logout_cookie()])
+        await accounts.logout(login_token(request), await viewer_of(request))
+        return Redirect("/tablet/login", cookies=logout_cookies())
 
     @get("/", name="tablet_home")
     async def home(self, request: Request) -> Template:
@@ -236,61 +235,98 @@ class TabletController(Controller):
         await sittings.check_in(session["id"], viewer.id, viewer.actor)
         return Redirect("/tablet")
 
-    async def _show_ballot(self, request: Request, poll_id: FromPath[int], marks: dict[str, str],
-                           error: str = "", status_code: int = 200) -> Template:
-        viewer = await require_deputy(request)
-        ballot = await _ballot_for_deputy(poll_id, viewer)
-        refusal = await ballot_box.issue(poll_id, viewer.id)
+    # --- the ballot: fill in, review, cast (post-redirect-get; marks kept in web.ballot_drafts) ---
+
+    async def _ballot_page(self, request: Request, viewer: Viewer, ballot: OpenBallot) -> Template | None:
+        """Why this deputy cannot fill in the ballot now (voted, poll not open), as a page; None if they may."""
+        refusal = await ballot_box.issue(ballot.poll["id"], viewer.id)
         if refusal is Outcome.already_voted:
             return page("tablet/voted.html", request, viewer, poll=ballot.poll,
                         message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=200)
         if refusal is not None:
             return page("tablet/closed.html", request, viewer, poll=ballot.poll,
                         message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=409)
-        return page("tablet/ballot.html", request, viewer, ballot=ballot, marks=marks,
-                    choices=CHOICES[ballot.poll["method"]], labels=VALUE_LABELS, error=error,
-                    status_code=status_code)
+        return None
 
     @get("/polls/{poll_id:int}")
-    async def ballot(self, request: Request, poll_id: FromPath[int]) -> Template:
-        return await self._show_ballot(request, poll_id, {})
-
-    @post("/polls/{poll_id:int}")
-    async def ballot_again(self, request: Request, poll_id: FromPath[int]) -> Template:
-        """Back from the review screen with the marks as they were."""
-        ballot = await ballot_box.open_ballot(poll_id)
-        return await self._show_ballot(request, poll_id, marks_from_form(await request.form(), ballot))
+    async def ballot(self, request: Request, poll_id: FromPath[int], check: FromQuery[int] = 0) -> Template:
+        """The ballot, with the marks this deputy made under this login if they came back to change them
+        (返回修改); `check=1`: the marks were refused, say why beside them."""
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        refused = await self._ballot_page(request, viewer, ballot)
+        if refused is not None:
+            return refused
+        draft = read_draft(request, poll_id, login_token(request))
+        marks, error = (draft.marks if draft else {}), ""
+        if check and draft:
+            try:
+                ballot_box.check_marks(ballot, draft.marks)
+            except Refused as refusal:
+                error = refusal.message
+        return page("tablet/ballot.html", request, viewer, ballot=ballot, marks=marks,
+                    choices=CHOICES[ballot.poll["method"]], labels=VALUE_LABELS, error=error,
+                    status_code=400 if error else 200)
 
     @post("/polls/{poll_id:int}/review")
-    async def review(self, request: Request, poll_id: FromPath[int]) -> Template:
+    async def review(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        """下一步: keep the marks for this login and show them back on a page of their own."""
         viewer = await require_deputy(request)
         ballot = await _ballot_for_deputy(poll_id, viewer)
         marks = marks_from_form(await request.form(), ballot)
+        cookie, _ = draft_cookie(poll_id, marks, login_token(request))
         try:
-            cleaned = ballot_box.check_marks(ballot, marks)
-        except Refused as refused:
-            return await self._show_ballot(request, poll_id, marks, refused.message, status_code=400)
-        if await ballot_box.has_voted(poll_id, viewer.id):
-            return page("tablet/voted.html", request, viewer, poll=ballot.poll,
-                        message=ballot_box.OUTCOME_MESSAGES[Outcome.already_voted], status_code=409)
+            ballot_box.check_marks(ballot, marks)
+        except Refused:
+            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303, cookies=[cookie])
+        return Redirect(f"/tablet/polls/{poll_id}/review", status_code=303, cookies=[cookie])
+
+    @get("/polls/{poll_id:int}/review")
+    async def review_page(self, request: Request, poll_id: FromPath[int], changed: FromQuery[int] = 0) -> Template | Redirect:
+        """核对选票: the marks kept under this login, or back to an empty ballot if there are none."""
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        refused = await self._ballot_page(request, viewer, ballot)
+        if refused is not None:
+            return refused
+        draft = read_draft(request, poll_id, login_token(request))
+        if draft is None:
+            return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
+        try:
+            cleaned = ballot_box.check_marks(ballot, draft.marks)
+        except Refused:
+            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303)
+        unmarked = sum(1 for c in ballot.candidates if c["ref"] not in cleaned)
         return page("tablet/review.html", request, viewer, ballot=ballot, marks=cleaned, labels=VALUE_LABELS,
-                    approvals=sum(1 for v in cleaned.values() if v == "for"))
+                    approvals=sum(1 for v in cleaned.values() if v == "for"), unmarked=unmarked,
+                    nonce=draft.nonce, changed=bool(changed))
 
     @post("/polls/{poll_id:int}/cast")
-    async def cast(self, request: Request, poll_id: FromPath[int]) -> Template:
+    async def cast(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+        """确认投票: the marks reviewed under this login (the form names them by their nonce) go in."""
+        viewer = await require_deputy(request)
+        await _ballot_for_deputy(poll_id, viewer)
+        draft = read_draft(request, poll_id, login_token(request))
+        if draft is None:  # reviewed under another login, or never: nothing of anyone's is cast
+            return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
+        if form_dict(await request.form()).get("draft") != draft.nonce:  # changed in another tab meanwhile
+            return Redirect(f"/tablet/polls/{poll_id}/review?changed=1", status_code=303)
+        try:
+            outcome = await ballot_box.cast(poll_id, viewer.id, draft.marks)
+        except Refused:
+            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303)
+        if outcome is Outcome.accepted:
+            return Redirect(f"/tablet/polls/{poll_id}/done", status_code=303, cookies=[cleared_cookie()])
+        return Redirect(f"/tablet/polls/{poll_id}", status_code=303, cookies=[cleared_cookie()])
+
+    @get("/polls/{poll_id:int}/done")
+    async def done(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_deputy(request)
         ballot = await _ballot_for_deputy(poll_id, viewer)
-        marks = marks_from_form(await request.form(), ballot)
-        try:
-            outcome = await ballot_box.cast(poll_id, viewer.id, marks)
-        except Refused as refused:
-            return await self._show_ballot(request, poll_id, marks, refused.message, status_code=400)
-        message = ballot_box.OUTCOME_MESSAGES[outcome]
-        if outcome is Outcome.accepted:
-            return page("tablet/done.html", request, viewer, poll=ballot.poll, message=message)
-        if outcome is Outcome.already_voted:
-            return page("tablet/voted.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
-        return page("tablet/closed.html", request, viewer, poll=ballot.poll, message=message, status_code=409)
+        if not await ballot_box.has_voted(poll_id, viewer.id):
+            return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
+        return page("tablet/done.html", request, viewer, poll=ballot.poll,
+                    message=ballot_box.OUTCOME_MESSAGES[Outcome.accepted])
 
     @get("/propose")
     async def propose_form(self, request: Request) -> Template:

@@ -120,7 +120,7 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
         rows = page.locator(".review-row")
         await expect(rows).to_have_count(5)
-        expected = {refs[0]: "赞成", refs[1]: "未选择", refs[2]: "赞成", refs[3]: "赞成", refs[4]: "不赞成"}
+        expected = {refs[0]: "赞成", refs[1]: "未选择（未表态）", refs[2]: "赞成", refs[3]: "赞成", refs[4]: "不赞成"}
         for n, ref in enumerate(refs):
             await expect(rows.nth(n).locator(".review-title")).to_contain_text(titles[ref])
             await expect(rows.nth(n).locator(".mark")).to_have_text(expected[ref])
@@ -136,8 +136,9 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         for word in ("赞成", "弃权", *titles.values()):
             assert word not in text, f"the confirmation page shows {word!r}"
 
-        # --- going back (the cast went by script, so the page before is the ballot) asks the
-        # server again: the tablet says the deputy has voted and shows none of their marks
+        # --- going back (to the review page, a page of its own) asks the server again: the
+        # tablet says the deputy has voted and shows none of their marks
+        await expect(page).to_have_url(re.compile(rf"/tablet/polls/{poll_id}/done$"))
         await page.go_back()
         await expect(page.get_by_role("heading", name="已投票", exact=True)).to_be_visible()
         assert await page.locator("input[type=radio]").count() == 0

@@ -57,6 +57,7 @@ def everyone(answer: str) -> dict[str, str]:
 
 PUBLIC = everyone(OK)
 DEPUTY = by_role(anonymous=LOGIN_T, deputies=OK, departments=LOGIN_T, secretariats=LOGIN_T)
+DEPUTY_ONWARD = by_role(anonymous=LOGIN_T, deputies=PASS, departments=LOGIN_T, secretariats=LOGIN_T)
 SCRUTINY = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=OK, group_lead=DENIED, departments=LOGIN_T,
                    secretariats=LOGIN_T)
 GROUP = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=DENIED, group_lead=OK, departments=LOGIN_T,
@@ -84,8 +85,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet/status": DEPUTY,
     "POST /tablet/check-in": DEPUTY,
     "GET /tablet/polls/{poll_id:int}": DEPUTY,
-    "POST /tablet/polls/{poll_id:int}": DEPUTY,
     "POST /tablet/polls/{poll_id:int}/review": DEPUTY,
+    "GET /tablet/polls/{poll_id:int}/review": DEPUTY_ONWARD,  # back to the ballot: nothing reviewed under this login
+    "GET /tablet/polls/{poll_id:int}/done": DEPUTY_ONWARD,  # back to the ballot: this deputy has not voted
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
     "GET /tablet/propose": DEPUTY,
     "POST /tablet/propose": DEPUTY,
@@ -243,7 +245,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 LATER = str(today() + timedelta(days=10))
 FORMS: dict[str, dict[str, str]] = {
     "POST /tablet/polls/{poll_id:int}/review": {"m_P99": "for"},  # a candidate the poll does not have
-    "POST /tablet/polls/{poll_id:int}/cast": {"m_P99": "for"},
+    "POST /tablet/polls/{poll_id:int}/cast": {"m_P99": "for", "draft": "not-reviewed"},
     "POST /tablet/supervision/projects/{project_id:int}/rectifications": {"request": "", "due_on": LATER},
     "POST /tablet/supervision/lots": {"year": "1999", "count": "1"},
     "POST /console/sessions/{session_id:int}/login-cards": {"delegation": "987654321"},

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 
-from tests.hall import csrf_of, login_deputy, make_hall
+from tests.hall import cast_on_tablet, csrf_of, draft_nonce, login_deputy, make_hall, review_on_tablet
 from tests.security.world import browser
 from voting import ballot_box
 from voting.tables import Ballot
@@ -43,9 +43,11 @@ async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_b
     tablet = browser()
     try:
         await login_deputy(tablet, hall.codes[me])
-        done = await tablet.post(f"/tablet/polls/{poll_id}/cast", params=fake,
-                                 data={"m_P01": "for", "_csrf_token": csrf_of(tablet), **fake},
-                                 headers={"x-deputy": str(other), "x-deputy-id": str(other)})
+        named = {"x-deputy": str(other), "x-deputy-id": str(other)}
+        review = await tablet.post(f"/tablet/polls/{poll_id}/review", params=fake, headers=named, follow_redirects=True,
+                                   data={"m_P01": "for", "_csrf_token": csrf_of(tablet), **fake})
+        done = await tablet.post(f"/tablet/polls/{poll_id}/cast", params=fake, headers=named, follow_redirects=True,
+                                 data={"draft": draft_nonce(review), "_csrf_token": csrf_of(tablet), **fake})
         assert done.status_code == 200 and "您的选票已投入票箱" in done.text
         assert await ballot_box.has_voted(poll_id, me) and not await ballot_box.has_voted(poll_id, other)
         assert await ballots(poll_id) == 1
@@ -66,8 +68,8 @@ async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_b
         assert await ballot_box.has_voted(poll_id, third) and not await ballot_box.has_voted(poll_id, other)
         # ... and back through the tablet's form.
         await api.get("/tablet/login")  # the CSRF cookie a form needs
-        form = await api.post(f"/tablet/polls/{poll_id}/cast", data={"m_P03": "for", "_csrf_token": csrf_of(api)})
-        assert form.status_code == 409 and "已投票" in form.text
+        form = await review_on_tablet(api, poll_id, {"P03": "for"})
+        assert "已投票" in form.text and "确认投票" not in form.text
     finally:
         await api.aclose()
     assert await ballots(poll_id) == 2
@@ -76,7 +78,7 @@ async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_b
     owner = browser()
     try:
         await login_deputy(owner, hall.codes[other])
-        mine = await owner.post(f"/tablet/polls/{poll_id}/cast", data={"m_P03": "for", "_csrf_token": csrf_of(owner)})
+        mine = await cast_on_tablet(owner, poll_id, {"P03": "for"})
         assert mine.status_code == 200 and "您的选票已投入票箱" in mine.text
     finally:
         await owner.aclose()
@@ -90,8 +92,11 @@ async def test_a_cast_sent_straight_past_the_pages_is_refused_without_a_check_in
     client = browser()
     try:
         await login_deputy(client, hall.codes[absent])
-        form = await client.post(f"/tablet/polls/{poll_id}/cast", data={"m_P01": "for", "_csrf_token": csrf_of(client)})
+        form = await review_on_tablet(client, poll_id, {"P01": "for"})
         assert form.status_code == 409 and "尚未签到" in form.text
+        cast = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                                 data={"m_P01": "for", "draft": "guess", "_csrf_token": csrf_of(client)})
+        assert cast.status_code == 409 and "尚未签到" in cast.text
         api = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
         assert api.status_code == 400 and api.json()["code"] == "not_present"
     finally:
@@ -107,9 +112,10 @@ async def test_a_deputy_of_another_congress_and_a_forged_cookie_cast_nothing():
     stranger = browser()
     try:
         await login_deputy(stranger, elsewhere.codes[elsewhere.deputy_ids[0]])
-        form = await stranger.post(f"/tablet/polls/{poll_id}/cast",
-                                   data={"m_P01": "for", "_csrf_token": csrf_of(stranger)})
-        assert form.status_code == 400 and "不属于您所在的会议" in form.text
+        for step in ("review", "cast"):
+            form = await stranger.post(f"/tablet/polls/{poll_id}/{step}",
+                                       data={"m_P01": "for", "draft": "x", "_csrf_token": csrf_of(stranger)})
+            assert form.status_code == 400 and "不属于您所在的会议" in form.text
         api = await stranger.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
         assert api.status_code == 400 and api.json()["code"] == "not_present"
     finally:

@@ -337,10 +337,9 @@ def api_bodies(world: World, strict: bool) -> dict[tuple[str, str], dict[str, An
     }
 
 
-# Forms that post where another page's form posts: the review screen's (not a GET page) carries the
-# marks of the ballot form to /cast, and back to the ballot.
-SAME_FORM = {"/tablet/polls/{poll_id}/cast": "/tablet/polls/{poll_id}/review",
-             "/tablet/polls/{poll_id}": "/tablet/polls/{poll_id}/review"}
+# Forms that post where another page's form posts: the cast form (the review page's, which
+# needs marks reviewed first) gets the ballot form's fields.
+SAME_FORM = {"/tablet/polls/{poll_id}/cast": "/tablet/polls/{poll_id}/review"}
 
 
 def op_pattern(path: str, operation: dict[str, Any]) -> re.Pattern[str]:

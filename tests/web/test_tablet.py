@@ -2,7 +2,8 @@
 
 import re
 
-from tests.hall import csrf, csrf_of, login_deputy
+from tests.hall import cast_on_tablet, csrf, csrf_of, draft_nonce, login_deputy, review_on_tablet
+from voting import ballot_box
 from voting.tables import AuditEntry, Ballot, CheckIn
 
 
@@ -67,22 +68,28 @@ async def test_check_in_then_vote_review_confirm(client, hall):
         assert f"候选项目{n:02d}" in ballot_page.text
     assert "赞成最多 3 个" in ballot_page.text and 'name="m_P05"' in ballot_page.text
 
-    marks = {"m_P01": "for", "m_P02": "for", "m_P03": "against", "_csrf_token": csrf_of(client)}
-    review = await client.post(f"/tablet/polls/{poll_id}/review", data=marks)
+    marks = {"P01": "for", "P02": "for", "P03": "against"}
+    review = await review_on_tablet(client, poll_id, marks)
     assert review.status_code == 200 and "请核对您的选票" in review.text
-    assert "赞成 <b>2</b> 个" in review.text and review.text.count("未选择") == 2
+    assert str(review.url).endswith(f"/tablet/polls/{poll_id}/review")  # a page of its own, not a form's answer
+    assert "赞成 <b>2</b> 个" in review.text and review.text.count("未选择（未表态）") == 2
+    assert "有 <b>2</b> 个项目您没有选择" in review.text and "计为<b>未表态</b>" in review.text
 
-    back = await client.post(f"/tablet/polls/{poll_id}", data=marks)
+    back = await client.get(f"/tablet/polls/{poll_id}")  # 返回修改: the marks as they were
     assert re.search(r'name="m_P01" value="for"\s+checked', back.text)
+    assert re.search(r'name="m_P03" value="against"\s+checked', back.text)
 
-    done = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
+    cast_form = {"draft": draft_nonce(review), "_csrf_token": csrf_of(client)}
+    done = await client.post(f"/tablet/polls/{poll_id}/cast", data=cast_form, follow_redirects=True)
     assert done.status_code == 200 and "您的选票已投入票箱" in done.text
+    assert str(done.url).endswith(f"/tablet/polls/{poll_id}/done")
     stored = await Ballot.select(Ballot.id).where(Ballot.poll == poll_id)
     assert len(stored) == 1
     assert stored[0]["id"] not in done.text and "赞成" not in done.text.split("<main")[1]
+    assert "piaojue_ballot" not in client.cookies  # nothing of the marks is left on the tablet
 
-    replay = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
-    assert replay.status_code == 409 and "已投票" in replay.text
+    replay = await client.post(f"/tablet/polls/{poll_id}/cast", data=cast_form, follow_redirects=True)
+    assert "已投票" in replay.text and "确认投票" not in replay.text
     again = await client.get(f"/tablet/polls/{poll_id}")
     assert "已投票" in again.text and "确认投票" not in again.text
     assert await Ballot.count().where(Ballot.poll == poll_id) == 1
@@ -93,14 +100,17 @@ async def test_bad_ballots_get_a_message_and_keep_the_choices(client, hall):
     deputy = hall.deputy_ids[3]
     await hall.check_in(deputy)
     await login_deputy(client, hall.codes[deputy])
-    token = csrf_of(client)
-    too_many = {"m_P01": "for", "m_P02": "for", "m_P03": "for", "_csrf_token": token}
-    for path in ("review", "cast"):
-        response = await client.post(f"/tablet/polls/{poll_id}/{path}", data=too_many)
-        assert response.status_code == 400 and "赞成票不能超过 2 个" in response.text
-        assert re.search(r'name="m_P03" value="for"\s+checked', response.text)
-    forged = await client.post(f"/tablet/polls/{poll_id}/cast", data={"m_P77": "for", "_csrf_token": token})
+    too_many = {"P01": "for", "P02": "for", "P03": "for"}
+    response = await review_on_tablet(client, poll_id, too_many)
+    assert response.status_code == 400 and "赞成票不能超过 2 个" in response.text
+    assert re.search(r'name="m_P03" value="for"\s+checked', response.text)
+    assert "请核对您的选票" not in response.text
+    forged = await review_on_tablet(client, poll_id, {"P77": "for"})
     assert forged.status_code == 400 and "P77" in forged.text
+    # Marks sent straight to 确认投票 are not what it casts: only marks reviewed under this login are.
+    straight = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                                 data={"m_P01": "for", "draft": "x", "_csrf_token": csrf_of(client)})
+    assert "请核对您的选票" in straight.text or "下一步" in straight.text
     assert await Ballot.count().where(Ballot.poll == poll_id) == 0
 
 
@@ -112,9 +122,10 @@ async def test_closed_poll_and_foreign_poll_refuse(client, hall):
     deputy = hall.deputy_ids[4]
     await hall.check_in(deputy)
     await login_deputy(client, hall.codes[deputy])
+    review = await review_on_tablet(client, poll_id, {"P01": "for"})
     await polls.close_poll(poll_id, STAFF)
-    response = await client.post(f"/tablet/polls/{poll_id}/cast",
-                                 data={"m_P01": "for", "_csrf_token": csrf_of(client)})
+    response = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                                 data={"draft": draft_nonce(review), "_csrf_token": csrf_of(client)})
     assert response.status_code == 409 and "没有在投票" in response.text
     other = await make_hall(deputies=3)
     foreign = await other.poll(candidates=2, seats=1)
@@ -162,13 +173,47 @@ async def test_a_satisfaction_poll_offers_four_choices_and_gives_verdicts(client
     for label in ("满意", "基本满意", "不满意", "弃权"):
         assert f"<span>{label}</span>" in page.text
     assert "赞成" not in page.text.split("<main")[1]
-    marks = {"m_P01": "satisfied", "m_P02": "dissatisfied", "_csrf_token": csrf_of(client)}
-    review = await client.post(f"/tablet/polls/{poll_id}/review", data=marks)
+    marks = {"P01": "satisfied", "P02": "dissatisfied"}
+    review = await review_on_tablet(client, poll_id, marks)
     assert "满意" in review.text and "不满意" in review.text
-    done = await client.post(f"/tablet/polls/{poll_id}/cast", data=marks)
+    done = await cast_on_tablet(client, poll_id, marks)
     assert "您的选票已投入票箱" in done.text
     for other in hall.deputy_ids[7:23]:  # 16 more: P01 gets 17 of 30 satisfied, more than half
         await ballot_box.cast(poll_id, other, {"P01": "satisfied", "P02": "basically_satisfied"})
     result = await polls.close_poll(poll_id, STAFF)
     verdicts = {c["id"]: c["verdict"] for c in result["candidates"]}
     assert verdicts == {"P01": "satisfied", "P02": "basically_satisfied"}
+
+
+async def test_a_form_shown_under_one_login_is_refused_under_the_next(client, hall):
+    """Deputy A reviews a ballot and logs out; deputy B logs in on the same tablet. A's forms,
+    replayed under B (the back button's resubmission, a second tab), are refused, and A's kept
+    marks, even put back into the browser by hand, cast nothing under B's login."""
+    poll_id = await hall.poll(candidates=3, seats=1)
+    a, b = hall.deputy_ids[8], hall.deputy_ids[9]
+    await hall.check_in(a, b)
+    await login_deputy(client, hall.codes[a])
+    a_token = csrf_of(client)
+    review = await review_on_tablet(client, poll_id, {"P01": "for"})
+    assert "请核对您的选票" in review.text
+    a_draft = client.cookies.get("piaojue_ballot")
+    assert a_draft  # the marks kept for A between the steps
+    a_cast = {"draft": draft_nonce(review), "_csrf_token": a_token}
+    logout = await client.post("/tablet/logout", data={"_csrf_token": a_token})
+    assert logout.status_code in (302, 303)
+    assert "piaojue_ballot" not in client.cookies and csrf_of(client) != a_token  # emptied, renewed
+
+    await login_deputy(client, hall.codes[b])
+    b_token = csrf_of(client)
+    assert b_token != a_token
+    for path, form in (("cast", a_cast), ("review", {"m_P02": "for", "_csrf_token": a_token})):
+        replayed = await client.post(f"/tablet/polls/{poll_id}/{path}", data=form)
+        assert replayed.status_code == 403 and "页面已过期" in replayed.text, path
+    client.cookies.set("piaojue_ballot", a_draft, domain="hall.local", path="/tablet/polls")
+    cast = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                             data={"draft": a_cast["draft"], "_csrf_token": b_token})
+    assert "下一步" in cast.text and not re.search(r"\bchecked\b", cast.text)  # B's own empty ballot
+    review_b = await client.get(f"/tablet/polls/{poll_id}/review", follow_redirects=True)
+    assert "请核对您的选票" not in review_b.text
+    assert await Ballot.count().where(Ballot.poll == poll_id) == 0
+    assert not await ballot_box.has_voted(poll_id, a) and not await ballot_box.has_voted(poll_id, b)
