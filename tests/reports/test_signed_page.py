@@ -219,3 +219,27 @@ def test_issuer_short_enough_is_centred_on_the_date():
     assert sign["date_right_em"] == 4 and sign["issuer_right_em"] == 4.25
     assert documents.notice_layout("青溪县第十九届人民代表大会第三次会议", "")["title_lines"] == [
         "青溪县第十九届人民代表大会", "第三次会议主席团公告"]
+
+
+async def test_tally_sheet_prints_issued_and_returned_per_medium_when_given(hall):
+    """The paper reconciliation (another module's) reaches the sheet as `reconciliation`."""
+    from reports.pdf import html_to_pdf, render_html
+
+    await hall.check_in()
+    poll_id = await hall.poll(candidates=3, seats=1)
+    for deputy in hall.deputy_ids[:20]:
+        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
+    await polls.close_poll(poll_id, STAFF)
+    context = await documents.tally_context(poll_id)
+    assert "投票方式" not in squeeze(render_html("print/tally_sheet.html", **context))  # not given: not printed
+    context["reconciliation"] = {
+        "media": [{"medium": "electronic", "issued": 18, "returned": 17},
+                  {"medium": "paper", "issued": 4, "returned": 3}],
+        "serials": {"printed": 10, "counted": 3, "voided": 1, "unused": 5, "missing": 1},
+    }
+    text = "".join(pages_text(html_to_pdf(render_html("print/tally_sheet.html", **context))))
+    assert "投票方式发出收回平板电脑1817纸质选票43合计2220" in text
+    assert "纸质选票编号核对：印制10张＝计入3张＋作废1张＋退回未用5张＋缺失1张。" in text
+    context["reconciliation"]["serials"]["missing"] = 0  # one sheet unaccounted for: said so
+    text = "".join(pages_text(html_to_pdf(render_html("print/tally_sheet.html", **context))))
+    assert "（不相等：相差1张）" in text
