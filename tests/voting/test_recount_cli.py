@@ -102,16 +102,21 @@ def test_full_hall_recount_matches_the_spec_result(tmp_path):
     assert (result["runoff"], result["runoff_seats"], result["shortfall"]) == ([], 0, 8)
 
 
-def test_satisfaction_file_recounts(tmp_path):
-    data = {
+def satisfaction_file(entitled: int) -> dict:
+    """One project evaluated, 9 present, 6 of them satisfied."""
+    return {
         "format": "piaojue-ballots/1",
         "poll": {
             "id": "2025-eval", "title": "满意度测评", "method": "satisfaction",
-            "entitled": 10, "present": 9, "issued": 9,
+            "entitled": entitled, "present": 9, "issued": 9,
             "candidates": [{"id": "S1", "title": "村道硬化工程"}],
         },
         "ballots": [{"id": f"b{i}", "marks": {"S1": "satisfied"}} for i in range(6)],
     }
+
+
+def test_satisfaction_file_recounts(tmp_path):
+    data = satisfaction_file(entitled=10)
     done = recount(tmp_path, data)
     assert done.returncode == 0, done.stderr.decode()
     result = json.loads(done.stdout)
@@ -210,15 +215,7 @@ def test_quorum_without_fraction_takes_two_thirds(tmp_path, quorum, present, sta
 def test_satisfaction_threshold_fields_left_out_take_their_own_defaults(tmp_path):
     """Rule 7: 6 of 9 present satisfied clears more than half of 实到 (base given,
     fraction and strictness left out) but not more than half of 应到 13."""
-    data = {
-        "format": "piaojue-ballots/1",
-        "poll": {
-            "id": "2025-eval", "title": "满意度测评", "method": "satisfaction",
-            "entitled": 13, "present": 9, "issued": 9,
-            "candidates": [{"id": "S1", "title": "村道硬化工程"}],
-        },
-        "ballots": [{"id": f"b{i}", "marks": {"S1": "satisfied"}} for i in range(6)],
-    }
+    data = satisfaction_file(entitled=13)
     verdicts = {}
     for name, threshold in (("present", {"base": "present"}), ("default", {"strict": True})):
         data["poll"]["threshold"] = threshold
