@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from reports.pdf import render_html, render_pdf_async
-from reports.wording import chinese_date
+from reports.pdf import render_html, render_pdf_async, render_pdf_fitting_async
+from reports.wording import chinese_date, official_date
 from voting import notices, poll_settings, polls, scrutiny, sittings
 from voting.errors import Conflict
 from voting import rules
@@ -32,18 +33,60 @@ async def _counted(poll_id: int) -> dict[str, Any]:
     }
 
 
+# How each medium is named on the tally sheet's issued/returned rows (`reconciliation`).
+MEDIUM_LABELS = {"electronic": "平板电脑", "tablet": "平板电脑", "paper": "纸质选票"}
+
+
 async def tally_context(poll_id: int) -> dict[str, Any]:
+    """The tally sheet's context. It also prints, when a caller adds it, `reconciliation`:
+    {"media": [{"medium": "electronic" | "paper", "issued": int, "returned": int}, ...],
+     "serials": {"printed", "counted", "voided", "unused", "missing"} (ints) or None}."""
     context = await _counted(poll_id)
-    closed = context["poll"]["closed_at"]
+    poll = context["poll"]
+    closed = poll["closed_at"]
     context["closed_on"] = chinese_date(closed.astimezone(BEIJING).date()) if closed else ""
+    # The seal of the count in force (a correction has its own), as the scrutineers confirm it.
+    seal = scrutiny.seal_in_force(poll, (await scrutiny.confirmation_state(poll_id))["corrections"])
+    context["seal"] = seal
+    context["seal_text"] = seal if re.fullmatch(r"[0-9a-f]*", seal) else ""  # goes into a CSS string
+    context["signers"] = [{"role": scrutiny.ROLES[m["role"]], "name": m["name"]}
+                          for m in sorted(await scrutiny.members(poll["session"]),
+                                          key=lambda m: list(scrutiny.ROLES).index(m["role"]))]
+    context["medium_labels"] = MEDIUM_LABELS
     return context
+
+
+# The notice's line grid, loosest first: GB/T 9704's 22 lines of 28.95 pt, then closer lines,
+# then the same with the projects run on in one paragraph; the first that keeps the notice on
+# one page is printed (a result of up to 12 projects with titles of a usual length always is).
+NOTICE_FITS = tuple(
+    {"pitch": pitch, "title_pitch": pitch + 8, "after_title": pitch if pitch > 26 else pitch / 2,
+     "sign_gap": 2 * pitch if pitch > 26 else 1.5 * pitch, "run_in": run_in}
+    for run_in in (False, True) for pitch in (28.95, 26, 24, 22))
+
+
+def notice_layout(session_name: str, dated: str) -> dict[str, Any]:
+    """Where the notice's title breaks and how far the issuer and date stand from the right.
+
+    GB/T 9704-2012 7.3.5.2 (a sealed document): the date 右空四字, the issuer centred over
+    the date. An issuer too long to centre there (a session's presidium usually is) keeps
+    two characters from the right edge, as 7.3.5.3 places an issuer (右空二字).
+    """
+    issuer = f"{session_name}主席团"
+    date_em = sum(0.5 if ch.isascii() else 1.0 for ch in dated)  # half-width digits
+    issuer_right = max(2.0, 4 + (date_em - len(issuer)) / 2)
+    head, sep, tail = session_name.partition("人民代表大会")
+    title_lines = [head + sep, f"{tail}主席团公告"] if sep and tail else [f"{session_name}主席团公告"]
+    return {"title_lines": title_lines,
+            "sign": {"issuer": issuer, "issuer_right_em": issuer_right, "date_right_em": 4}}
 
 
 async def notice_context(notice_id: int) -> dict[str, Any]:
     notice = await notices.get_notice(notice_id)
     context = await _counted(notice["poll"])
     context["notice"] = notice
-    context["dated"] = chinese_date(notice["issued_at"].astimezone(BEIJING).date())
+    context["dated"] = official_date(notice["issued_at"].astimezone(BEIJING).date())
+    context.update(notice_layout(context["session"]["name"], context["dated"]))
     return context
 
 
@@ -112,10 +155,11 @@ async def satisfaction_pdf(poll_id: int) -> bytes:
 
 
 async def notice_html(notice_id: int) -> str:
-    return render_html("print/notice.html", **await notice_context(notice_id))
+    return render_html("print/notice.html", fit=NOTICE_FITS[0], **await notice_context(notice_id))
 
 
 async def notice_pdf(notice_id: int) -> bytes:
-    return await render_pdf_async("print/notice.html", **await notice_context(notice_id))
+    """The notice on one page when the result allows (see `NOTICE_FITS`)."""
+    return await render_pdf_fitting_async("print/notice.html", NOTICE_FITS, **await notice_context(notice_id))
 
 

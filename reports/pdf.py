@@ -7,6 +7,8 @@ from Debian's Noto CJK, subset into each PDF so files stay small enough to mail.
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,24 @@ def environment() -> Environment:
                       finalize=without_bidi_controls)
     # Our own stylesheet, trusted: left unescaped, or its quoted font names would be dropped.
     env.globals["print_css"] = Markup((TEMPLATES / "print" / "print.css").read_text(encoding="utf-8"))
+    env.globals["has_font"] = has_font
     return env
+
+
+@lru_cache(maxsize=1)
+def _font_families() -> frozenset[str]:
+    """Every family name fontconfig knows, in each language a font names itself in."""
+    try:
+        listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(name.strip() for line in listed.splitlines() for name in line.split(","))
+
+
+def has_font(family: str) -> bool:
+    """Whether a font family is installed: a template picks a face's weight by it (方正小标宋
+    is bold by design and must not be made bolder; its Noto stand-in needs weight 700)."""
+    return family in _font_families()
 
 
 def render_html(template: str, **context: Any) -> str:
@@ -50,6 +69,29 @@ def html_to_pdf(html: str) -> bytes:
 
 def render_pdf(template: str, **context: Any) -> bytes:
     return html_to_pdf(render_html(template, **context))
+
+
+def render_pdf_fitting(template: str, fits: Sequence[Mapping[str, Any]], most_pages: int = 1,
+                       **context: Any) -> bytes:
+    """The PDF of the first of `fits` (each given to the template as `fit`) that takes at most
+    `most_pages` pages; if none does, the first one, however many pages it takes."""
+    from weasyprint import HTML
+
+    first = None
+    for fit in fits:
+        html = render_html(template, fit=fit, **context)
+        document = HTML(string=html, base_url=str(TEMPLATES / "print")).render(font_config=_font_config())
+        if len(document.pages) <= most_pages:
+            return document.write_pdf()
+        first = first or document
+    if first is None:
+        raise ValueError("no layout to try")
+    return first.write_pdf()
+
+
+async def render_pdf_fitting_async(template: str, fits: Sequence[Mapping[str, Any]], most_pages: int = 1,
+                                   **context: Any) -> bytes:
+    return await anyio.to_thread.run_sync(lambda: render_pdf_fitting(template, fits, most_pages, **context))
 
 
 async def render_pdf_async(template: str, **context: Any) -> bytes:

@@ -10,8 +10,10 @@ carries a bad value is not a file error: it is an invalid ballot (rule 2).
 Readings of the spec made here:
 - keys not in the spec are ignored; a key repeated inside an object we read is
   an error (two readers could otherwise count different ballots);
-- `threshold`, when given, must carry all of `base`, `fraction` and `strict`;
-  `quorum` and `threshold` may be absent or null (defaults apply);
+- `quorum`, `threshold` and each of their fields may be absent or null: each
+  takes its own default (`quorum.fraction` 2/3; `threshold` base `entitled`,
+  fraction 1/2, strict); with base `none` the fraction and strictness are
+  ignored, even a malformed one, as the spec says;
 - `seats` and `max_approvals` are read for approval polls only;
 - a ballot needs a non-empty string `id` (unique in the file) and either
   `"void": true` or a `marks` object;
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from fractions import Fraction
 
 from voting.rules import (
@@ -110,22 +113,35 @@ def _read_quorum(value: object) -> Fraction:
     if value is None:
         return DEFAULT_QUORUM
     quorum = _object(value, "poll.quorum")
-    return _fraction(_required(quorum, "fraction", "poll.quorum"), "poll.quorum.fraction")
+    if quorum.get("fraction") is None:
+        return DEFAULT_QUORUM
+    return _fraction(quorum["fraction"], "poll.quorum.fraction")
 
 
 def _read_threshold(value: object) -> Threshold:
+    """Each field of `threshold` that is omitted takes its own default; with base
+    `none` the fraction and strictness are ignored, whatever they hold."""
     if value is None:
         return DEFAULT_THRESHOLD
     path = "poll.threshold"
     threshold = _object(value, path)
-    base = _required(threshold, "base", path)
-    if base not in THRESHOLD_BASES:
+    base = threshold.get("base")
+    if base is None:
+        base = DEFAULT_THRESHOLD.base
+    elif base not in THRESHOLD_BASES:
         raise BallotFileError(
             f"{path}.base 必须是 {'、'.join(THRESHOLD_BASES)} 之一，文件中是 {_shown(base)}"
         )
-    fraction = _fraction(_required(threshold, "fraction", path), f"{path}.fraction")
-    strict = _required(threshold, "strict", path)
-    if not isinstance(strict, bool):
+    if base == "none":
+        return replace(DEFAULT_THRESHOLD, base=base)
+    fraction = threshold.get("fraction")
+    fraction = (
+        DEFAULT_THRESHOLD.fraction if fraction is None else _fraction(fraction, f"{path}.fraction")
+    )
+    strict = threshold.get("strict")
+    if strict is None:
+        strict = DEFAULT_THRESHOLD.strict
+    elif not isinstance(strict, bool):
         raise BallotFileError(
             f"{path}.strict 必须是 true（超过）或 false（以上、不少于），文件中是 {_shown(strict)}"
         )

@@ -7,7 +7,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from reports import documents
-from reports.wording import chinese_date
+from reports.wording import chinese_date, official_date
 from tests.reports.pages import look
 import pytest
 
@@ -82,7 +82,7 @@ async def test_notice_numbers_increment_per_session_and_are_never_reissued(hall)
     assert "主席团公告（第1号）" in text
     assert "应到代表30人，实到30人，符合法定人数" in text and "候选项目01" in text
     issued = (await notices.get_notice(n1))["issued_at"]
-    assert squeeze(chinese_date(issued.astimezone(documents.BEIJING).date())) in text
+    assert official_date(issued.astimezone(documents.BEIJING).date()) in text  # 2026年12月5日, GB/T 9704
     second_text = squeeze(pdf_text(await documents.notice_pdf(n2)))
     assert "主席团公告（第2号）" in second_text and "没有项目获得规定的赞成票数" in second_text
 

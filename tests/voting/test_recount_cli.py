@@ -102,16 +102,21 @@ def test_full_hall_recount_matches_the_spec_result(tmp_path):
     assert (result["runoff"], result["runoff_seats"], result["shortfall"]) == ([], 0, 8)
 
 
-def test_satisfaction_file_recounts(tmp_path):
-    data = {
+def satisfaction_file(entitled: int) -> dict:
+    """One project evaluated, 9 present, 6 of them satisfied."""
+    return {
         "format": "piaojue-ballots/1",
         "poll": {
             "id": "2025-eval", "title": "满意度测评", "method": "satisfaction",
-            "entitled": 10, "present": 9, "issued": 9,
+            "entitled": entitled, "present": 9, "issued": 9,
             "candidates": [{"id": "S1", "title": "村道硬化工程"}],
         },
         "ballots": [{"id": f"b{i}", "marks": {"S1": "satisfied"}} for i in range(6)],
     }
+
+
+def test_satisfaction_file_recounts(tmp_path):
+    data = satisfaction_file(entitled=10)
     done = recount(tmp_path, data)
     assert done.returncode == 0, done.stderr.decode()
     result = json.loads(done.stdout)
@@ -154,6 +159,70 @@ def test_bad_file_gives_one_chinese_message_and_exit_2(tmp_path, content, named)
     assert message.count("\n") == 1 and message.endswith("\n")
     assert named in message
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message.removeprefix("错误："))
+
+
+# --- The spec's defaults, field by field ----------------------------------------------------
+# 应到 230, 实到 225: more than half of 230 is 116, at least half is 115, more than
+# half of 225 is 113, more than two thirds of 230 is 154. Each row leaves some fields
+# out; the result must be what the spec's own defaults give for those fields.
+
+
+@pytest.mark.parametrize(
+    ("threshold", "required"),
+    [
+        ({}, 116),
+        ({"base": "entitled"}, 116),
+        ({"base": "present"}, 113),
+        ({"base": "valid"}, 2),
+        ({"fraction": "2/3"}, 154),
+        ({"strict": False}, 115),
+        ({"base": "entitled", "fraction": "1/2"}, 116),
+        ({"base": "entitled", "strict": False}, 115),
+        ({"fraction": "1/2", "strict": False}, 115),
+        ({"base": "present", "fraction": None, "strict": None}, 113),
+        ({"base": "none"}, 0),
+        ({"base": "none", "strict": False}, 0),
+        ({"base": "none", "fraction": "not a fraction", "strict": "yes"}, 0),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else str(value),
+)
+def test_threshold_fields_left_out_take_their_own_defaults(tmp_path, threshold, required):
+    done = recount(tmp_path, with_poll(entitled=230, threshold=threshold))
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    result = json.loads(done.stdout)
+    assert result["required"] == required
+    # With a bar of 0 every candidate passes; P01 (1 for) wins, P02 (0 for) too.
+    assert result["winners"] == (["P01", "P02"] if required == 0 else [])
+
+
+@pytest.mark.parametrize(
+    ("quorum", "present", "status"),
+    [
+        ({}, 153, "no_quorum"),  # 230 × 2/3 = 153.3…: 153 present is short
+        ({}, 154, "valid"),
+        ({"fraction": None}, 153, "no_quorum"),
+        ({"fraction": "1/2"}, 153, "valid"),
+    ],
+)
+def test_quorum_without_fraction_takes_two_thirds(tmp_path, quorum, present, status):
+    data = with_poll(entitled=230, present=present, quorum=quorum)
+    done = recount(tmp_path, data)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["status"] == status
+
+
+def test_satisfaction_threshold_fields_left_out_take_their_own_defaults(tmp_path):
+    """Rule 7: 6 of 9 present satisfied clears more than half of 实到 (base given,
+    fraction and strictness left out) but not more than half of 应到 13."""
+    data = satisfaction_file(entitled=13)
+    verdicts = {}
+    for name, threshold in (("present", {"base": "present"}), ("default", {"strict": True})):
+        data["poll"]["threshold"] = threshold
+        done = recount(tmp_path, data)
+        assert done.returncode == 0, done.stderr.decode()
+        verdicts[name] = json.loads(done.stdout)["candidates"][0]["verdict"]
+    assert verdicts == {"present": "satisfied", "default": "dissatisfied"}
 
 
 def test_missing_file_gives_exit_2(tmp_path):
@@ -205,9 +274,9 @@ def without(path, key):
         (with_poll(title=7), "poll.title 必须是字符串"),
         (with_poll(quorum={"fraction": "3/2"}), "poll.quorum.fraction"),
         (with_poll(quorum={"fraction": "0.5"}), "poll.quorum.fraction"),
-        (with_poll(quorum={}), "缺少字段 poll.quorum.fraction"),
         (with_poll(threshold={"base": "members", "fraction": "1/2", "strict": True}), "poll.threshold.base"),
-        (with_poll(threshold={"base": "entitled", "fraction": "1/2"}), "缺少字段 poll.threshold.strict"),
+        (with_poll(threshold={"fraction": "1/2", "strict": "yes"}), "poll.threshold.strict"),
+        (with_poll(threshold={"base": "present", "fraction": "1/0"}), "poll.threshold.fraction"),
         (with_poll(threshold={"base": "entitled", "fraction": "1/2", "strict": "yes"}), "poll.threshold.strict"),
         (with_poll(candidates=[]), "poll.candidates 不能为空"),
         (with_poll(candidates=[{"title": "x"}]), "缺少字段 poll.candidates[0].id"),
