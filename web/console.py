@@ -278,6 +278,7 @@ class ConsoleController(Controller):
         closed = poll["status"] == "closed"
         return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
                     notices=await notices.notices_of_poll(poll_id), paper=await paper.paper_state(poll_id),
+                    notice_refusal=await notices.notice_check(poll_id) if closed else None,
                     confirmation=await scrutiny.confirmation_state(poll_id) if closed else None,
                     outcome=await polls.final_outcome(poll_id) if closed and poll["method"] == "approval" else None,
                     roles=scrutiny.ROLES, issued_number=request.query_params.get("issued", ""),
