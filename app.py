@@ -36,6 +36,7 @@ from web.projects_console import ProjectConsoleController
 from web.screen import ScreenController
 from web.supervision import SupervisionConsoleController, SupervisionTabletController
 from web.tablet import TabletController
+from web.tablet_results import TabletResultsController
 
 ROOT = Path(__file__).parent
 log = logging.getLogger("piaojue")
@@ -145,7 +146,7 @@ def create_app() -> Litestar:
         route_handlers=[
             index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
-            AfterVoteConsoleController,
+            AfterVoteConsoleController, TabletResultsController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

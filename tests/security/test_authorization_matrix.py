@@ -88,6 +88,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /tablet/polls/{poll_id:int}/review": DEPUTY,
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
     "GET /tablet/propose": DEPUTY,
+    "GET /tablet/results/{poll_id:int}": DEPUTY,  # web/tablet_results.py: a published result
     "POST /tablet/propose": DEPUTY,
     "GET /tablet/propose/done": by_role(anonymous=LOGIN_T, deputies=GONE, departments=LOGIN_T, secretariats=LOGIN_T),
     "GET /tablet/scrutiny": SCRUTINY,
