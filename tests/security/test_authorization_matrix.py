@@ -72,6 +72,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # the doors
     "GET /": everyone(TO_TABLET),
     "GET /healthz": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /tablet/login": by_role(anonymous=OK, deputies=TO_TABLET, departments=OK, secretariats=OK),
     "POST /tablet/login": everyone(BAD),  # an empty code
     "GET /tablet/l/{token:str}": everyone(BAD),  # a link that was never issued
