@@ -19,6 +19,7 @@ from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
+from web import audit_log
 from web.auth import COOKIE, client_of, login_cookie, logout_cookie, require_staff, viewer_of
 from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, typed_date, whole
 
@@ -421,7 +422,8 @@ class ConsoleController(Controller):
         size = 100
         rows = await audit.entries(action=action, actor=actor.strip(), since=since, until=until, limit=size + 1,
                                    offset=(max(page_number, 1) - 1) * size)
-        return page("console/audit.html", request, viewer, entries=rows[:size], more=len(rows) > size,
+        return page("console/audit.html", request, viewer, entries=await audit_log.described(rows[:size]),
+                    more=len(rows) > size,
                     page_number=max(page_number, 1), action=action, actor=actor, day=day,
                     actions=audit.ACTION_LABELS, beijing=BEIJING)
 
