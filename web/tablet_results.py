@@ -2,7 +2,7 @@
 
 Only a result the scrutineers confirmed and the secretariat published is shown (the same
 reading as the hall's big screen, `voting.screen.published_decision`); a count waiting for
-confirmation is "not found" here. A deputy sees the votes of their own term's sessions.
+confirmation is "not found" here (404), with a page that says so. A deputy sees the votes of their own term's sessions.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class TabletResultsController(Controller):
         if session["term_id"] != viewer.term_id:
             raise NotFound("这次票决不属于您所在的人大。")
         decision = await screen.published_decision(poll_id)
-        if decision is None:
-            raise NotFound(NOT_PUBLISHED)
+        if decision is None:  # the deputy's own page, saying when the result will be here
+            return page("tablet/results.html", request, viewer, status_code=404, decision=None, session=session,
+                        message=NOT_PUBLISHED)
         return page("tablet/results.html", request, viewer, decision=decision, session=session)
