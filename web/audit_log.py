@@ -73,23 +73,23 @@ def _ids_in(action: str, key: str, value: Any) -> list[int]:
     return [value] if _is_id(value) and _names_an_id(action, key, False) else []
 
 
+# How a record of each kind is named: its table, and its name from the selected row.
+NAMED: dict[str, tuple[Any, tuple[str, ...], Any]] = {
+    "deputy": (Deputy, ("name", "number"), lambda r: f"{r['name']}（{r['number']}）"),
+    "session": (Session, ("name",), lambda r: r["name"]),
+    "poll": (Poll, ("title", "ref"), lambda r: f"{r['title']}（{r['ref']}）"),
+    "congress": (Congress, ("name",), lambda r: r["name"]),
+    "project": (Project, ("title",), lambda r: r["title"]),
+}
+
+
 async def _names(wanted: dict[str, set[int]]) -> dict[str, dict[int, str]]:
-    names: dict[str, dict[int, str]] = {kind: {} for kind in ("deputy", "session", "poll", "congress", "project")}
-    if wanted.get("deputy"):
-        for r in await Deputy.select(Deputy.id, Deputy.name, Deputy.number).where(Deputy.id.is_in(list(wanted["deputy"]))):
-            names["deputy"][r["id"]] = f"{r['name']}（{r['number']}）"
-    if wanted.get("session"):
-        for r in await Session.select(Session.id, Session.name).where(Session.id.is_in(list(wanted["session"]))):
-            names["session"][r["id"]] = r["name"]
-    if wanted.get("poll"):
-        for r in await Poll.select(Poll.id, Poll.title, Poll.ref).where(Poll.id.is_in(list(wanted["poll"]))):
-            names["poll"][r["id"]] = f"{r['title']}（{r['ref']}）"
-    if wanted.get("congress"):
-        for r in await Congress.select(Congress.id, Congress.name).where(Congress.id.is_in(list(wanted["congress"]))):
-            names["congress"][r["id"]] = r["name"]
-    if wanted.get("project"):
-        for r in await Project.select(Project.id, Project.title).where(Project.id.is_in(list(wanted["project"]))):
-            names["project"][r["id"]] = r["title"]
+    """Names of the records wanted, one query per kind."""
+    names: dict[str, dict[int, str]] = {kind: {} for kind in NAMED}
+    for kind, ids in wanted.items():
+        table, columns, name = NAMED[kind]
+        rows = await table.select(table.id, *(getattr(table, c) for c in columns)).where(table.id.is_in(list(ids)))
+        names[kind] = {r["id"]: name(r) for r in rows}
     return names
 
 

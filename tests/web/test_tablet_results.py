@@ -3,6 +3,7 @@
 import re
 
 from tests.hall import STAFF, csrf_of, login_deputy, login_staff, make_hall, scrutinize
+from tests.voting.test_notices import tied_first_round
 from voting import ballot_box, polls, scrutiny
 from voting.tables import Notice
 
@@ -17,18 +18,6 @@ async def ranked_poll(hall) -> int:
         assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
     await polls.close_poll(poll_id, STAFF)
     return poll_id
-
-
-async def tied_first_round(hall) -> int:
-    """4 candidates for 2 seats: 候选项目01 20 approvals; 候选项目02 and 候选项目03 tie at 16."""
-    await hall.check_in()
-    first = await hall.poll(candidates=4, seats=2)
-    plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
-            + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
-    for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(first, deputy, marks)
-    await polls.close_poll(first, STAFF)
-    return first
 
 
 def plain(html: str) -> str:
