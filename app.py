@@ -35,6 +35,7 @@ from web.projects_console import ProjectConsoleController
 from web.screen import ScreenController
 from web.supervision import SupervisionConsoleController, SupervisionTabletController
 from web.tablet import TabletController
+from web.tablet_results import TabletResultsController
 
 ROOT = Path(__file__).parent
 log = logging.getLogger("piaojue")
@@ -81,6 +82,10 @@ def login_required_handler(request: Request, exc: NotAuthorizedException) -> Res
     return Redirect(f"/{audience}/login")
 
 
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     messages = {400: "请求格式不正确。", 403: "您没有权限进行此操作。", 404: "没有找到您要的页面。",
                 405: "不支持这种请求方式。", 413: "上传的内容太大。", 415: "请求体格式不支持。", 429: "请求太频繁，请稍后再试。"}
@@ -94,7 +99,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if status >= 500:
         log.error("server error on %s: %s", request.url.path, exc.detail)
     if _wants_json(request):
-        detail = str(exc.detail) if status < 500 and exc.detail else message
+        if status == 404:  # no such route (or a path parameter of the wrong kind): not a "page" here
+            message = "没有找到您要的内容：请检查请求的地址。"
+        # Litestar's own details are English ("Not Found", "JSON is malformed..."): only ours, in Chinese, pass.
+        detail = str(exc.detail) if status < 500 and _chinese(str(exc.detail or "")) else message
         return _problem(status, message, detail)
     return _page_error(request, status, message)
 
@@ -130,6 +138,15 @@ async def index() -> Redirect:
     return Redirect("/tablet")
 
 
+FAVICON = (ROOT / "static" / "favicon.svg").read_bytes()
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> Response[bytes]:
+    """What a browser asks for when a page (a print preview) names no icon: the SVG in static/."""
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def on_startup() -> None:
     await database.prepare()
 
@@ -142,9 +159,9 @@ async def on_shutdown() -> None:
 def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
-            index, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
+            index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
-            AfterVoteConsoleController,
+            AfterVoteConsoleController, TabletResultsController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

@@ -14,6 +14,45 @@ from typing import Any
 from voting.tables import AuditEntry
 
 
+# What each key of an entry's `detail` means, as the console's audit log labels it (the values
+# are worded by web/audit_log.py). Every action in ACTION_LABELS below and every detail key
+# recorded anywhere has its label here: tests/web/test_audit_log.py reads the code to check.
+DETAIL_LABELS = {
+    # who and where
+    "client": "终端地址", "by": "确认人", "how": "方式", "deputy": "代表", "deputies": "代表",
+    "chief": "总监票人", "scrutineers": "监票人", "counters": "计票人", "lead": "组长", "members": "成员",
+    "congress": "人大", "session": "会议", "department": "部门", "source": "来源",
+    # polls and their count
+    "poll": "票决", "runoff_poll": "另行票决", "method": "投票方式", "seats": "应选数", "candidates": "候选项目",
+    "status": "计票结论", "returned": "收回选票", "winners": "确定的项目", "sha256": "选票文件 SHA-256",
+    "changed": "修改内容", "order": "排列顺序",
+    # a poll's rules (the keys of poll_rules_changed's `changed`)
+    "title": "名称", "max_approvals": "每票最多赞成", "non_competitive": "等额票决", "threshold_base": "门槛基数",
+    "threshold_fraction": "门槛比例", "threshold_strict": "须超过比例", "quorum_fraction": "法定人数比例",
+    "show_running_totals": "大屏显示实时票数",
+    # paper ballots
+    "run": "印制批次", "count": "数量", "first": "起始编号", "last": "终止编号", "serial": "选票编号",
+    "void": "作废", "switched_from_tablet": "由平板改发纸质选票",
+    # the roster and rehearsals
+    "added": "新增", "updated": "更新", "delegations_added": "新增代表团",
+    "ballots": "选票", "register": "投票登记", "paper_entries": "纸质选票录入", "paper_serials": "选票编号登记",
+    "confirmations": "监票确认", "corrections": "更正记录", "notices": "公告", "scrutiny": "监票人员",
+    "check_ins": "签到", "logins": "登录会话", "login_links": "登录链接", "polls": "票决", "sessions": "会议",
+    "delegations": "代表团", "terms": "届次",
+    # proposals and projects
+    "round": "征集", "channel": "征集渠道", "filename": "文件名", "opens_on": "开始日期", "closes_on": "截止日期",
+    "assessments": "初审评估", "from": "原阶段", "to": "新阶段", "into": "并入", "meeting": "会议记录",
+    "project": "项目", "projects": "项目", "year": "年度", "period": "报告期", "progress": "总体进度（%）",
+    "kind": "决定类别", "document": "决定文件", "custodian": "管护员记录", "entry": "运维记录", "defect": "发现缺陷",
+    "rectification": "整改要求", "rectifications": "整改要求", "was": "原状态", "due_on": "整改期限",
+    "draw": "抽签记录", "seed": "抽签种子", "pool": "参加抽签的项目", "drawn": "抽中的项目",
+    "inspection": "视察记录", "held_on": "日期", "unannounced": "不打招呼", "lot_draw": "抽签记录",
+    "photos": "照片", "acceptance": "验收记录", "result": "验收结论", "warranty_months": "质保期（月）",
+    "yellow_gap": "黄灯差距（百分点）", "red_gap": "红灯差距（百分点）", "near_days": "临近期限（天）",
+    "report_every_days": "报告周期（天）",
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: str  # staff | deputy | system

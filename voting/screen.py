@@ -218,6 +218,42 @@ async def _chosen(poll: dict[str, Any], titles: dict[str, str], winners: list[st
     return chosen + [{"title": titles.get(ref, ref), "round": poll["round"]} for ref in winners]
 
 
+async def published_decision(poll_id: int) -> dict[str, Any] | None:
+    """What a deputy's tablet shows of a vote once its result is published, read as the screen reads it
+    (`_published`): every round of the vote this poll belongs to, first round first, up to the first
+    round not yet published; and the decision over those rounds, the chosen projects in rank order
+    (a further vote's winners after the first round's), each with its approvals in its own round.
+    None while this poll's own result is not published: a count not yet confirmed is never shown."""
+    chain = await polls.rounds_of(poll_id)
+    if not any(r["id"] == poll_id and r["published_at"] is not None for r in chain):
+        return None
+    rounds: list[dict[str, Any]] = []
+    for poll in chain:
+        if poll["published_at"] is None or poll["status"] != "closed":
+            break
+        result = await _published(poll, await polls.candidates_of(poll["id"]))
+        if result is None:
+            break
+        rounds.append({"id": poll["id"], "ref": poll["ref"], "title": poll["title"], "method": poll["method"],
+                       "round": poll["round"] or 1, "round_label": round_label(poll["round"] or 1),
+                       "result": result})
+    if not rounds:  # an earlier round's corrected count is not yet confirmed again
+        return None
+    chosen: list[dict[str, Any]] = []
+    for shown in rounds:
+        result = shown["result"]
+        if shown["method"] != "approval" or result["status"] != "valid":
+            break
+        winners = sorted((c for c in result["candidates"] if c["outcome"] == "winner"), key=lambda c: c["rank"] or 0)
+        chosen += [{"title": c["title"], "for": c["for"], "round": shown["round"]} for c in winners]
+    last = rounds[-1]
+    following = len(rounds) < len(chain)
+    return {"title": rounds[0]["title"], "method": last["method"], "rounds": rounds, "chosen": chosen,
+            "status_label": last["result"]["status_label"], "valid": last["result"]["status"] == "valid",
+            "runoff": last["result"]["runoff"] if last["result"]["status"] == "valid" else [],
+            "runoff_under_way": following, "complete": not following and not last["result"]["runoff"]}
+
+
 # --- many screens, one count ------------------------------------------------------------
 
 _recent: dict[int, tuple[float, dict[str, Any]]] = {}

@@ -19,6 +19,7 @@ from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.tables import Term
+from web import audit_log
 from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
 from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, typed_date, whole
 
@@ -278,6 +279,7 @@ class ConsoleController(Controller):
         closed = poll["status"] == "closed"
         return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
                     notices=await notices.notices_of_poll(poll_id), paper=await paper.paper_state(poll_id),
+                    notice_refusal=await notices.notice_check(poll_id) if closed else None,
                     confirmation=await scrutiny.confirmation_state(poll_id) if closed else None,
                     outcome=await polls.final_outcome(poll_id) if closed and poll["method"] == "approval" else None,
                     roles=scrutiny.ROLES, issued_number=request.query_params.get("issued", ""),
@@ -420,7 +422,8 @@ class ConsoleController(Controller):
         size = 100
         rows = await audit.entries(action=action, actor=actor.strip(), since=since, until=until, limit=size + 1,
                                    offset=(max(page_number, 1) - 1) * size)
-        return page("console/audit.html", request, viewer, entries=rows[:size], more=len(rows) > size,
+        return page("console/audit.html", request, viewer, entries=await audit_log.described(rows[:size]),
+                    more=len(rows) > size,
                     page_number=max(page_number, 1), action=action, actor=actor, day=day,
                     actions=audit.ACTION_LABELS, beijing=BEIJING)
 

@@ -55,7 +55,7 @@ def param_value(route: Route, name: str, world: World) -> str:
             return str(world.closed_poll)
         if path.endswith(("/satisfaction.pdf", "/satisfaction.html", "/correction")):
             return str(world.satisfaction_poll)
-        if path.startswith("/tablet/scrutiny"):
+        if path.startswith(("/tablet/scrutiny", "/tablet/results")):  # a published result
             return str(world.closed_poll)
         return str(world.open_poll)
     if name == "session_id":

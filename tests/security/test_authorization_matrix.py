@@ -73,6 +73,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # the doors
     "GET /": everyone(TO_TABLET),
     "GET /healthz": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /tablet/login": by_role(anonymous=OK, deputies=TO_TABLET, departments=OK, secretariats=OK),
     "POST /tablet/login": everyone(BAD),  # an empty code
     "GET /tablet/l/{token:str}": everyone(BAD),  # a link that was never issued
@@ -90,6 +91,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet/polls/{poll_id:int}/done": DEPUTY_ONWARD,  # back to the ballot: this deputy has not voted
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
     "GET /tablet/propose": DEPUTY,
+    "GET /tablet/results/{poll_id:int}": DEPUTY,  # web/tablet_results.py: a published result
     "POST /tablet/propose": DEPUTY,
     "GET /tablet/propose/done": by_role(anonymous=LOGIN_T, deputies=GONE, departments=LOGIN_T, secretariats=LOGIN_T),
     "GET /tablet/scrutiny": SCRUTINY,
