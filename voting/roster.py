@@ -168,7 +168,7 @@ def plan_changes(rows: Sequence[DeputyRow], roll: Sequence[RollEntry], delegatio
                                                 f"{row.number}（只差大小写），请先更正名册"))
             continue
         entry = entries[0] if entries else None
-        if entry is None and row.number.isdigit():
+        if entry is None and _lost_zeros(row.number):
             padded = by_digits.get(row.number.lstrip("0"), [])
             if len(padded) == 1:
                 entry = padded[0]
@@ -201,7 +201,7 @@ def plan_changes(rows: Sequence[DeputyRow], roll: Sequence[RollEntry], delegatio
             continue
 
         plan.adds.append(row)
-        if row.number.isdigit() and len(row.number) < usual_width:
+        if _lost_zeros(row.number) and len(row.number) < usual_width:
             plan.warnings.append(Note(row.row, f"第 {row.row} 行：代表证号 {row.number} 比其他代表证号（{usual_width} 位）短，"
                                                "开头的 0 可能被 Excel 去掉了；将作为新代表添加"))
         namesakes = [e for e in by_name.get(row.name, []) if e.id not in claimed]
@@ -219,6 +219,11 @@ def plan_changes(rows: Sequence[DeputyRow], roll: Sequence[RollEntry], delegatio
     plan.untouched = len(roll) - len(claimed)
     plan.digest = _digest(plan, source)
     return plan
+
+
+def _lost_zeros(number: str) -> bool:
+    """Whether a number may be one Excel stored as a number, losing its leading zeros."""
+    return number.isdigit() and not number.startswith("0")
 
 
 def _digest(plan: RosterPlan, source: str) -> str:
