@@ -253,9 +253,11 @@ class ImportSummary:
 class RosterChanged(Conflict):
     """The roll changed between the preview and the confirmation; ``plan`` is the new preview."""
 
+    MESSAGE = ("名册在预览之后有了变动（可能有人同时导入或修改了名册），没有写入任何内容。"
+               "下面是按现在的名册重新计算的预览，请再核对一遍后确认。")
+
     def __init__(self, plan: RosterPlan) -> None:
-        super().__init__("名册在预览之后有了变动（可能有人同时导入或修改了名册），没有写入任何内容。"
-                         "下面是按现在的名册重新计算的预览，请再核对一遍后确认。", code="roster_changed")
+        super().__init__(self.MESSAGE, code="roster_changed")
         self.plan = plan
 
 

@@ -1,14 +1,16 @@
 """The console's roster import: upload, preview, confirm (or cancel); and the templates.
 
-Nothing is written by the upload: it is parsed, compared with the roll and shown as a
-preview, and the file stays on the server (voting.pending_uploads) under a token only
-this clerk's confirmation can use. The confirmation parses the same bytes again and
+Nothing is written by the upload: it is parsed and kept on the server
+(voting.pending_uploads) under a token only this clerk can use, and its preview page
+(reached by a redirect, so Back and reload never resend the file) compares it with the
+roll. The confirmation parses the same bytes again and
 writes only if the result is the one previewed (voting.roster.confirm_import).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -59,8 +61,8 @@ class RosterController(Controller):
         return self._form(request, viewer, await _term(term_id), done=done)
 
     @post("/terms/{term_id:int}/import")
-    async def import_preview(self, request: Request, term_id: FromPath[int]) -> Template:
-        """Parse the upload and show what it would change; nothing is written."""
+    async def import_upload(self, request: Request, term_id: FromPath[int]) -> Template | Redirect:
+        """Parse the upload; with no errors keep it on the server and go to its preview. Nothing is written."""
         viewer = await require_staff(request)
         term = await _term(term_id)
         upload = (await request.form()).get("file")
@@ -75,12 +77,22 @@ class RosterController(Controller):
             return self._form(request, viewer, term, 400,
                               error="文件中没有可以导入的代表" + (f"（{why}）。" if why else "。"))
         held = pending_uploads.keep(_purpose(term_id), viewer.id, upload.filename, data)
+        return Redirect(f"/console/terms/{term_id}/import/preview?{urlencode({'token': held.token})}", status_code=303)
+
+    @get("/terms/{term_id:int}/import/preview")
+    async def import_preview(self, request: Request, term_id: FromPath[int], token: FromQuery[str] = "",
+                             changed: FromQuery[bool] = False) -> Template:
+        """What the kept upload would change on the roll as it is now; writes nothing. A page of its
+        own (post-redirect-get), so Back and reload never resend the file."""
+        viewer = await require_staff(request)
+        term = await _term(term_id)
         try:
-            plan = await roster.preview_import(term_id, parsed, held.sha256)
-        except Refused:
-            pending_uploads.drop(held.token)
-            raise
-        return self._preview(request, viewer, term, plan, held.token, upload.filename)
+            held = pending_uploads.load(token, _purpose(term_id), viewer.id)
+        except NotFound as gone:
+            return self._form(request, viewer, term, 404, error=gone.message)
+        plan = await roster.preview_import(term_id, roster_import.parse_roster(held.filename, held.data), held.sha256)
+        return self._preview(request, viewer, term, plan, held.token, held.filename,
+                             RosterChanged.MESSAGE if changed else "")
 
     @post("/terms/{term_id:int}/import/confirm")
     async def import_confirm(self, request: Request, term_id: FromPath[int]) -> Template | Redirect:
@@ -96,9 +108,9 @@ class RosterController(Controller):
         try:
             summary = await roster.confirm_import(term_id, parsed, held.sha256, form.get("digest", ""), viewer.actor,
                                                   filename=held.filename)
-        except RosterChanged as changed:
-            return self._preview(request, viewer, term, changed.plan, held.token, held.filename, changed.message,
-                                 changed.status_code)
+        except RosterChanged:
+            query = urlencode({"token": held.token, "changed": "true"})
+            return Redirect(f"/console/terms/{term_id}/import/preview?{query}", status_code=303)
         except Refused as refused:
             plan = await roster.preview_import(term_id, parsed, held.sha256)
             return self._preview(request, viewer, term, plan, held.token, held.filename, refused.message,
@@ -106,7 +118,7 @@ class RosterController(Controller):
         pending_uploads.drop(held.token)
         return Redirect(f"/console/terms/{term_id}/import?added={summary.added}&updated={summary.updated}"
                         f"&unchanged={summary.unchanged}&skipped={summary.skipped}"
-                        f"&delegations={summary.delegations_added}")
+                        f"&delegations={summary.delegations_added}", status_code=303)
 
     @post("/terms/{term_id:int}/import/cancel")
     async def import_cancel(self, request: Request, term_id: FromPath[int]) -> Redirect:
