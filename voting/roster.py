@@ -36,7 +36,7 @@ from voting.spreadsheets import clean_cell
 from voting.tables import Delegation, Deputy, Term
 
 if TYPE_CHECKING:  # voting.roster_import calls normalise_number, so it is imported only for types
-    from voting.roster_import import DeputyRow, RosterParse, SkippedRow
+    from voting.roster_import import RosterParse, SkippedRow
 
 # Rows per INSERT: a statement may carry at most 32,766 parameters (SQLite) / 32,767
 # (PostgreSQL), and a deputy row has nine.
@@ -78,16 +78,33 @@ FIELDS = (("name", "姓名"), ("gender", "性别"), ("delegation", "代表团"),
 
 
 @dataclass(frozen=True, slots=True)
-class RollEntry:
-    """A deputy on the roll, as an import compares it."""
+class DeputyRow:
+    """One deputy as read from the roster (or generated as demo data); ``row`` is the
+    spreadsheet row it came from (0 when it came from no file)."""
 
-    id: int
     number: str
     name: str
     gender: str | None
     delegation: str
     affiliation: str | None
     phone: str | None
+    row: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RollEntry:
+    """A deputy on the roll, as an import compares it: their id and what a row of a file would say."""
+
+    id: int
+    deputy: DeputyRow
+
+    @property
+    def number(self) -> str:
+        return self.deputy.number
+
+    @property
+    def name(self) -> str:
+        return self.deputy.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +209,8 @@ def plan_changes(rows: Sequence[DeputyRow], roll: Sequence[RollEntry], delegatio
                                                     f"是名册中的同一位代表（{entry.number} {entry.name}）"))
                 continue
             claimed[entry.id] = row.row
-            changes = tuple(Change(f, label, getattr(entry, f), getattr(row, f)) for f, label in FIELDS
-                            if f in present and getattr(entry, f) != getattr(row, f))
+            changes = tuple(Change(f, label, getattr(entry.deputy, f), getattr(row, f)) for f, label in FIELDS
+                            if f in present and getattr(entry.deputy, f) != getattr(row, f))
             if changes:
                 plan.updates.append(Update(row.row, entry.id, entry.number, row.name, changes))
             else:
@@ -269,8 +286,8 @@ async def _roll(term_id: int) -> tuple[dict[str, Any], list[RollEntry], dict[str
         Delegation.term == term_id).order_by(Delegation.position)}
     rows = await Deputy.select(Deputy.id, Deputy.number, Deputy.name, Deputy.gender, Deputy.delegation.name,
                                Deputy.affiliation, Deputy.phone).where(Deputy.term == term_id)
-    roll = [RollEntry(r["id"], r["number"], r["name"], r["gender"], r["delegation.name"], r["affiliation"], r["phone"])
-            for r in rows]
+    roll = [RollEntry(r["id"], DeputyRow(r["number"], r["name"], r["gender"], r["delegation.name"], r["affiliation"],
+                                         r["phone"])) for r in rows]
     return term, roll, delegations
 
 

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from voting import spreadsheets
-from voting.roster import normalise_number
+from voting.roster import DeputyRow, normalise_number
 from voting.spreadsheets import FILTERED, MAX_BYTES, MAX_ROWS, Column, FileError, Layout, Parse, Record
 
 __all__ = [
@@ -91,20 +91,6 @@ _PHONE_RE = re.compile(r"1[0-9]{10}")
 _INTEGRAL_TEXT_RE = re.compile(r"([0-9]+)\.0+")
 _SCIENTIFIC_RE = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+")
 _GENDERS = {"男": "男", "女": "女", "男性": "男", "女性": "女"}
-
-
-@dataclass(frozen=True, slots=True)
-class DeputyRow:
-    """One deputy as read from the roster (or generated as demo data); ``row`` is the
-    spreadsheet row it came from (0 when it came from no file)."""
-
-    number: str
-    name: str
-    gender: str | None
-    delegation: str
-    affiliation: str | None
-    phone: str | None
-    row: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
