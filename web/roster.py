@@ -90,7 +90,12 @@ class RosterController(Controller):
             held = pending_uploads.load(token, _purpose(term_id), viewer.id)
         except NotFound as gone:
             return self._form(request, viewer, term, 404, error=gone.message)
-        plan = await roster.preview_import(term_id, roster_import.parse_roster(held.filename, held.data), held.sha256)
+        try:
+            plan = await roster.preview_import(term_id, roster_import.parse_roster(held.filename, held.data),
+                                               held.sha256)
+        except Refused:  # e.g. a rehearsal's term: the file is not kept for nothing
+            pending_uploads.drop(held.token)
+            raise
         return self._preview(request, viewer, term, plan, held.token, held.filename,
                              RosterChanged.MESSAGE if changed else "")
 
