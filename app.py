@@ -29,6 +29,7 @@ from web.counting import CountingController
 from web.dashboard import DashboardController
 from web.guards import plausible_address
 from web.public import PublicController
+from web.roster import RosterController
 from web.pages import register_filters
 from web.proposals import ProposalConsoleController
 from web.projects_console import ProjectConsoleController
@@ -161,7 +162,7 @@ def create_app() -> Litestar:
         route_handlers=[
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
-            AfterVoteConsoleController, TabletResultsController,
+            AfterVoteConsoleController, TabletResultsController, RosterController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

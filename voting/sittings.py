@@ -15,6 +15,7 @@ from voting.coalesce import Coalesced
 from voting.database import fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.group_commit import writer
+from voting.roster import normalise_number
 from voting.rules import DEFAULT_QUORUM, quorum_needed
 from voting.tables import CheckIn, Congress, Deputy, Delegation, Poll, Session, Term
 
@@ -161,9 +162,9 @@ async def deputies_with_presence(session_id: int, delegation_id: int | None = No
     if delegation_id:
         sql += " AND p.delegation = {}"
         args.append(delegation_id)
-    if search:
+    if search:  # numbers are stored normalised (upper case), so a typed d001 finds D001
         sql += " AND (p.name LIKE {} OR p.number LIKE {})"
-        args += [f"%{search}%", f"%{search}%"]
+        args += [f"%{search}%", f"%{normalise_number(search)}%"]
     sql += " ORDER BY d.position, p.number"
     return await fetch(sql, *args)
 

@@ -10,6 +10,13 @@ Row numbers are the ones the user sees in Excel / WPS: the header is normally ro
 and the first data row 2. Blank rows are skipped but still counted, so numbers keep
 matching the spreadsheet. Every file-level problem (unreadable, oversized, a required
 column missing...) is raised as :class:`FileError`, whose message is shown as is.
+
+An XLSX sheet is read as the person sees it: a number shown with leading zeros by its
+format (``000123``) is read so; a cell merged down a column (代表团 typed once per
+group) is read in every row it covers, and each :class:`Record` says which of its cells
+came from a merged cell; a cell merged across columns below the header is refused,
+naming the merged cells. Rows hidden by hand or by a filter are still returned, marked
+in ``Record.hidden``, so each import decides (the roster skips them and says so).
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from typing import Generic, NamedTuple, TypeVar
 
 __all__ = [
     "Column",
+    "FILTERED",
     "FileError",
+    "HIDDEN",
     "Layout",
     "MAX_BYTES",
     "MAX_ROWS",
@@ -110,12 +119,25 @@ class Layout:
         return set(self.required) <= set(self.header_map(cells)[0])
 
 
+HIDDEN = "hidden"
+"""``Record.hidden`` of a row hidden by hand (or in a collapsed group)."""
+
+FILTERED = "filtered"
+"""``Record.hidden`` of a row hidden by the sheet's filter (自动筛选)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One filled row: its spreadsheet row number and its cells by documented header."""
+    """One filled row: its spreadsheet row number and its cells by documented header.
+
+    ``hidden`` is "" for a visible row, else :data:`HIDDEN` or :data:`FILTERED`;
+    ``merged`` maps a header to the merged cells (``C3:C6``) its value was read from,
+    for cells under the first row of a merge."""
 
     row: int
     values: Mapping[str, str]
+    hidden: str = ""
+    merged: Mapping[str, str] = field(default_factory=dict)
 
     def raw(self, header: str) -> str:
         """The cell as read ("" when the file has no such column)."""
@@ -176,15 +198,15 @@ def read_records(filename: str, data: bytes, layout: Layout) -> list[Record]:
             "请删除多余的工作表、图片或格式后再上传"
         )
     if data.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(data, label, layout)
+        sheet = _read_xlsx(data, label, layout)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileError(
             f"{label}是旧版 Excel（.xls）文件或加密的 Excel 文件，无法直接读取；"
             "请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）或 CSV（逗号分隔）后再上传"
         )
     else:
-        table = _read_csv(data, label, layout)
-    return _records(table, layout)
+        sheet = _Sheet(_read_csv(data, label, layout))
+    return _records(sheet, layout)
 
 
 # --------------------------------------------------------------------------
@@ -194,11 +216,21 @@ def read_records(filename: str, data: bytes, layout: Layout) -> list[Record]:
 _Table = list[tuple[int, list[str]]]
 
 
+@dataclass
+class _Sheet:
+    """The filled rows as text, and what the sheet's layout says about them."""
+
+    table: _Table
+    hidden: dict[int, str] = field(default_factory=dict)  # row -> HIDDEN | FILTERED
+    merged: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> "C3:C6"
+    across: list[tuple[int, str]] = field(default_factory=list)  # (last row, "B5:C5") merges across columns
+
+
 def _collect(rows: Iterable[tuple[int, Iterable[object]]], layout: Layout) -> _Table:
     """Keep non-blank rows as text; stop once there are clearly too many."""
     table: _Table = []
     for number, values in rows:
-        cells = [_cell_text(v) for v in values]
+        cells = [v if isinstance(v, str) else _cell_text(v) for v in values]
         if not any(c.strip() for c in cells):
             continue
         table.append((number, cells))
@@ -266,7 +298,7 @@ def _read_csv(data: bytes, label: str, layout: Layout) -> _Table:
         ) from None
 
 
-def _read_xlsx(data: bytes, label: str, layout: Layout) -> _Table:
+def _read_xlsx(data: bytes, label: str, layout: Layout) -> _Sheet:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
@@ -287,7 +319,9 @@ def _read_xlsx(data: bytes, label: str, layout: Layout) -> _Table:
     import openpyxl  # imported lazily: CSV-only callers do not pay for it
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Not read-only: hidden rows, the filter and merged cells are only read in full mode
+        # (a 2 MB, 5,000-row roster still loads in about a second).
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds on malformed workbooks
         raise FileError(
             f"{label}无法作为 Excel 工作簿读取，文件可能已损坏；"
@@ -300,13 +334,11 @@ def _read_xlsx(data: bytes, label: str, layout: Layout) -> _Table:
             raise FileError(f"{label}中没有工作表")
         chosen = sheets[0]
         for ws in sheets:  # the first sheet whose header has every required column
-            ws.reset_dimensions()
-            head = _collect(_sheet_rows(ws, limit=_HEADER_SCAN * 3), layout)[:_HEADER_SCAN]
+            head = _collect(_sheet_rows(ws, {}, limit=_HEADER_SCAN * 3), layout)[:_HEADER_SCAN]
             if any(layout.is_header(cells) for _, cells in head):
                 chosen = ws
                 break
-        chosen.reset_dimensions()
-        return _collect(_sheet_rows(chosen), layout)
+        return _sheet(chosen, layout)
     except FileError:
         raise
     except Exception:
@@ -317,11 +349,45 @@ def _read_xlsx(data: bytes, label: str, layout: Layout) -> _Table:
         wb.close()
 
 
-def _sheet_rows(ws, limit: int | None = None):
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if limit is not None and number > limit:
-            return
-        yield number, values
+def _sheet(ws, layout: Layout) -> _Sheet:
+    """The sheet's rows as the person sees them, with its hidden rows and merged cells."""
+    from openpyxl.utils.cell import range_boundaries
+
+    sheet = _Sheet(table=[])
+    fill: dict[tuple[int, int], str] = {}
+    for merge in ws.merged_cells.ranges:
+        if merge.min_col != merge.max_col:
+            sheet.across.append((merge.max_row, merge.coord))
+            continue
+        value = _shown_text(ws.cell(row=merge.min_row, column=merge.min_col))
+        for row in range(merge.min_row + 1, merge.max_row + 1):
+            fill[(row, merge.min_col - 1)] = value
+            sheet.merged[(row, merge.min_col - 1)] = merge.coord
+    filter_rows = range(0)
+    if ws.auto_filter.ref and ws.auto_filter.filterColumn:
+        _, first, _, last = range_boundaries(ws.auto_filter.ref)
+        filter_rows = range(first + 1, last + 1)
+    for number, dimension in ws.row_dimensions.items():
+        if dimension.hidden:
+            sheet.hidden[number] = FILTERED if number in filter_rows else HIDDEN
+    sheet.table = _collect(_sheet_rows(ws, fill), layout)
+    return sheet
+
+
+def _sheet_rows(ws, fill: Mapping[tuple[int, int], str], limit: int | None = None):
+    for number, cells in enumerate(ws.iter_rows(max_row=limit), start=1):
+        yield number, [fill.get((number, index)) or _shown_text(cell) for index, cell in enumerate(cells)]
+
+
+def _shown_text(cell) -> str:
+    """A cell's text as shown: a whole number formatted ``000000`` keeps its leading zeros."""
+    value = cell.value
+    text = _cell_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and text.isdigit():
+        zeros = str(cell.number_format or "")
+        if zeros and set(zeros) == {"0"}:
+            return text.zfill(len(zeros))
+    return text
 
 
 # --------------------------------------------------------------------------
@@ -336,8 +402,8 @@ def _header_key(text: str) -> str:
     return key.strip("*")
 
 
-def _records(table: _Table, layout: Layout) -> list[Record]:
-    item = layout.item
+def _records(sheet: _Sheet, layout: Layout) -> list[Record]:
+    table, item = sheet.table, layout.item
     if not table:
         raise FileError(f"文件中没有内容，请按模板填写表头和{item}信息")
 
@@ -365,6 +431,13 @@ def _records(table: _Table, layout: Layout) -> list[Record]:
             "请删除重复的列"
         )
 
+    across = [coord for last, coord in sheet.across if last > header_row]
+    if across:
+        raise FileError(
+            f"表格中有跨列的合并单元格（{'、'.join(across[:5])}{' 等' if len(across) > 5 else ''}），"
+            f"无法确定每一列的内容；请取消合并单元格、每格填写一项后重新上传"
+        )
+
     body = table[header_at + 1 :]
     if len(body) > layout.max_rows:
         raise FileError(
@@ -373,7 +446,8 @@ def _records(table: _Table, layout: Layout) -> list[Record]:
     if not body:
         raise FileError(f"第 {header_row} 行表头下面没有{item}信息，请填写后再上传")
     return [
-        Record(number, {h: cells[i] for h, i in columns.items() if i < len(cells)})
+        Record(number, {h: cells[i] for h, i in columns.items() if i < len(cells)}, sheet.hidden.get(number, ""),
+               {h: sheet.merged[(number, i)] for h, i in columns.items() if (number, i) in sheet.merged})
         for number, cells in body
     ]
 
@@ -430,6 +504,10 @@ def template_xlsx(
     ws.append(list(layout.headers))
     for example in examples:
         ws.append(list(example))
+
+    for row in ws.iter_rows(min_row=2, max_row=len(examples) + 1):  # the examples in grey italics
+        for cell in row:
+            cell.font = Font(italic=True, color="808080")
 
     text_columns = set(text_columns)
     fill = PatternFill("solid", fgColor="DDEBF7")

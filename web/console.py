@@ -7,21 +7,19 @@ from typing import Any
 
 from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from lifecycle import projects
 from reports import ballots, documents, login_cards
-from voting import accounts, audit, notices, paper, polls, poll_settings, roster, roster_import, scrutiny, sittings
+from voting import accounts, audit, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
 from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
-from voting.tables import Term
 from web import audit_log
 from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
-from web.pages import DB_INT, XLSX, document_preview, download, form_dict, page, typed_date, whole
+from web.pages import DB_INT, document_preview, download, form_dict, page, typed_date, whole
 
 CANDIDATE_ROWS = 15
 
@@ -169,48 +167,6 @@ class ConsoleController(Controller):
         code, link = codes[deputy_id]
         return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
                     code=accounts.format_code(code), link=str(request.base_url).rstrip("/") + f"/tablet/l/{link}")
-
-    # --- roster import ------------------------------------------------------------------
-
-    @get("/terms/{term_id:int}/import")
-    async def import_form(self, request: Request, term_id: FromPath[int]) -> Template:
-        viewer = await require_staff(request)
-        term = await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).where(
-            Term.id == term_id).first()
-        if term is None:
-            raise Refused("没有这个届次。")
-        return page("console/import.html", request, viewer, term=term, columns=roster_import.COLUMNS)
-
-    @post("/terms/{term_id:int}/import")
-    async def import_roster(self, request: Request, term_id: FromPath[int]) -> Template:
-        viewer = await require_staff(request)
-        term = await Term.select(Term.all_columns(), Term.congress.name.as_alias("congress_name")).where(
-            Term.id == term_id).first()
-        form = await request.form()
-        upload = form.get("file")
-        context: dict[str, Any] = {"term": term, "columns": roster_import.COLUMNS}
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return page("console/import.html", request, viewer, error="请选择要导入的名册文件（.xlsx 或 .csv）。",
-                        status_code=400, **context)
-        data = await upload.read()
-        parsed = roster_import.parse_roster(upload.filename, data)
-        if parsed.errors:
-            return page("console/import.html", request, viewer, errors=parsed.errors, filename=upload.filename,
-                        status_code=400, **context)
-        if not parsed.rows:
-            return page("console/import.html", request, viewer, error="文件中没有代表数据。", status_code=400, **context)
-        summary = await roster.import_deputies(term_id, parsed.rows, viewer.actor, source=upload.filename)
-        return page("console/import.html", request, viewer, summary=summary, filename=upload.filename, **context)
-
-    @get("/import-template.xlsx")
-    async def template_xlsx(self, request: Request) -> Response[bytes]:
-        await require_staff(request)
-        return download(roster_import.template_xlsx(), XLSX, "代表名册模板.xlsx")
-
-    @get("/import-template.csv")
-    async def template_csv(self, request: Request) -> Response[bytes]:
-        await require_staff(request)
-        return download(roster_import.template_csv(), "text/csv; charset=utf-8", "代表名册模板.csv")
 
     # --- polls ------------------------------------------------------------------------
 

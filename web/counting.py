@@ -9,12 +9,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from voting import paper, polls, scrutiny, sittings
+from voting import paper, polls, roster, scrutiny, sittings
 from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.paper import Counter
 from voting.rules import METHOD_VALUES, VALUE_LABELS
-from voting.tables import Deputy
 from web.auth import require_staff
 from web.pages import form_dict, page, whole
 
@@ -30,11 +29,9 @@ def marks_of(form: dict[str, str]) -> dict[str, str]:
 
 async def _deputy_by_number(session_id: int, number: str) -> dict[str, Any]:
     session = await sittings.session_context(session_id)
-    number = (number or "").strip()
-    row = await Deputy.select(Deputy.id, Deputy.name, Deputy.number).where(
-        (Deputy.term == session["term_id"]) & (Deputy.number == number)).first()
+    row = await roster.deputy_by_number(session["term_id"], number)
     if row is None:
-        raise Refused(f"本届代表名册中没有代表证号“{number}”。", code="unknown_deputy")
+        raise Refused(f"本届代表名册中没有代表证号“{(number or '').strip()}”。", code="unknown_deputy")
     return row
 
 

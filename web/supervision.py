@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from lifecycle import colours, projects, stages, supervision, uploads
 from lifecycle.proposals import today
 from voting.accounts import Viewer
+from voting.roster import normalise_number
 from voting.errors import Forbidden, Refused
 from voting.tables import Congress, Deputy, Term
 from web import public
@@ -234,7 +235,7 @@ class SupervisionTabletController(Controller):
 
 
 def _numbers(text: str) -> list[str]:
-    return [n.strip() for n in (text or "").replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
+    return [normalise_number(n) for n in (text or "").replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
             if n.strip()]
 
 

@@ -121,6 +121,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/sessions/{session_id:int}/scrutiny": STAFF,
     "GET /console/terms/{term_id:int}/import": STAFF,
     "POST /console/terms/{term_id:int}/import": STAFF,
+    # the roster preview needs a kept upload's token, which only its own clerk has: without one, 404
+    "GET /console/terms/{term_id:int}/import/preview": by_role(anonymous=LOGIN_C, deputies=LOGIN_C,
+                                                               departments=DENIED, secretariats=GONE),
+    "POST /console/terms/{term_id:int}/import/confirm": STAFF,
+    "POST /console/terms/{term_id:int}/import/cancel": STAFF,
     "GET /console/import-template.xlsx": STAFF,
     "GET /console/import-template.csv": STAFF,
     "GET /console/sessions/{session_id:int}/polls/new": STAFF,

@@ -85,9 +85,13 @@ async def stage() -> dict:
     number = f"H{hall.congress_id}-01"
     csv = ("代表证号,姓名,性别,代表团,工作单位及职务,手机\n"
            f"{number},{NAME},男,\"{IMG.replace(chr(34), chr(34) * 2)}\",\"{hostile('AFF')}\",\n").encode("utf-8")
-    imported = await ok(await staff.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
-                                         files={"file": ("名册.csv", csv, "text/csv")}), 200)
-    assert_inert(imported.text, "roster import result")
+    uploaded = await ok(await staff.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
+                                         files={"file": ("名册.csv", csv, "text/csv")}), 303)
+    preview = await ok(await staff.get(uploaded.headers["location"]), 200)
+    assert_inert(preview.text, "roster import preview")
+    form = {key: re.search(rf'name="{key}" value="([^"]*)"', preview.text).group(1) for key in ("token", "digest")}
+    await ok(await staff.post(f"/console/terms/{hall.term_id}/import/confirm", data={"_csrf_token": token, **form}),
+             303)
     deputy = (await Deputy.select(Deputy.id).where(Deputy.number == number).first())["id"]
     code = (await accounts.issue_login_codes([deputy], STAFF))[deputy][0]
     await hall.check_in(*hall.deputy_ids, deputy)

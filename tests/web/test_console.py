@@ -8,7 +8,7 @@ from tests.hall import csrf_of, login_staff
 from voting import ballot_box
 from voting.ballot_file import load_ballot_file
 from voting.rules import count
-from voting.tables import AuditEntry, Deputy, Poll
+from voting.tables import AuditEntry, Poll
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
@@ -115,27 +115,6 @@ async def test_the_audit_log_takes_a_blank_day_as_none_and_refuses_one_out_of_ra
         refused = await client.get("/console/audit", params={"day": day})
         assert refused.status_code == 400 and f"日期“{day}”超出范围" in refused.text
     assert (await client.get("/console/audit", params={"day": "0001-01-02"})).status_code == 200
-
-
-async def test_roster_import_is_all_or_nothing(client, hall):
-    await login_staff(client)
-    token = csrf_of(client)
-    before = await Deputy.count().where(Deputy.term == hall.term_id)
-    bad = "代表证号,姓名,性别,代表团\nN001,周明,男,城关镇代表团\nN002,,女,城关镇代表团\nN001,吴芳,女,东溪镇代表团\n"
-    response = await client.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
-                                 files={"file": ("名册.csv", bad.encode("utf-8-sig"), "text/csv")})
-    assert response.status_code == 400
-    assert "第 3 行" in response.text and "第 4 行" in response.text and "没有导入任何代表" in response.text
-    assert await Deputy.count().where(Deputy.term == hall.term_id) == before
-
-    template = await client.get("/console/import-template.xlsx")
-    assert template.status_code == 200 and template.content[:2] == b"PK"
-    good = "代表证号,姓名,性别,代表团\nN001,周明,男,城关镇代表团\nN002,吴芳,女,新设代表团\n"
-    response = await client.post(f"/console/terms/{hall.term_id}/import", data={"_csrf_token": token},
-                                 files={"file": ("名册.csv", good.encode("gb18030"), "text/csv")})
-    assert response.status_code == 200 and "新增 2 位代表" in response.text
-    assert await Deputy.count().where(Deputy.term == hall.term_id) == before + 2
-    assert await AuditEntry.exists().where(AuditEntry.action == "deputies_imported")
 
 
 async def test_marking_present_and_reissuing_a_code(client, hall):
