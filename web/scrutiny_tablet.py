@@ -158,11 +158,12 @@ async def _counting_polls(session: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _entry_page(request: Request, viewer: Viewer, poll: dict[str, Any], status_code: int = 200,
                       **more: Any) -> Template:
-    state = await paper.paper_state(poll["id"])
+    state, form = await paper.paper_state(poll["id"]), more.pop("form", {})
     return page("tablet/scrutiny_paper_entry.html", request, viewer, status_code=status_code, poll=poll,
+                marks={key[2:]: value for key, value in form.items() if key.startswith("m_")}, form=form,
                 candidates=await polls.candidates_of(poll["id"]), choices=METHOD_VALUES[poll["method"]],
                 labels=VALUE_LABELS, no_mark=NO_MARK, state=state, status_labels=polls.STATUS_LABELS,
-                error=more.pop("error", ""), form=more.pop("form", {}), **more)
+                error=more.pop("error", ""), **more)
 
 
 
