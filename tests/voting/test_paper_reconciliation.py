@@ -314,3 +314,13 @@ async def test_an_insider_cannot_pair_the_issue_record_with_the_serials(hall):
             for order in (serials, serials[::-1]):
                 paired = sum(truth[d] == s for d, s in zip(deputies, order))
                 assert paired < n // 2, f"{issue_name} against {serial_name} pairs {paired} of {n}"
+
+
+async def test_a_result_is_not_published_before_the_session_has_its_scrutiny_team(hall):
+    await hall.check_in()
+    poll_id = await hall.poll(candidates=3, seats=1)
+    for deputy in hall.deputy_ids[:20]:
+        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
+    await polls.close_poll(poll_id, STAFF)
+    with pytest.raises(Conflict, match="确定本次会议的总监票人"):
+        await scrutiny.publish(poll_id, STAFF)
