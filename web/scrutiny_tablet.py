@@ -19,7 +19,7 @@ from voting import paper, polls, scrutiny, sittings
 from voting.accounts import Viewer
 from voting.errors import Forbidden, Refused
 from voting.paper import Counter, Entry
-from voting.rules import (METHOD_VALUES, STATUS_LABELS as RESULT_STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS)
+from voting.rules import METHOD_VALUES, STATUS_LABELS as RESULT_STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
 from web.auth import require_deputy
 from web.pages import form_dict, page
 

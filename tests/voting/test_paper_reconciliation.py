@@ -14,7 +14,7 @@ from voting.database import fetch, is_sqlite
 from voting.errors import Conflict, Refused
 from voting.paper import Counter, Entry
 from voting.serials import make_serial, parse_serial
-from voting.tables import AuditEntry, PaperEntry, PaperNotReturned, PaperSerial
+from voting.tables import AuditEntry, PaperEntry, PaperSerial
 
 # --- the pure rule --------------------------------------------------------------------------
 
