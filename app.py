@@ -35,6 +35,7 @@ from web.proposals import ProposalConsoleController
 from web.projects_console import ProjectConsoleController
 from web.screen import ScreenController
 from web.supervision import SupervisionConsoleController, SupervisionTabletController
+from web.scrutiny_tablet import ScrutinyTabletController
 from web.tablet import TabletController
 from web.tablet_results import TabletResultsController
 
@@ -162,7 +163,7 @@ def create_app() -> Litestar:
         route_handlers=[
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
-            AfterVoteConsoleController, TabletResultsController, RosterController,
+            AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

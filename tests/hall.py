@@ -62,6 +62,17 @@ async def scrutinize(hall: "Hall", poll_id: int) -> None:
     await scrutiny.publish(poll_id, STAFF)
 
 
+async def counting_team(hall: "Hall", counters: tuple[int, ...] = (2, 3)) -> list:
+    """The session's scrutiny team: chief scrutineer deputy 0, scrutineer deputy 1, and counters
+    (deputies 2 and 3 unless told): returns the counters as `paper.Counter`s, as the tablet makes them."""
+    from voting import scrutiny
+    from voting.paper import Counter
+
+    ids = [hall.deputy_ids[n] for n in counters]
+    await scrutiny.set_members(hall.session_id, hall.deputy_ids[0], [hall.deputy_ids[1]], ids, STAFF)
+    return [Counter(deputy, f"计票人 {hall.numbers[deputy]}") for deputy in ids]
+
+
 async def make_hall(deputies: int = 30, delegations: int = 3) -> Hall:
     n = next(_counter)
     congress_id = await sittings.create_congress(f"测试{n}县人民代表大会", "county", f"测试{n}县", STAFF)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from voting import audit, poll_settings, rules, sittings
+from voting import audit, paper, poll_settings, rules, sittings
 from voting.audit import Actor
 from voting.ballot_file import dump_ballot_file, dumps
 from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
@@ -228,13 +228,6 @@ async def paper_issued(poll_id: int) -> int:
                                  poll_id, "paper"))
 
 
-async def _unfinished_entries(poll_id: int) -> int:
-    """Paper ballots entered once, or twice in disagreement, and not yet in the box."""
-    return int(await fetch_value(
-        "SELECT COUNT(DISTINCT e.serial) AS n FROM paper_entry e JOIN paper_serial s ON s.serial = e.serial "
-        "WHERE e.poll = {} AND s.status = {}", poll_id, "printed"))
-
-
 async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
     """Count the ballots (tablet and paper together) and store the result and the seal.
     Returns the piaojue-result/1 object.
@@ -246,9 +239,8 @@ async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
         poll = await get_poll(poll_id)
         if poll["status"] not in ("open", "counting"):
             raise Conflict("只有正在投票或录入纸质选票的票决才能计票。", code="not_open")
-        if poll["status"] == "counting" and (unfinished := await _unfinished_entries(poll_id)):
-            raise Conflict(f"还有 {unfinished} 张纸质选票只录入了一次或两次录入不一致，请完成核对或裁定后再计票。",
-                           code="entries_unfinished")
+        if problems := await paper.count_problems(poll_id):  # returned ≤ issued per medium, every sheet settled
+            raise Conflict("现在不能计票：" + "；".join(problems) + "。", code="paper_unreconciled")
         changed = await Poll.update({Poll.status: "closed", Poll.closed_at: datetime.now(timezone.utc)}).where(
             (Poll.id == poll_id) & (Poll.status == poll["status"])).returning(Poll.id)
         if not changed:

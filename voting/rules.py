@@ -142,6 +142,15 @@ def ballot_problems(
     A blank ballot is valid. The sentences are meant for the deputy holding the
     ballot. A ballot ruled `void` is invalid whatever its marks; see `count`.
     """
+    problems = mark_problems(method, candidate_ids, marks)
+    if (over := approvals_over_cap(method, cap, marks)) is not None:
+        problems.append(f"赞成票不能超过 {cap} 个，您选了 {over} 个")
+    return problems
+
+
+def mark_problems(method: str, candidate_ids: Sequence[str], marks: Mapping[str, str]) -> list[str]:
+    """The part of rule 2 no paper sheet can show: a candidate not on the ballot, a value
+    the method does not know. A form that sends them is forged or broken, not a sheet read."""
     allowed = METHOD_VALUES[method]
     allowed_text = "、".join(f"「{VALUE_LABELS[v]}」" for v in allowed)
     known = set(candidate_ids)
@@ -154,11 +163,15 @@ def ballot_problems(
                 f"候选项目「{candidate_id}」的标记「{_shown(value)}」无效，"
                 f"只能是{allowed_text}之一"
             )
-    if method == "approval" and cap is not None:
-        approvals = sum(1 for value in marks.values() if value == "for")
-        if approvals > cap:
-            problems.append(f"赞成票不能超过 {cap} 个，您选了 {approvals} 个")
     return problems
+
+
+def approvals_over_cap(method: str, cap: int | None, marks: Mapping[str, str]) -> int | None:
+    """The number of `for` marks when it exceeds `max_approvals` (an invalid ballot), else None."""
+    if method != "approval" or cap is None:
+        return None
+    approvals = sum(1 for value in marks.values() if value == "for")
+    return approvals if approvals > cap else None
 
 
 def ballot_is_valid(rules: PollRules, ballot: Ballot) -> bool:
@@ -400,3 +413,77 @@ def count(rules: PollRules, ballots: Iterable[Ballot]) -> Result:
         runoff_seats=outcome.runoff_seats,
         shortfall=outcome.shortfall,
     )
+
+
+# --- Returned ≤ issued, per medium, and where every printed sheet went ----------------
+
+
+@dataclass(frozen=True)
+class PaperReconciliation:
+    """The figures of the hall's reconciliation (发出与收回、选票编号的去向), for the tally sheet.
+
+    Per medium, returned ≤ issued: a tablet ballot is issued when the deputy's tablet
+    opened it and returned when it was cast; a paper ballot is issued when the
+    secretariat handed a sheet to a deputy and returned when its serial was entered
+    (`entering`: entered but not yet settled by the second counter or a ruling). An
+    issued sheet not returned is declared with a reason (`not_returned`).
+
+    Serials: printed = counted + voided + unused + missing; `missing` are printed sheets
+    neither counted, voided nor handed back blank. A sheet a deputy took away
+    (`not_returned`) or one still being entered explains one of them; the rest are
+    `unexplained`.
+    """
+
+    tablet_issued: int
+    tablet_returned: int
+    paper_issued: int
+    paper_returned: int  # serials counted (in the box)
+    entering: int  # serials entered but not yet settled
+    not_returned: int
+    printed: int
+    voided: int
+    unused: int
+
+    @property
+    def paper_outstanding(self) -> int:
+        """Issued sheets neither entered nor declared not returned."""
+        return max(0, self.paper_issued - self.paper_returned - self.entering - self.not_returned)
+
+    @property
+    def missing(self) -> int:
+        return self.printed - self.paper_returned - self.voided - self.unused
+
+    @property
+    def unexplained(self) -> int:
+        return max(0, self.missing - self.entering - self.not_returned)
+
+    def problems(self) -> list[str]:
+        """Why the count may not go ahead (empty when it may)."""
+        found = []
+        if self.tablet_returned > self.tablet_issued:
+            found.append(f"平板收回 {self.tablet_returned} 张，多于发出的 {self.tablet_issued} 张")
+        if self.paper_returned + self.entering > self.paper_issued:
+            found.append(f"纸质选票收回 {self.paper_returned + self.entering} 张，多于发出的 {self.paper_issued} 张")
+        if self.entering:
+            found.append(f"还有 {self.entering} 张纸质选票只录入了一次或两次录入不一致，请完成核对或裁定")
+        if self.paper_outstanding:
+            found.append(f"还有 {self.paper_outstanding} 张发出的纸质选票既没有录入，也没有登记为未交回"
+                         f"（发出 {self.paper_issued} 张，已计入 {self.paper_returned} 张，"
+                         f"登记未交回 {self.not_returned} 张）")
+        return found
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "media": {
+                "tablet": {"issued": self.tablet_issued, "returned": self.tablet_returned},
+                "paper": {"issued": self.paper_issued, "returned": self.paper_returned,
+                          "not_returned": self.not_returned, "outstanding": self.paper_outstanding},
+            },
+            "issued": self.tablet_issued + self.paper_issued,
+            "returned": self.tablet_returned + self.paper_returned,
+            "serials": {"printed": self.printed, "counted": self.paper_returned, "voided": self.voided,
+                        "unused": self.unused, "missing": self.missing, "entering": self.entering,
+                        "not_returned": self.not_returned, "unexplained": self.unexplained},
+            "balanced": not self.problems() and not self.unexplained,
+            "problems": self.problems(),
+        }

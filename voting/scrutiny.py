@@ -11,7 +11,6 @@ seal and result, and it needs confirming again.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -151,9 +150,7 @@ async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[st
     reason = reason.strip()
     if not reason:
         raise Refused("更正须写明原因。", code="reason_required")
-    ballot = await ballot_box.ballot_for(poll_id)
-    new_marks = {} if void else ballot_box.check_marks(ballot, marks)
-    new_json = json.dumps(new_marks, sort_keys=True, ensure_ascii=False)
+    new_json, void = await paper.sheet_marks(poll_id, marks, void)
     async with write_transaction():
         poll = await polls.get_poll(poll_id)
         if poll["status"] != "closed":

@@ -197,8 +197,19 @@ class PaperSerial(Table, tablename="paper_serial"):
     serial = Varchar(length=24, unique=True)
     run = Integer()  # which print run of this poll produced it
     printed_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=10, default="printed")  # printed | counted | voided (a spoiled ballot exchanged)
+    # printed | counted | voided (a spoiled ballot exchanged) | unused (a blank sheet handed back)
+    status = Varchar(length=10, default="printed")
     void_reason = Text(default="")
+
+
+class PaperNotReturned(Table, tablename="paper_not_returned"):
+    """An issued paper ballot that never came back (the deputy left with it, lost it…), declared
+    by the secretariat with the reason. It names no deputy and no serial: neither is known."""
+
+    poll = ForeignKey(references=Poll, index=True)
+    reason = Text(default="")
+    recorded_by = Varchar(length=80)
+    at = Timestamptz(default=TimestamptzNow())
 
 
 class PaperEntry(Table, tablename="paper_entry"):
@@ -211,8 +222,8 @@ class PaperEntry(Table, tablename="paper_entry"):
 
     poll = ForeignKey(references=Poll, index=True)
     serial = Varchar(length=24, index=True)
-    kind = Varchar(length=10, default="entry")  # entry | ruling
-    by_key = Varchar(length=30)  # "staff:3" / "deputy:17": who, to tell two counters apart
+    kind = Varchar(length=10, default="entry")  # entry | ruling | correction
+    by_key = Varchar(length=30)  # "deputy:17": who, to tell two counters apart
     by_label = Varchar(length=80)
     marks = Text(default="{}")
     void = Boolean(default=False)

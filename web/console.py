@@ -17,6 +17,7 @@ from voting.times import BEIJING
 from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
+from voting.accounts import Viewer
 from web import audit_log
 from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
 from web.pages import DB_INT, document_preview, download, form_dict, page, typed_date, whole
@@ -48,6 +49,28 @@ def candidates_from_form(form: dict[str, str]) -> list[CandidateInput]:
 
 def _pdf(content: bytes, filename: str) -> Response[bytes]:
     return download(content, "application/pdf", filename)
+
+
+async def poll_page(request: Request, viewer: Viewer, poll_id: int, status_code: int = 200,
+                    **more: Any) -> Template:
+    """The poll's console page; `more` carries a refused form's message and what was typed."""
+    poll = await polls.get_poll(poll_id)
+    candidates = await polls.candidates_of(poll_id)
+    result = await scrutiny.current_result(poll)
+    closed = poll["status"] == "closed"
+    return page("console/poll.html", request, viewer, status_code=status_code, poll=poll, candidates=candidates,
+                notices=await notices.notices_of_poll(poll_id), paper=await paper.paper_state(poll_id),
+                notice_refusal=await notices.notice_check(poll_id) if closed else None,
+                confirmation=await scrutiny.confirmation_state(poll_id) if closed else None,
+                outcome=await polls.final_outcome(poll_id) if closed and poll["method"] == "approval" else None,
+                roles=scrutiny.ROLES, issued_number=request.query_params.get("issued", ""),
+                voided_serial=request.query_params.get("voided", ""),
+                session=await sittings.session_context(poll["session"]),
+                rules_text=poll_settings.describe(poll), result=result,
+                by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,
+                poll_status=polls.STATUS_LABELS, progress=await polls.progress(poll_id),
+                base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""),
+                error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 
 
 class ConsoleController(Controller):
@@ -228,23 +251,7 @@ class ConsoleController(Controller):
 
     @get("/polls/{poll_id:int}")
     async def poll(self, request: Request, poll_id: FromPath[int]) -> Template:
-        viewer = await require_staff(request)
-        poll = await polls.get_poll(poll_id)
-        candidates = await polls.candidates_of(poll_id)
-        result = await scrutiny.current_result(poll)
-        closed = poll["status"] == "closed"
-        return page("console/poll.html", request, viewer, poll=poll, candidates=candidates,
-                    notices=await notices.notices_of_poll(poll_id), paper=await paper.paper_state(poll_id),
-                    notice_refusal=await notices.notice_check(poll_id) if closed else None,
-                    confirmation=await scrutiny.confirmation_state(poll_id) if closed else None,
-                    outcome=await polls.final_outcome(poll_id) if closed and poll["method"] == "approval" else None,
-                    roles=scrutiny.ROLES, issued_number=request.query_params.get("issued", ""),
-                    voided_serial=request.query_params.get("voided", ""),
-                    session=await sittings.session_context(poll["session"]),
-                    rules_text=poll_settings.describe(poll), result=result,
-                    by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,
-                    poll_status=polls.STATUS_LABELS, progress=await polls.progress(poll_id),
-                    base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""))
+        return await poll_page(request, await require_staff(request), poll_id)
 
     @get("/polls/{poll_id:int}/progress")
     async def poll_progress(self, request: Request, poll_id: FromPath[int]) -> Template:
@@ -307,7 +314,7 @@ class ConsoleController(Controller):
                                             await sittings.session_context(poll["session"]),
                                             [(serial, qr_text(poll["ref"], serial)) for serial in serials])
         kind = "满意度测评表" if poll["method"] == "satisfaction" else "选票"
-        return _pdf(content, f"{poll['ref']}-{kind}-{serials[0]}至{serials[-1]}.pdf")
+        return _pdf(content, f"{poll['ref']}-{kind}-{min(serials)}至{max(serials)}.pdf")  # printed shuffled
 
     async def _poll_document(self, request: Request, poll_id: int, kind: str, pdf: bool) -> Response[Any]:
         await require_staff(request)

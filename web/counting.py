@@ -1,8 +1,11 @@
-"""The console's counting desk: paper ballots handed out and exchanged, entered twice, the
-scrutiny team, confirmation and publication, the further vote on a tie, corrections."""
+"""The console's side of counting: paper ballots handed out and exchanged, blank sheets handed
+back, sheets declared not returned, the scrutiny team, the count, confirmation and publication,
+the further vote on a tie, corrections. The sheets themselves are entered by the session's
+counters on their tablets (web.scrutiny_tablet), never by a secretariat account."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -12,14 +15,10 @@ from litestar.response import Redirect, Template
 from voting import paper, polls, roster, scrutiny, sittings
 from voting.accounts import Viewer
 from voting.errors import Refused
-from voting.paper import Counter
 from voting.rules import METHOD_VALUES, VALUE_LABELS
 from web.auth import require_staff
-from web.pages import form_dict, page, whole
-
-
-def counter_of(viewer: Viewer) -> Counter:
-    return Counter(f"staff:{viewer.id}", f"计票人 {viewer.name}")
+from web.console import poll_page
+from web.pages import act_on_form, form_dict, page, whole
 
 
 def marks_of(form: dict[str, str]) -> dict[str, str]:
@@ -41,20 +40,26 @@ class CountingController(Controller):
     # --- paper ballots during the vote -------------------------------------------------
 
     @post("/polls/{poll_id:int}/paper/issue")
-    async def issue_paper(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+    async def issue_paper(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
-        poll = await polls.get_poll(poll_id)
-        deputy = await _deputy_by_number(poll["session"], form.get("number", ""))
-        await paper.issue_paper(poll_id, deputy["id"], viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}?issued={deputy['number']}#paper")
+
+        async def issue(form: dict[str, str]) -> str:
+            poll = await polls.get_poll(poll_id)
+            deputy = await _deputy_by_number(poll["session"], form.get("number", ""))
+            await paper.issue_paper(poll_id, deputy["id"], viewer.actor)
+            return f"/console/polls/{poll_id}?issued={deputy['number']}#paper"
+
+        return await act_on_form(request, "paper-issue", issue, partial(poll_page, request, viewer, poll_id))
 
     @post("/polls/{poll_id:int}/paper/exchange")
-    async def exchange(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+    async def exchange(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
-        serial = await paper.void_serial(poll_id, form.get("serial", ""), form.get("reason", ""), viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}?voided={serial}#paper")
+
+        async def exchange(form: dict[str, str]) -> str:
+            serial = await paper.void_serial(poll_id, form.get("serial", ""), form.get("reason", ""), viewer.actor)
+            return f"/console/polls/{poll_id}?voided={serial}#paper"
+
+        return await act_on_form(request, "paper-exchange", exchange, partial(poll_page, request, viewer, poll_id))
 
     @post("/polls/{poll_id:int}/stop")
     async def stop(self, request: Request, poll_id: FromPath[int]) -> Redirect:
@@ -66,7 +71,7 @@ class CountingController(Controller):
         await polls.close_poll(poll_id, viewer.actor)
         return Redirect(f"/console/polls/{poll_id}")
 
-    # --- entering returned paper ballots --------------------------------------------------
+    # --- the paper ballots after the vote: what came back, what did not --------------------
 
     async def _entry_page(self, request: Request, viewer: Viewer, poll_id: int, status_code: int = 200,
                           **more: Any) -> Template:
@@ -74,31 +79,46 @@ class CountingController(Controller):
         return page("console/paper_entry.html", request, viewer, poll=poll, status_code=status_code,
                     candidates=await polls.candidates_of(poll_id), state=await paper.paper_state(poll_id),
                     values=METHOD_VALUES[poll["method"]], labels=VALUE_LABELS, poll_status=polls.STATUS_LABELS,
-                    form=more.pop("form", {}), **more)
+                    saved=request.query_params.get("saved", ""), error=more.pop("error", ""),
+                    error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 
     @get("/polls/{poll_id:int}/paper")
     async def entry_form(self, request: Request, poll_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
         return await self._entry_page(request, viewer, poll_id)
 
-    @post("/polls/{poll_id:int}/paper")
-    async def enter(self, request: Request, poll_id: FromPath[int]) -> Template:
+    @post("/polls/{poll_id:int}/paper/unused")
+    async def unused(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        """Blank sheets handed back, registered by serial so they can never be counted."""
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
-        try:
-            outcome = await paper.enter(poll_id, form.get("serial", ""), marks_of(form), form.get("void") == "1",
-                                        counter_of(viewer))
-        except Refused as refused:
-            return await self._entry_page(request, viewer, poll_id, refused.status_code, error=refused.message,
-                                          form=form)
-        return await self._entry_page(request, viewer, poll_id, outcome=outcome.value,
-                                      message=paper.ENTRY_MESSAGES[outcome], entered=form.get("serial", ""))
+
+        async def register(form: dict[str, str]) -> None:
+            await paper.return_unused(poll_id, form.get("serials", ""), viewer.actor)
+
+        return await act_on_form(request, "unused", register, partial(self._entry_page, request, viewer, poll_id),
+                                 back=f"/console/polls/{poll_id}/paper")
+
+    @post("/polls/{poll_id:int}/paper/not-returned")
+    async def not_returned(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        """An issued sheet that never came back, declared with its reason."""
+        viewer = await require_staff(request)
+
+        async def declare(form: dict[str, str]) -> None:
+            await paper.declare_not_returned(poll_id, form.get("reason", ""), viewer.actor)
+
+        return await act_on_form(request, "not-returned", declare,
+                                 partial(self._entry_page, request, viewer, poll_id),
+                                 back=f"/console/polls/{poll_id}/paper")
 
     @post("/polls/{poll_id:int}/count")
-    async def count(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+    async def count(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        await polls.close_poll(poll_id, viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}")
+
+        async def count(form: dict[str, str]) -> str:
+            await polls.close_poll(poll_id, viewer.actor)
+            return f"/console/polls/{poll_id}"
+
+        return await act_on_form(request, "count", count, partial(self._entry_page, request, viewer, poll_id))
 
     # --- the scrutiny team, confirmation, publication -----------------------------------
 

@@ -13,19 +13,17 @@ from litestar.response import Redirect, Template
 from lifecycle import proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
-from voting import accounts, ballot_box, paper, polls, scrutiny, sittings
+from voting import accounts, ballot_box, polls, sittings
 from voting.accounts import Viewer
 from voting.ballot_box import OpenBallot, Outcome
-from voting.errors import Forbidden, NotFound, Refused
-from voting.paper import Counter
-from voting.rules import (APPROVAL_VALUES, SATISFACTION_VALUES, STATUS_LABELS as RESULT_STATUS_LABELS,
-                          VALUE_LABELS, VERDICT_LABELS)
-from voting.serials import SerialError, make_serial, parse_serial
+from voting.errors import NotFound, Refused
+from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
 from voting.tables import Term
 from web import public
 from web.auth import client_of, login_cookies, login_token, logout_cookies, require_deputy, viewer_of, who_of
 from web.ballot_drafts import cleared_cookie, draft_cookie, read_draft
 from web.pages import form_dict, page
+from web.scrutiny_tablet import scrutiny_entry
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
 
@@ -86,99 +84,6 @@ async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBall
     return ballot
 
 
-# --- the scrutineers' pages (监票) ------------------------------------------------------
-
-NO_MARK = "none"  # the ruling form's 未划: the candidate is not marked on the sheet
-HOW_LABELS = {"tablet": "平板", "paper": "纸质签字"}
-NOT_A_MEMBER = "您不是本次会议的监票人。"
-
-
-async def _scrutiny_role(viewer: Viewer) -> tuple[dict[str, Any] | None, str | None]:
-    """The deputy's current session and their part in its scrutiny team (chief, scrutineer, counter or None)."""
-    session = await _session_of(viewer)
-    return session, (await scrutiny.role_of(session["id"], viewer.id) if session else None)
-
-
-def _dispute_rows(dispute: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any]:
-    """A disputed ballot's two entries side by side, candidate by candidate, differences flagged."""
-    entries = dispute["entries"]
-
-    def shown(entry: dict[str, Any], ref: str) -> str:
-        if entry["void"]:
-            return "作废"
-        value = entry["marks"].get(ref)
-        return VALUE_LABELS.get(value, value) if value else "未划"
-
-    rows = []
-    for c in candidates:
-        cells = [shown(e, c["ref"]) for e in entries]
-        rows.append({"candidate": c, "cells": cells, "differs": len(set(cells)) > 1})
-    voids = ["作废" if e["void"] else "有效" for e in entries]
-    return {"serial": dispute["serial"], "entries": entries, "rows": rows,
-            "voids": voids if any(e["void"] for e in entries) else None}
-
-
-async def _scrutiny_items(session: dict[str, Any], viewer: Viewer, role: str) -> list[dict[str, Any]]:
-    """What the session's polls hold for a chief scrutineer or scrutineer: paper ballots to rule on
-    while a poll is being counted, counts to confirm (or confirmed) once it is closed."""
-    if role not in scrutiny.CONFIRMING:
-        return []
-    items: list[dict[str, Any]] = []
-    for poll in await polls.polls_of_session(session["id"]):
-        if poll["status"] == "counting":
-            candidates = await polls.candidates_of(poll["id"])
-            state = await paper.paper_state(poll["id"])
-            items.append({"kind": "counting", "poll": poll, "candidates": candidates,
-                          "choices": CHOICES[poll["method"]], "waiting": len(state["waiting"]),
-                          "counted": state["counted"], "issued": state["issued"],
-                          "disputes": [_dispute_rows(d, candidates) for d in state["disputed"]],
-                          "pending": len(state["disputed"])})
-        elif poll["status"] == "closed":
-            confirmation = await scrutiny.confirmation_state(poll["id"])
-            mine = next((m for m in confirmation["team"] if m["deputy"] == viewer.id), None)
-            if mine is None:
-                continue
-            candidates = await polls.candidates_of(poll["id"])
-            items.append({"kind": "closed", "poll": poll, "by_ref": {c["ref"]: c for c in candidates},
-                          "result": await scrutiny.current_result(poll), "confirmation": confirmation,
-                          "mine": mine["confirmation"], "seal": scrutiny.seal_in_force(poll, confirmation["corrections"]),
-                          "pending": 0 if mine["confirmation"] else 1})
-    return items
-
-
-async def _scrutiny_entry(viewer: Viewer) -> dict[str, Any] | None:
-    """The home page's 监票 entry: shown to the session's scrutiny team, with what awaits them."""
-    session, role = await _scrutiny_role(viewer)
-    if session is None or role is None:
-        return None
-    items = await _scrutiny_items(session, viewer, role)
-    return {"role": role, "role_label": scrutiny.ROLES[role], "pending": sum(i["pending"] for i in items)}
-
-
-def _ruled_serial(text: str) -> str:
-    """The serial named in the `ruled=` of the page address, if it is one (nothing else is echoed)."""
-    try:
-        return make_serial(*parse_serial(text)) if text else ""
-    except (SerialError, ValueError):
-        return ""
-
-
-def _ruling_from(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str], bool]:
-    """The ruling form as sent: every choice as chosen (kept for the page), the marks for the box
-    (未划 dropped), and whether the whole sheet is ruled void."""
-    chosen = {key[2:]: value for key, value in form.items() if key.startswith("m_") and value}
-    marks = {ref: value for ref, value in chosen.items() if value != NO_MARK}
-    return chosen, marks, form.get("void") == "1"
-
-
-def _missing_choices(chosen: dict[str, str], candidates: list[dict[str, Any]]) -> str:
-    missing = [f"第{n}项“{c['title']}”" for n, c in enumerate(candidates, start=1) if c["ref"] not in chosen]
-    if not missing:
-        return ""
-    return (f"还有 {len(missing)} 个候选项目没有裁定：{'、'.join(missing)}。"
-            "请对照纸质选票逐项选择；选票上没有划的，请选“未划”。")
-
-
 class TabletController(Controller):
     path = "/tablet"
 
@@ -217,7 +122,7 @@ class TabletController(Controller):
     async def home(self, request: Request) -> Template:
         viewer = await require_deputy(request)
         return page("tablet/home.html", request, viewer, my_proposals=await _my_proposals(viewer),
-                    scrutiny_entry=await _scrutiny_entry(viewer),
+                    scrutiny_entry=await scrutiny_entry(viewer),
                     supervision_groups=await supervision.groups_of_deputy(viewer.id), **await _home_context(viewer))
 
     @get("/status")
@@ -360,81 +265,3 @@ class TabletController(Controller):
             raise NotFound("没有找到您的这条建议。")
         return page("tablet/proposed.html", request, viewer, item=row)
 
-    # --- the scrutineers' pages (监票) ---------------------------------------------------
-
-    async def _scrutiny_page(self, request: Request, viewer: Viewer, status_code: int = 200,
-                             error: dict[str, Any] | None = None) -> Template:
-        session, role = await _scrutiny_role(viewer)
-        if session is None or role is None:
-            raise Forbidden(NOT_A_MEMBER)
-        items = await _scrutiny_items(session, viewer, role)
-        # A refusal is shown on the form it concerns; if that form is gone (another scrutineer
-        # ruled first, the count was corrected), at the top of the page.
-        page_error = ""
-        if error:
-            target = next((i for i in items if i["poll"]["id"] == error["poll"]), None)
-            if target is None:
-                shown_on_form = False
-            elif error.get("serial"):
-                shown_on_form = any(d["serial"] == error["serial"] for d in target.get("disputes", []))
-            else:
-                shown_on_form = target["kind"] == "closed"
-            page_error = "" if shown_on_form else error["message"]
-        return page("tablet/scrutiny.html", request, viewer, status_code=status_code, session=session, role=role,
-                    role_label=scrutiny.ROLES[role], items=items, labels=VALUE_LABELS, no_mark=NO_MARK,
-                    how_labels=HOW_LABELS, roles=scrutiny.ROLES, status_labels=polls.STATUS_LABELS,
-                    result_status_labels=RESULT_STATUS_LABELS, verdict_labels=VERDICT_LABELS,
-                    ruled=_ruled_serial(str(request.query_params.get("ruled") or "")),
-                    error=error or {}, page_error=page_error)
-
-    async def _scrutiny_poll(self, viewer: Viewer, poll_id: int) -> tuple[dict[str, Any], str]:
-        """The poll a scrutineer acts on: of their current session, and they chief or scrutineer in it."""
-        session, role = await _scrutiny_role(viewer)
-        if session is None or role is None:
-            raise Forbidden(NOT_A_MEMBER)
-        if role not in scrutiny.CONFIRMING:
-            raise Forbidden("计票人在计票台录入纸质选票；裁定和确认由总监票人、监票人进行。")
-        poll = await polls.get_poll(poll_id)
-        if poll["session"] != session["id"]:
-            raise Refused("这次票决不属于您所在的会议。", code="not_yours")
-        return poll, role
-
-    @get("/scrutiny")
-    async def scrutiny_home(self, request: Request) -> Template:
-        """监票: disputed paper ballots to rule on, counts to confirm, for the session's scrutiny team."""
-        viewer = await require_deputy(request)
-        return await self._scrutiny_page(request, viewer)
-
-    @post("/scrutiny/polls/{poll_id:int}/rule")
-    async def scrutiny_rule(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
-        """A ruling on a paper ballot whose two entries differ: what the sheet says goes into the box."""
-        viewer = await require_deputy(request)
-        _, role = await self._scrutiny_poll(viewer, poll_id)
-        form = form_dict(await request.form())
-        serial = form.get("serial", "").strip()
-        chosen, marks, void = _ruling_from(form)
-        reason = form.get("reason", "").strip()[:500]
-        try:
-            missing = "" if void else _missing_choices(chosen, await polls.candidates_of(poll_id))
-            if missing:
-                raise Refused(missing, code="incomplete_ruling")
-            await paper.rule(poll_id, serial, marks, void, viewer.id,
-                             Counter(f"deputy:{viewer.id}", f"{scrutiny.ROLES[role]} {viewer.name}"), reason)
-        except Refused as refused:
-            return await self._scrutiny_page(request, viewer, refused.status_code, error={
-                "poll": poll_id, "serial": serial, "message": refused.message, "marks": chosen, "void": void,
-                "reason": reason})
-        return Redirect(f"/tablet/scrutiny?{urlencode({'ruled': serial})}#poll-{poll_id}", status_code=303)
-
-    @post("/scrutiny/polls/{poll_id:int}/confirm")
-    async def scrutiny_confirm(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
-        """The scrutineer confirms the count in force, as the page showed it (its seal)."""
-        viewer = await require_deputy(request)
-        poll, _ = await self._scrutiny_poll(viewer, poll_id)
-        form = form_dict(await request.form())
-        try:
-            await scrutiny.confirm(poll_id, viewer.id, "tablet", viewer.actor, seen_seal=form.get("seal", ""))
-        except Refused as refused:
-            return await self._scrutiny_page(request, viewer, refused.status_code,
-                                             error={"poll": poll_id, "message": refused.message})
-        return Redirect(f"/tablet/scrutiny#poll-{poll_id}", status_code=303)

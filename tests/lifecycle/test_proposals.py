@@ -8,7 +8,7 @@ from lifecycle import candidate_lists, proposals, screening
 from lifecycle.proposal_input import ProposalInput
 from lifecycle.proposals import Who
 from lifecycle.tables import Project, Proposal
-from tests.hall import STAFF
+from tests.hall import STAFF, counting_team
 from voting import audit, ballot_box, paper, polls, scrutiny
 from voting.audit import Actor
 from voting.errors import Conflict, Refused, Throttled
@@ -200,7 +200,7 @@ async def corrected_poll(hall, entered: str = "for") -> tuple[list[int], int, st
     serial = (await paper.register_print_run(poll_id, 2, STAFF))[0]
     await paper.issue_paper(poll_id, hall.deputy_ids[29], STAFF)
     await polls.stop_voting(poll_id, STAFF)
-    for counter in (paper.Counter("staff:901", "计票人 甲"), paper.Counter("staff:902", "计票人 乙")):
+    for counter in await counting_team(hall):
         await paper.enter(poll_id, serial, {"P02": entered}, False, counter)
     await polls.close_poll(poll_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}

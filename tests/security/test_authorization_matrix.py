@@ -35,7 +35,7 @@ TO_TABLET = "→/tablet"
 BAD = "400"  # refused as asked: an empty login, a used link
 GONE = "404"
 
-GROUPS = {"deputies": ("deputy", "scrutineer", "group_lead"), "departments": ("department", "other_department"),
+GROUPS = {"deputies": ("deputy", "scrutineer", "counter", "group_lead"), "departments": ("department", "other_department"),
           "secretariats": ("secretariat", "admin")}
 
 
@@ -58,10 +58,15 @@ def everyone(answer: str) -> dict[str, str]:
 PUBLIC = everyone(OK)
 DEPUTY = by_role(anonymous=LOGIN_T, deputies=OK, departments=LOGIN_T, secretariats=LOGIN_T)
 DEPUTY_ONWARD = by_role(anonymous=LOGIN_T, deputies=PASS, departments=LOGIN_T, secretariats=LOGIN_T)
-SCRUTINY = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=OK, group_lead=DENIED, departments=LOGIN_T,
-                   secretariats=LOGIN_T)
-GROUP = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=DENIED, group_lead=OK, departments=LOGIN_T,
-                secretariats=LOGIN_T)
+SCRUTINY = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=OK, counter=DENIED, group_lead=DENIED,
+                   departments=LOGIN_T, secretariats=LOGIN_T)
+# the counting desk: a deputy holding the session's counter role, never a secretariat account
+COUNTER_DESK = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=DENIED, counter=OK, group_lead=DENIED,
+                       departments=LOGIN_T, secretariats=LOGIN_T)
+SCRUTINY_TEAM = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=OK, counter=OK, group_lead=DENIED,
+                        departments=LOGIN_T, secretariats=LOGIN_T)
+GROUP = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=DENIED, counter=DENIED, group_lead=OK,
+                departments=LOGIN_T, secretariats=LOGIN_T)
 STAFF = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=DENIED, secretariats=OK)
 SCREENER = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=OK, secretariats=OK)
 OWN_PROJECT = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, department=OK, other_department=DENIED, secretariats=OK)
@@ -94,7 +99,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet/results/{poll_id:int}": DEPUTY,  # web/tablet_results.py: a published result
     "POST /tablet/propose": DEPUTY,
     "GET /tablet/propose/done": by_role(anonymous=LOGIN_T, deputies=GONE, departments=LOGIN_T, secretariats=LOGIN_T),
-    "GET /tablet/scrutiny": SCRUTINY,
+    # the scrutiny team's pages (web/scrutiny_tablet.py): counters enter, scrutineers rule and confirm
+    "GET /tablet/scrutiny": SCRUTINY_TEAM,
+    "GET /tablet/scrutiny/polls/{poll_id:int}/entry": COUNTER_DESK,
+    "POST /tablet/scrutiny/polls/{poll_id:int}/entry": COUNTER_DESK,
     "POST /tablet/scrutiny/polls/{poll_id:int}/rule": SCRUTINY,
     "POST /tablet/scrutiny/polls/{poll_id:int}/confirm": SCRUTINY,
     # supervision on the tablet (web/supervision.py): a group's members only; its photos are public records
@@ -152,7 +160,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/polls/{poll_id:int}/paper/exchange": STAFF,
     "POST /console/polls/{poll_id:int}/stop": STAFF,
     "GET /console/polls/{poll_id:int}/paper": STAFF,
-    "POST /console/polls/{poll_id:int}/paper": STAFF,
+    "POST /console/polls/{poll_id:int}/paper/unused": STAFF,
+    "POST /console/polls/{poll_id:int}/paper/not-returned": STAFF,
     "POST /console/polls/{poll_id:int}/count": STAFF,
     "POST /console/polls/{poll_id:int}/confirmations": STAFF,
     "POST /console/polls/{poll_id:int}/publish": STAFF,

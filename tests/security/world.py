@@ -29,8 +29,9 @@ from tests.web.test_public_project import lived_project, photo
 from voting import accounts, ballot_box, notices, polls, scrutiny
 from voting.tables import Notice
 
-ROLES = ("anonymous", "deputy", "scrutineer", "group_lead", "department", "other_department", "secretariat", "admin")
-DEPUTIES = ("deputy", "scrutineer", "group_lead")
+ROLES = ("anonymous", "deputy", "scrutineer", "counter", "group_lead", "department", "other_department", "secretariat",
+         "admin")
+DEPUTIES = ("deputy", "scrutineer", "counter", "group_lead")
 STAFF_ROLES = ("department", "other_department", "secretariat", "admin")
 PASSWORD = "attack-tests-9"
 _addresses = itertools.count(1)
@@ -70,6 +71,7 @@ class World:
     site_photo: str
     deputy: int
     scrutineer: int
+    counter: int
     group_lead: int
     bystander: int  # a deputy no browser logs in as: the console may reissue their code
     usernames: dict[str, str] = field(default_factory=dict)
@@ -119,7 +121,7 @@ async def build_world() -> World:
                   proposal_code=made["code"], proposal_photo=picture.sha256, project=project,
                   department=project["department"], other_department=other_department, rectification=rect,
                   acceptance=accepted, report_photo=lived["report_photo"], site_photo=lived["site_photo"],
-                  deputy=deputy, scrutineer=scrutineer, group_lead=lived["deputies"][0], bystander=bystander)
+                  deputy=deputy, scrutineer=scrutineer, counter=hall.deputy_ids[7], group_lead=lived["deputies"][0], bystander=bystander)
     tag = secrets.token_hex(3)
     for role, staff_role, department in (("department", "department", world.department),
                                          ("other_department", "department", other_department),

@@ -1,22 +1,25 @@
-"""The console's counting desk: paper handed out and exchanged, entered twice, ruled, counted,
-confirmed, published; a tie goes to a further vote with one click."""
+"""Counting: the console hands out and exchanges paper, the session's counters enter each sheet
+twice on their tablets, a scrutineer rules, the console counts, records signatures and
+publishes; a tie goes to a further vote with one click."""
 
 import re
 
 import httpx
 
-from tests.hall import STAFF, csrf_of, login_staff
+from tests.hall import STAFF, csrf_of, login_deputy, login_staff
 from voting import ballot_box, paper, polls
 from voting.paper import Counter
+from voting.tables import Deputy, PaperEntry
 
 
-async def second_counter(app_client) -> httpx.AsyncClient:
+async def tablet_of(hall, deputy: int, port: int) -> httpx.AsyncClient:
+    """A deputy's own tablet, logged in with their code."""
     from app import app
 
-    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.8", 50001)),
-                              base_url="http://hall.local")
-    await login_staff(other, "counter2", "second-counter-9")
-    return other
+    tablet = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.8", port)),
+                               base_url="http://hall.local")
+    await login_deputy(tablet, hall.codes[deputy])
+    return tablet
 
 
 async def test_paper_ballots_from_issue_to_published_result(hall, client):
@@ -32,11 +35,16 @@ async def test_paper_ballots_from_issue_to_published_result(hall, client):
     assert f"已向代表证号 {number} 的代表发放纸质选票" in page.text and "结束投票，录入纸质选票" in page.text
     again = await client.post(f"{base}/paper/issue", data={"_csrf_token": csrf_of(client), "number": number})
     assert again.status_code == 409 and "已领取纸质选票" in again.text
+    # the poll page again, the message beside the issue form, the number still typed in it
+    form = again.text.split(f'action="/console/polls/{poll_id}/paper/issue"')[1].split("</form>")[0]
+    assert "已领取纸质选票" in form and f'value="{number}"' in form and "发放与更换纸质选票" in again.text
     unknown = await client.post(f"{base}/paper/issue", data={"_csrf_token": csrf_of(client), "number": "X-404"})
     assert unknown.status_code == 400 and "没有代表证号“X-404”" in unknown.text
     no_reason = await client.post(f"{base}/paper/exchange", data={"_csrf_token": csrf_of(client),
                                                                   "serial": serials[0], "reason": " "})
     assert no_reason.status_code == 400 and "换票须写明原因" in no_reason.text
+    form = no_reason.text.split(f'action="/console/polls/{poll_id}/paper/exchange"')[1].split("</form>")[0]
+    assert "换票须写明原因" in form and f'value="{serials[0]}"' in form
     await client.post(f"{base}/paper/exchange", data={"_csrf_token": csrf_of(client), "serial": serials[0],
                                                       "reason": "写错了"})
     for deputy in hall.deputy_ids[1:21]:
@@ -44,29 +52,42 @@ async def test_paper_ballots_from_issue_to_published_result(hall, client):
     stopped = await client.post(f"{base}/stop", data={"_csrf_token": csrf_of(client)})
     assert stopped.headers["location"] == f"{base}/paper"
 
-    entry = {"_csrf_token": csrf_of(client), "serial": serials[1], "m_P01": "for", "m_P02": "", "m_P03": "against"}
-    first = await client.post(f"{base}/paper", data=entry)
-    assert "请另一位计票人再录入一次" in first.text
-    same = await client.post(f"{base}/paper", data={**entry, "_csrf_token": csrf_of(client)})
-    assert same.status_code == 409 and "须由另一位计票人" in same.text and 'value="for" checked' in same.text
-    voided = await client.post(f"{base}/paper", data={**entry, "serial": serials[0], "_csrf_token": csrf_of(client)})
-    assert voided.status_code == 409 and "已作废（写错了）" in voided.text
-    other = await second_counter(client)
+    team = await client.post(f"/console/sessions/{hall.session_id}/scrutiny", data={
+        "_csrf_token": csrf_of(client), "chief": hall.numbers[hall.deputy_ids[28]],
+        "scrutineers": f"{hall.numbers[hall.deputy_ids[29]]}，{hall.numbers[hall.deputy_ids[27]]}",
+        "counters": f"{hall.numbers[hall.deputy_ids[25]]},{hall.numbers[hall.deputy_ids[26]]}"})
+    assert team.status_code in (302, 303)
+    desk = await client.get(f"{base}/paper")
+    assert "纸质选票由计票人在平板上录入" in desk.text and 'name="m_P01"' not in desk.text
+
+    entry = {"serial": serials[1].replace("-", ""), "m_P01": "for", "m_P02": "none", "m_P03": "against"}
+    staff_entry = await client.post(f"{base}/paper", data={**entry, "_csrf_token": csrf_of(client)})
+    assert staff_entry.status_code == 405  # the secretariat does not enter sheets
+    at = f"/tablet/scrutiny/polls/{poll_id}/entry"
+    alice, bob = await tablet_of(hall, hall.deputy_ids[25], 50001), await tablet_of(hall, hall.deputy_ids[26], 50002)
     try:
-        differing = await other.post(f"{base}/paper", data={**entry, "m_P01": "against",
-                                                           "_csrf_token": csrf_of(other)})
-        assert "两次录入不一致，这张选票等待监票人裁定" in differing.text
+        first = await alice.post(at, data={**entry, "_csrf_token": csrf_of(alice)})
+        assert first.status_code == 303
+        shown = await alice.get(first.headers["location"])
+        assert f'<span class="mono serial">{serials[1]}</span>：已录入。请另一位计票人再录入一次' in shown.text
+        same = await alice.post(at, data={**entry, "_csrf_token": csrf_of(alice)})
+        assert same.status_code == 409 and "须由另一位计票人" in same.text
+        assert re.search(r'value="for" checked', same.text) and serials[1].replace("-", "") in same.text
+        voided = await alice.post(at, data={**entry, "serial": serials[0], "_csrf_token": csrf_of(alice)})
+        assert voided.status_code == 409 and "已作废（写错了）" in voided.text
+        differing = await bob.post(at, data={**entry, "m_P01": "against", "_csrf_token": csrf_of(bob)})
+        assert "两次录入不一致，这张选票等待监票人裁定" in (await bob.get(differing.headers["location"])).text
     finally:
-        await other.aclose()
+        await alice.aclose()
+        await bob.aclose()
+    assert {e["by_label"] for e in await PaperEntry.select(PaperEntry.by_label).where(PaperEntry.poll == poll_id)} \
+        == {f"计票人 {d['name']}" for d in await Deputy.select(Deputy.name).where(
+            Deputy.id.is_in(hall.deputy_ids[25:27]))}
     blocked = await client.post(f"{base}/count", data={"_csrf_token": csrf_of(client)})
     assert blocked.status_code == 409 and "两次录入不一致" in blocked.text
 
-    team = await client.post(f"/console/sessions/{hall.session_id}/scrutiny", data={
-        "_csrf_token": csrf_of(client), "chief": hall.numbers[hall.deputy_ids[28]],
-        "scrutineers": f"{hall.numbers[hall.deputy_ids[29]]}，{hall.numbers[hall.deputy_ids[27]]}", "counters": ""})
-    assert team.status_code in (302, 303)
-    await paper.rule(poll_id, serials[1], {"P01": "for", "P03": "against"}, False, hall.deputy_ids[28],
-                     Counter("deputy:chief", "总监票人"))
+    await paper.rule(poll_id, serials[1], {"P01": "for", "P03": "against"}, False,
+                     Counter(hall.deputy_ids[28], "总监票人"))
     counted = await client.post(f"{base}/count", data={"_csrf_token": csrf_of(client)})
     assert counted.status_code in (302, 303)
     result = polls.stored_result(await polls.get_poll(poll_id))

@@ -2,17 +2,15 @@
 
 import re
 
-from tests.hall import STAFF, csrf_of, login_deputy
+from tests.hall import STAFF, counting_team, csrf_of, login_deputy
 from voting import ballot_box, paper, polls, scrutiny
 from voting.paper import Counter, Entry
 from voting.tables import AuditEntry, PaperEntry
 
-ALICE, BOB = Counter("staff:901", "计票人 甲"), Counter("staff:902", "计票人 乙")
-
 
 async def disputed_poll(hall, method="approval", first=None, second=None, void_second=False):
     """A poll with tablet ballots and one paper ballot whose two entries differ, being counted,
-    and the session's team: deputy 1 chief scrutineer, 2 scrutineer, 3 counter."""
+    and the session's team: deputies 0 chief scrutineer, 1 scrutineer, 2 and 3 counters."""
     await hall.check_in()
     if method == "approval":
         poll_id = await hall.poll(candidates=4, seats=2)
@@ -25,10 +23,10 @@ async def disputed_poll(hall, method="approval", first=None, second=None, void_s
     serials = await paper.register_print_run(poll_id, 3, STAFF)
     await paper.issue_paper(poll_id, hall.deputy_ids[25], STAFF)
     await polls.stop_voting(poll_id, STAFF)
-    assert await paper.enter(poll_id, serials[0], first or {"P01": "for", "P03": "for"}, False, ALICE) is Entry.first
+    alice, bob = await counting_team(hall, (2, 3))
+    assert await paper.enter(poll_id, serials[0], first or {"P01": "for", "P03": "for"}, False, alice) is Entry.first
     assert await paper.enter(poll_id, serials[0], second or {"P01": "for", "P03": "against"}, void_second,
-                             BOB) is Entry.disputed
-    await scrutiny.set_members(hall.session_id, hall.deputy_ids[0], [hall.deputy_ids[1]], [hall.deputy_ids[2]], STAFF)
+                             bob) is Entry.disputed
     return poll_id, serials[0]
 
 
@@ -47,13 +45,18 @@ async def test_the_chief_scrutineer_sees_both_entries_and_rules(client, hall):
 
     page = await client.get("/tablet/scrutiny")
     assert page.status_code == 200 and serial in page.text
-    assert "计票人 甲" in page.text and "计票人 乙" in page.text
+    assert all(f"计票人 {hall.numbers[hall.deputy_ids[n]]}" in page.text for n in (2, 3))
     row = re.search(r"<tr class=\"differs\"><th scope=\"row\">3\. 候选项目03</th>\s*<td>(.*?)</td><td>(.*?)</td>",
                     page.text)
     assert row and row.groups() == ("赞成", "不赞成")  # the two entries side by side, the difference flagged
     assert re.search(r'<tr class=""><th scope="row">1\. 候选项目01</th>\s*<td>赞成</td><td>赞成</td>', page.text)
     assert 'name="m_P04" value="none"' in page.text and "未划" in page.text
-    assert " checked" not in page.text.split('class="ruling"')[1]  # nothing chosen for the scrutineer
+    # the form starts with what both entries agree on; the scrutineer rules where they differ
+    ruling_form = page.text.split('class="ruling"')[1]
+    assert re.search(r'name="m_P01" value="for"\s+checked', ruling_form)
+    assert re.search(r'name="m_P02" value="none"\s+checked', ruling_form)
+    assert re.search(r'name="m_P04" value="none"\s+checked', ruling_form)
+    assert not re.search(r'name="m_P03" value="\w+"\s+checked', ruling_form)
     assert f'action="/tablet/scrutiny/polls/{poll_id}/rule"' in page.text and 'data-confirm="' in page.text
     assert 'name="_csrf_token"' in page.text and "<script>" not in page.text and "style=" not in page.text
 
@@ -66,11 +69,11 @@ async def test_the_chief_scrutineer_sees_both_entries_and_rules(client, hall):
     assert partial.status_code == 400 and "还有 2 个候选项目没有裁定" in partial.text
     assert re.search(r'name="m_P01" value="for"\s+checked', partial.text)
     assert re.search(r'name="m_P02" value="none"\s+checked', partial.text) and "对照原票" in partial.text
-    # Too many approvals: the engine's message, in Chinese, with the choices kept.
-    too_many = {"serial": serial, "m_P01": "for", "m_P02": "for", "m_P03": "for", "m_P04": "none",
-                "_csrf_token": token}
-    refused = await client.post(f"/tablet/scrutiny/polls/{poll_id}/rule", data=too_many)
-    assert refused.status_code == 400 and "赞成票不能超过 2 个" in refused.text
+    # A forged form (a candidate not on the ballot): the engine's message, in Chinese, choices kept.
+    forged = {"serial": serial, "m_P01": "for", "m_P02": "none", "m_P03": "for", "m_P04": "none", "m_P09": "for",
+              "_csrf_token": token}
+    refused = await client.post(f"/tablet/scrutiny/polls/{poll_id}/rule", data=forged)
+    assert refused.status_code == 400 and "不存在的候选项目「P09」" in refused.text
     assert re.search(r'name="m_P03" value="for"\s+checked', refused.text)
     assert (await paper.paper_state(poll_id))["disputed"]
 
@@ -113,7 +116,7 @@ async def test_a_void_entry_shows_and_a_ballot_can_be_ruled_void(client, hall):
     assert (result["returned"], result["invalid"]) == (20, 1)
 
 
-async def test_only_the_scrutiny_team_gets_in_and_counters_are_sent_to_the_desk(client, hall):
+async def test_only_the_scrutiny_team_gets_in_and_counters_only_enter(client, hall):
     poll_id, serial = await disputed_poll(hall)
     outsider = hall.deputy_ids[5]
     await log_in_as(client, hall, outsider)
@@ -131,7 +134,8 @@ async def test_only_the_scrutiny_team_gets_in_and_counters_are_sent_to_the_desk(
     home = await client.get("/tablet/")
     assert 'href="/tablet/scrutiny"' in home.text and "计票人" in home.text
     page = await client.get("/tablet/scrutiny")
-    assert page.status_code == 200 and "计票台（秘书处控制台）" in page.text and serial not in page.text
+    assert page.status_code == 200 and serial not in page.text
+    assert f'href="/tablet/scrutiny/polls/{poll_id}/entry"' in page.text and "录入纸质选票" in page.text
     forged = await client.post(f"/tablet/scrutiny/polls/{poll_id}/rule", data={
         "serial": serial, "void": "1", "_csrf_token": csrf_of(client)})
     assert forged.status_code == 403 and (await paper.paper_state(poll_id))["disputed"]
@@ -145,8 +149,7 @@ async def test_only_the_scrutiny_team_gets_in_and_counters_are_sent_to_the_desk(
 
 async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall):
     poll_id, serial = await disputed_poll(hall)
-    await paper.rule(poll_id, serial, {"P01": "for", "P03": "for"}, False, hall.deputy_ids[0],
-                     Counter(f"deputy:{hall.deputy_ids[0]}", "总监票人"))
+    await paper.rule(poll_id, serial, {"P01": "for", "P03": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
     await polls.close_poll(poll_id, STAFF)
     chief, scrutineer = hall.deputy_ids[0], hall.deputy_ids[1]
     await scrutiny.confirm(poll_id, chief, "paper", STAFF)
@@ -188,8 +191,7 @@ async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall
 
 async def test_a_corrected_count_shows_and_is_confirmed_again(client, hall):
     poll_id, serial = await disputed_poll(hall)
-    await paper.rule(poll_id, serial, {"P01": "for"}, False, hall.deputy_ids[0],
-                     Counter(f"deputy:{hall.deputy_ids[0]}", "总监票人"))
+    await paper.rule(poll_id, serial, {"P01": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
     await polls.close_poll(poll_id, STAFF)
     scrutineer = hall.deputy_ids[1]
     await scrutiny.confirm(poll_id, scrutineer, "tablet", STAFF)
