@@ -54,6 +54,7 @@ class Hall:
             threshold_fraction=rules.pop("threshold_fraction", "1/2"),
             threshold_strict=rules.pop("threshold_strict", True),
             quorum_fraction=rules.pop("quorum_fraction", "2/3"),
+            show_running_totals=rules.pop("show_running_totals", False),
             candidates=tuple(CandidateInput(f"候选项目{n:02d}", f"第 {n} 个项目的简介", "青溪县", 100 * n)
                              for n in range(1, candidates + 1)),
         )
