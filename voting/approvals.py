@@ -92,7 +92,7 @@ async def pending(session_id: int) -> list[dict[str, Any]]:
     return [{**row, "kind_label": KIND_LABELS.get(row["kind"], row["kind"])} for row in rows]
 
 
-async def _pending_row(request_id: int) -> dict[str, Any]:
+async def request_row(request_id: int) -> dict[str, Any]:
     row = await StaffApproval.select(
         StaffApproval.all_columns(), StaffApproval.deputy.name.as_alias("deputy_name"),
         StaffApproval.deputy.number.as_alias("deputy_number"),
@@ -106,7 +106,7 @@ async def approve(request_id: int, actor: Actor) -> dict[str, Any]:
     """A second staff member approves: the check-in or the new code takes effect now. Returns the
     request, with `code` (code, link) for a new login code, shown once to the approver."""
     async with write_transaction():
-        row = await _pending_row(request_id)
+        row = await request_row(request_id)
         if actor.kind != "staff":
             raise Forbidden("只有工作人员可以批准。")
         refusal = sitting_rules.approval_refusal(row["requested_by_key"], staff_key(actor), row["status"])
@@ -134,7 +134,7 @@ async def approve(request_id: int, actor: Actor) -> dict[str, Any]:
 async def withdraw(request_id: int, actor: Actor, reason: str = "") -> dict[str, Any]:
     """Drop a pending request (the one who asked, or anyone else), audited; nothing else changes."""
     async with write_transaction():
-        row = await _pending_row(request_id)
+        row = await request_row(request_id)
         changed = await StaffApproval.update({StaffApproval.status: "withdrawn", StaffApproval.decided_by: actor.label,
                                               StaffApproval.decided_at: datetime.now(timezone.utc)}).where(
             (StaffApproval.id == request_id) & (StaffApproval.status == "pending")).returning(StaffApproval.id)

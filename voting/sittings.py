@@ -126,6 +126,13 @@ async def sittings_of(session_id: int) -> list[dict[str, Any]]:
              "status_label": sitting_rules.SITTING_STATUS_LABELS.get(row["status"], row["status"])} for row in rows]
 
 
+async def sitting_row(sitting_id: int) -> dict[str, Any]:
+    row = await Sitting.select().where(Sitting.id == sitting_id).first()
+    if row is None:
+        raise NotFound("没有这次全体会议。")
+    return row
+
+
 async def open_sitting_of(session_id: int) -> dict[str, Any] | None:
     """The sitting of the session now open, if any (at most one is)."""
     return await Sitting.select().where((Sitting.session == session_id) & (Sitting.status == "open")).first()
