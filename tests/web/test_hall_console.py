@@ -109,7 +109,8 @@ async def test_during_a_vote_a_second_staff_member_approves_on_the_deputies_page
     response = await client.post(f"/console/approvals/{request_id}/approve", data={"_csrf_token": csrf_of(client)})
     assert response.status_code == 200 and "登录码" in response.text
     code = re.search(r"\b(\d{4}[ -]?\d{4})\b", response.text)
-    assert code and await StaffApproval.count().where(StaffApproval.status == "approved") == 2
+    assert code and await StaffApproval.count().where(
+        (StaffApproval.session == hall.session_id) & (StaffApproval.status == "approved")) == 2
     state = (await client.get(f"/screen/sessions/{hall.session_id}/state")).json()
     assert len(state["announcements"]) == 2 and "由工作人员补签到" in state["announcements"][0]
     assert "重置登录码" in state["announcements"][1]
