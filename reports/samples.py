@@ -41,7 +41,13 @@ async def write_samples(out: Path) -> list[Path]:
         pairs = [(serial, qr_text(poll["ref"], serial)) for serial in serials]
         save("选票.pdf", await ballots.ballots_pdf(poll, candidates, session, pairs))
         deputies = await Deputy.select(Deputy.id).where(Deputy.term == session["term_id"])
-        await CheckIn.insert(*[CheckIn(session=session["id"], deputy=d["id"], by="样例") for d in deputies[:219]])
+        sitting = await sittings.open_sitting_of(session["id"])
+        if sitting is None:
+            first = next(s for s in await sittings.sittings_of(session["id"]) if s["status"] == "planned")
+            await sittings.move_sitting(first["id"], "open", actor)
+            sitting = await sittings.open_sitting_of(session["id"])
+        await CheckIn.insert(*[CheckIn(session=session["id"], sitting=sitting["id"], deputy=d["id"], by="样例")
+                               for d in deputies[:219]])
         await polls.open_poll(poll["id"], actor)
         rng = random.Random(2025)
         popular = {c["ref"]: rng.uniform(0.35, 0.95) for c in candidates}

@@ -82,8 +82,20 @@
     }
   }
 
+  // Shrink a heading that wraps until it takes at most two lines (a long title wraps, never cut).
+  function fitLines(node, maxRem, minRem) {
+    if (!node) { return; }
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    var size = maxRem;
+    node.style.fontSize = size + "rem";
+    while (size > minRem && node.getBoundingClientRect().height > 2.6 * size * rem) {
+      size = Math.max(minRem, size - 0.1);
+      node.style.fontSize = size.toFixed(2) + "rem";
+    }
+  }
+
   function fitHeadings() {
-    fitText($("poll-title"), 3.3, 2.2);
+    fitLines($("poll-title"), 3.3, 2.2);
     fitText($("session-name"), 2.1, 1.5);
   }
 
@@ -216,7 +228,7 @@
     }
     var title;
     if (mode === "running") {
-      title = method === "approval" ? "实时赞成票（以监票人确认的计票结果为准）" : "实时测评票数（以监票人确认的结果为准）";
+      title = (method === "approval" ? "赞成票" : "测评票数") + "（前 " + data.returned + " 张选票，以监票人确认的结果为准）";
     } else {
       title = method === "approval" ? "各项目赞成票" : "各项目测评情况";
     }
@@ -320,6 +332,16 @@
     notes.forEach(function (text) { note.appendChild(el("p", "", text)); });
   }
 
+  // Check-ins and new login codes a second staff member approved while the poll is open.
+  function renderAnnouncements(s) {
+    var list = $("announcements");
+    if (!list) { return; }
+    var items = s.announcements || [];
+    list.textContent = "";
+    items.forEach(function (text) { list.appendChild(el("li", "", text)); });
+    show(list, items.length > 0);
+  }
+
   function render(s) {
     var p = s.poll;
     var classes = ["screen", "phase-" + s.phase];
@@ -339,6 +361,7 @@
     renderMessage(s);
     renderChart(s);
     renderOutcome(s);
+    renderAnnouncements(s);
     fitHeadings();
   }
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 from voting import accounts, polls, roster, sittings
 from voting.audit import Actor
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.roster_import import DeputyRow
-from voting.tables import Deputy
+from voting.tables import CheckIn, Deputy
 
 _counter = itertools.count(1)
 STAFF = Actor("staff", None, "秘书处 测试")
@@ -26,10 +27,22 @@ class Hall:
     codes: dict[int, str]
     links: dict[int, str]
     numbers: dict[int, str] = field(default_factory=dict)
+    sitting_id: int = 0  # the session's first sitting (全体会议), open
 
     async def check_in(self, *deputy_ids: int) -> None:
         for deputy_id in deputy_ids or self.deputy_ids:
             await sittings.check_in(self.session_id, deputy_id, STAFF)
+
+    async def reach_quorum(self, poll_id: int) -> None:
+        """A poll opens only with its quorum present (voting.rules.quorum_refusal): check in, from
+        the end of the roll, just enough deputies the test did not check in itself."""
+        figures = await polls.quorum_figures(await polls.get_poll(poll_id))
+        missing = figures["needed"] - figures["present"]
+        if missing > 0 and figures["sitting"]:
+            present = {r["deputy"] for r in await CheckIn.select(CheckIn.deputy).where(
+                CheckIn.sitting == figures["sitting"])}
+            for deputy_id in [d for d in reversed(self.deputy_ids) if d not in present][:missing]:
+                await sittings.check_in(self.session_id, deputy_id, STAFF)
 
     async def poll(self, candidates: int = 5, seats: int = 3, method: str = "approval", open_: bool = True,
                    **rules) -> int:
@@ -41,11 +54,13 @@ class Hall:
             threshold_fraction=rules.pop("threshold_fraction", "1/2"),
             threshold_strict=rules.pop("threshold_strict", True),
             quorum_fraction=rules.pop("quorum_fraction", "2/3"),
+            show_running_totals=rules.pop("show_running_totals", False),
             candidates=tuple(CandidateInput(f"候选项目{n:02d}", f"第 {n} 个项目的简介", "青溪县", 100 * n)
                              for n in range(1, candidates + 1)),
         )
         poll_id = await polls.create_poll(self.session_id, settings, STAFF)
         if open_:
+            await self.reach_quorum(poll_id)
             await polls.open_poll(poll_id, STAFF)
         return poll_id
 
@@ -78,6 +93,8 @@ async def make_hall(deputies: int = 30, delegations: int = 3) -> Hall:
     congress_id = await sittings.create_congress(f"测试{n}县人民代表大会", "county", f"测试{n}县", STAFF)
     term_id = await sittings.create_term(congress_id, 19, STAFF)
     session_id = await sittings.create_session(term_id, 3, None, None, STAFF)
+    sitting_id = await sittings.create_sitting(session_id, date.today(), "08:30", "12:00", STAFF)
+    await sittings.move_sitting(sitting_id, "open", STAFF)
     rows = [
         DeputyRow(number=f"T{n}-{i:04d}", name=SURNAMES[i % 20] + GIVEN[(i * 7) % 24] + GIVEN[(i * 3) % 24],
                   gender="男" if i % 3 else "女", delegation=f"第{i % delegations + 1}代表团", affiliation=None,
@@ -89,7 +106,7 @@ async def make_hall(deputies: int = 30, delegations: int = 3) -> Hall:
     ids = [d["id"] for d in found]
     issued = await accounts.issue_login_codes(ids, STAFF)
     return Hall(congress_id, term_id, session_id, ids, {k: v[0] for k, v in issued.items()},
-                {k: v[1] for k, v in issued.items()}, {d["id"]: d["number"] for d in found})
+                {k: v[1] for k, v in issued.items()}, {d["id"]: d["number"] for d in found}, sitting_id)
 
 
 def csrf_of(client) -> str:

@@ -104,26 +104,26 @@ def check_marks(ballot: OpenBallot, marks: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
-async def _poll_open_in_session(poll_id: int) -> int | None:
-    """The poll's session if it is open. On PostgreSQL the row is share-locked, so
+async def _poll_open_in_sitting(poll_id: int) -> int | None:
+    """The sitting the poll opened in, if it is open. On PostgreSQL the row is share-locked, so
     closing waits until every ballot already being written is in."""
     lock = "" if is_sqlite() else " FOR SHARE"
-    rows = await fetch("SELECT status, session FROM poll WHERE id = {}" + lock, poll_id)
+    rows = await fetch("SELECT status, sitting FROM poll WHERE id = {}" + lock, poll_id)
     if not rows or rows[0]["status"] != "open":
         return None
-    return rows[0]["session"]
+    return rows[0]["sitting"] or 0
 
 
-async def _present(session_id: int, deputy_id: int) -> bool:
-    rows = await fetch("SELECT 1 AS yes FROM check_in WHERE session = {} AND deputy = {}", session_id, deputy_id)
+async def _present(sitting_id: int, deputy_id: int) -> bool:
+    rows = await fetch("SELECT 1 AS yes FROM check_in WHERE sitting = {} AND deputy = {}", sitting_id, deputy_id)
     return bool(rows)
 
 
 async def _issue_in_transaction(poll_id: int, deputy_id: int) -> Outcome | None:
-    session_id = await _poll_open_in_session(poll_id)
-    if session_id is None:
+    sitting_id = await _poll_open_in_sitting(poll_id)
+    if sitting_id is None:
         return Outcome.poll_not_open
-    if not await _present(session_id, deputy_id):
+    if not await _present(sitting_id, deputy_id):
         return Outcome.not_present
     await fetch(
         "INSERT INTO poll_voter (key, poll, deputy, voted) VALUES ({}, {}, {}, {}) ON CONFLICT (key) DO NOTHING",
@@ -155,14 +155,14 @@ async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(items)
     polls = sorted({poll_id for poll_id, _, _ in items})
     lock = "" if is_sqlite() else " FOR SHARE"
-    rows = await fetch(f"SELECT id, status, session FROM poll WHERE id IN ({_rows(len(polls), 1)}) ORDER BY id{lock}",
+    rows = await fetch(f"SELECT id, status, sitting FROM poll WHERE id IN ({_rows(len(polls), 1)}) ORDER BY id{lock}",
                        *polls)
-    open_in = {r["id"]: r["session"] for r in rows if r["status"] == "open"}
+    open_in = {r["id"]: r["sitting"] or 0 for r in rows if r["status"] == "open"}
     present: set[tuple[int, int]] = set()
-    for poll_id, session_id in open_in.items():
+    for poll_id, sitting_id in open_in.items():
         deputies = sorted({deputy_id for p, deputy_id, _ in items if p == poll_id})
-        found = await fetch(f"SELECT deputy FROM check_in WHERE session = {{}} AND deputy IN ({_rows(len(deputies), 1)})",
-                            session_id, *deputies)
+        found = await fetch(f"SELECT deputy FROM check_in WHERE sitting = {{}} AND deputy IN ({_rows(len(deputies), 1)})",
+                            sitting_id, *deputies)
         present |= {(poll_id, r["deputy"]) for r in found}
 
     first: dict[str, int] = {}  # register key -> the first item of the batch for it

@@ -29,6 +29,8 @@ async def load_if_empty() -> Path | None:
     session = demo_data.SESSION
     session_id = await sittings.create_session(term_id, session["number"], session["starts_on"],
                                                session["ends_on"], actor)
+    for held_on, starts_at, ends_at in demo_data.SITTINGS:  # planned: the secretariat opens the first one
+        await sittings.create_sitting(session_id, held_on, starts_at, ends_at, actor)
     await roster.import_deputies(term_id, demo_data.deputies(), actor, source="演示数据")
     projects = demo_data.candidate_projects()
     await polls.create_poll(session_id, PollSettings(

@@ -37,6 +37,8 @@ TERM = {
     "starts_on": date(2023, 1, 10),
     "ends_on": date(2028, 1, 9),
 }
+# The session's sittings (全体会议): date, time window (Beijing time).
+SITTINGS = [(date(2025, 1, 15), "09:00", "11:30"), (date(2025, 1, 17), "09:00", "11:00")]
 
 SESSION = {
     "name": "青溪县第十九届人民代表大会第三次会议",

@@ -92,7 +92,7 @@ async def is_printed(poll_id: int, serial: str) -> bool:
 
 
 async def _poll_row(poll_id: int, *, lock: bool = False) -> dict[str, Any]:
-    rows = await fetch("SELECT id, ref, title, status, session, method FROM poll WHERE id = {}"
+    rows = await fetch("SELECT id, ref, title, status, session, sitting, method FROM poll WHERE id = {}"
                        + ("" if is_sqlite() or not lock else " FOR UPDATE"), poll_id)
     if not rows:
         raise NotFound("没有这次票决。")
@@ -109,8 +109,8 @@ async def issue_paper(poll_id: int, deputy_id: int, actor: Actor) -> None:
         deputy = await Deputy.select(Deputy.name, Deputy.number).where(Deputy.id == deputy_id).first()
         if deputy is None:
             raise NotFound("没有这位代表。")
-        present = await fetch("SELECT 1 AS yes FROM check_in WHERE session = {} AND deputy = {}",
-                              poll["session"], deputy_id)
+        present = await fetch("SELECT 1 AS yes FROM check_in WHERE sitting = {} AND deputy = {}",
+                              poll["sitting"] or 0, deputy_id)
         if not present:
             raise Conflict(f"{deputy['name']}代表尚未签到，请先签到再发放选票。", code="not_present")
         key = ballot_box.register_key(poll_id, deputy_id)

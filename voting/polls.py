@@ -175,24 +175,58 @@ async def open_poll(poll_id: int, actor: Actor) -> None:
             raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
         candidates = await candidates_of(poll_id)
         _check(settings_of(poll, candidates))
-        changed = await Poll.update({Poll.status: "open", Poll.opened_at: datetime.now(timezone.utc)}).where(
+        figures = await quorum_figures(poll)
+        if figures["refusal"]:
+            raise Conflict(figures["refusal"], code=figures["code"])
+        changed = await Poll.update({Poll.status: "open", Poll.opened_at: datetime.now(timezone.utc),
+                                     Poll.sitting: figures["sitting"]}).where(
             (Poll.id == poll_id) & (Poll.status == "draft")).returning(Poll.id)
         if not changed:
             raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
         await audit.record(actor, "poll_opened", subject=f"{poll['title']}（{poll['ref']}）",
-                           detail={"candidates": [c["title"] for c in candidates]})
+                           detail={"candidates": [c["title"] for c in candidates], "sitting": figures["sitting_name"],
+                                   "entitled": figures["entitled"], "present": figures["present"],
+                                   "quorum_needed": figures["needed"]})
+
+
+async def quorum_figures(poll: dict[str, Any]) -> dict[str, Any]:
+    """What the chair announces before a poll opens, at the session's open sitting: entitled,
+    present, the quorum needed, and why it may not open (`refusal`, Chinese) or None."""
+    sitting = await sittings.open_sitting_of(poll["session"])
+    fraction = poll_settings.parse_fraction(poll["quorum_fraction"])
+    fraction = rules.DEFAULT_QUORUM if fraction is None else fraction
+    figures = await sittings.attendance(poll["session"], fraction, sitting_id=sitting["id"] if sitting else None)
+    entitled, present = figures.entitled, figures.present if sitting else 0
+    refusal = rules.quorum_refusal(entitled, present, fraction)
+    code = "no_quorum"
+    if sitting is None:
+        refusal, code = "现在没有正在进行的全体会议，不能开始投票。请先在会议页面开始全体会议并组织代表签到。", "no_open_sitting"
+    return {"sitting": sitting["id"] if sitting else None,
+            "sitting_name": sittings.sitting_name(sitting["number"]) if sitting else "",
+            "entitled": entitled, "present": present, "needed": rules.quorum_needed(entitled, fraction),
+            "refusal": refusal, "code": code}
 
 
 async def _hall_figures(poll: dict[str, Any]) -> tuple[int, int, int]:
-    """Entitled (active deputies of the term), present (checked in), issued (register rows)."""
+    """Entitled (active deputies of the term), present (checked in to the sitting the poll opened in),
+    issued (register rows)."""
     session = await Session.select(Session.term).where(Session.id == poll["session"]).first()
     entitled = await fetch_value("SELECT COUNT(*) AS n FROM deputy WHERE term = {} AND active = {}",
                                  session["term"], True)
     present = await fetch_value(
-        "SELECT COUNT(*) AS n FROM check_in c JOIN deputy d ON d.id = c.deputy WHERE c.session = {} AND d.active = {}",
-        poll["session"], True)
+        "SELECT COUNT(*) AS n FROM check_in c JOIN deputy d ON d.id = c.deputy WHERE c.sitting = {} AND d.active = {}",
+        poll["sitting"] or 0, True)
     issued = await fetch_value("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {}", poll["id"])
     return int(entitled), int(present), int(issued)
+
+
+async def sitting_of_poll(poll: dict[str, Any]) -> int:
+    """The sitting whose check-ins count for the poll: the one it opened in; before it opens, the
+    session's current sitting (0 when there is none)."""
+    if poll["sitting"]:
+        return poll["sitting"]
+    sitting = await sittings.current_sitting(poll["session"])
+    return sitting["id"] if sitting else 0
 
 
 async def stored_ballots(poll_id: int) -> list[rules.Ballot]:
@@ -397,11 +431,11 @@ async def progress(poll_id: int) -> dict[str, Any]:
                   COUNT(v.key) AS issued, COALESCE(SUM(CASE WHEN v.voted THEN 1 ELSE 0 END), 0) AS returned
            FROM delegation dl
            JOIN deputy d ON d.delegation = dl.id AND d.active = {}
-           LEFT JOIN check_in c ON c.deputy = d.id AND c.session = {}
+           LEFT JOIN check_in c ON c.deputy = d.id AND c.sitting = {}
            LEFT JOIN poll_voter v ON v.deputy = d.id AND v.poll = {}
            WHERE dl.term = {}
            GROUP BY dl.id, dl.name, dl.position ORDER BY dl.position, dl.id""",
-        True, poll["session"], poll_id, session["term"],
+        True, await sitting_of_poll(poll), poll_id, session["term"],
     )
     delegations = [{k: (int(v) if k != "delegation" else v) for k, v in r.items()} for r in rows]
     totals = {k: sum(r[k] for r in delegations) for k in ("entitled", "present", "issued", "returned")}

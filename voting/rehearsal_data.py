@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from voting import accounts, audit, polls
@@ -24,7 +24,7 @@ from voting.audit import Actor
 from voting.database import fetch, fetch_value, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.poll_settings import MAX_CANDIDATES, CandidateInput, PollSettings
-from voting.tables import Congress, Delegation, Deputy, Poll, Session, Term
+from voting.tables import Congress, Delegation, Deputy, Poll, Session, Sitting, Term
 
 log = logging.getLogger("piaojue.rehearsal")
 
@@ -114,6 +114,9 @@ async def create(deputies: int, candidates: int, seats: int, actor: Actor) -> di
         term_id = (await Term.insert(Term(congress=congress_id, number=1, name="第一届")))[0]["id"]
         session_id = (await Session.insert(Session(term=term_id, number=1, name=f"{NAME_PREFIX} {stamp}",
                                                    starts_on=date.today(), ends_on=date.today())))[0]["id"]
+        # One sitting, open from the start: the simulated tablets check in to it and the poll opens in it.
+        await Sitting.insert(Sitting(session=session_id, number=1, held_on=date.today(), starts_at="00:00",
+                                     ends_at="23:59", status="open", opened_at=datetime.now(timezone.utc)))
         groups = max(1, math.ceil(deputies / DEPUTIES_PER_DELEGATION))
         delegation_ids = []
         for position in range(1, groups + 1):
@@ -195,6 +198,9 @@ _STEPS = (
     ("confirmations", "confirmation", "poll", _POLLS),
     ("confirmations", "confirmation", "deputy", _DEPUTIES),
     ("corrections", "result_correction", "poll", _POLLS),
+    ("screen_tallies", "screen_tally", "poll", _POLLS),
+    ("approvals", "staff_approval", "session", _SESSIONS),
+    ("approvals", "staff_approval", "deputy", _DEPUTIES),
     ("notices", "notice", "session", _SESSIONS),
     ("candidates", "candidate", "poll", _POLLS),
     ("scrutiny", "scrutiny_member", "session", _SESSIONS),
@@ -222,6 +228,7 @@ async def remove(congress_id: int, actor: Actor) -> dict[str, int]:
                 await delete(label, f"DELETE FROM {table} WHERE {column} IN ({ids})", congress_id)
             await fetch(f"UPDATE poll SET runoff_of = NULL WHERE id IN ({_POLLS})", congress_id)
             await delete("polls", f"DELETE FROM poll WHERE id IN ({_POLLS})", congress_id)
+            await delete("sittings", f"DELETE FROM plenary_sitting WHERE session IN ({_SESSIONS})", congress_id)
             await delete("sessions", f"DELETE FROM sitting WHERE id IN ({_SESSIONS})", congress_id)
             await delete("deputies", f"DELETE FROM deputy WHERE id IN ({_DEPUTIES})", congress_id)
             await delete("delegations", f"DELETE FROM delegation WHERE term IN ({_TERMS})", congress_id)

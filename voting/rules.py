@@ -114,6 +114,15 @@ def quorum_needed(entitled: int, fraction: Fraction) -> int:
     return -(-need.numerator // need.denominator)
 
 
+def quorum_refusal(entitled: int, present: int, fraction: Fraction) -> str | None:
+    """Why a poll may not open yet, with the figures the chair announces, or None when the
+    quorum stands: a poll opens only with at least `entitled × fraction` present."""
+    needed = quorum_needed(entitled, fraction)
+    if present >= needed and entitled > 0:
+        return None
+    return f"不足法定人数，不能开始投票：应到 {entitled} 人，实到 {present} 人，需要 {needed} 人。"
+
+
 def poll_status(rules: PollRules, returned: int) -> str:
     """`void` if more ballots came back than were issued (收回多于发出), else
     `no_quorum` if fewer than `entitled × quorum` are present, else `valid`."""

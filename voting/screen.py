@@ -11,14 +11,18 @@ what was written through any other. The state is a plain dict, ready for JSON:
 - its figures: present, issued and returned (returned counts every `Ballot` row, so
   paper ballots already counted are included with the tablets' ones);
 - per-candidate running counts only when the poll's `show_running_totals` is set and
-  the vote is not yet closed;
+  the vote is not yet closed, and then only in steps that never reveal one ballot
+  (voting.disclosure: tallies of 20 ballots or more, shown 20 ballots late);
+- while a poll is open, each check-in or new login code a second staff member approved
+  from the console (代表 X 由工作人员补签到 / 代表 X 重置登录码, voting.approvals);
 - the result only once `Poll.published_at` is set: winners in order, runoff candidates,
   the bar (`required`) and each candidate's approvals or verdict, from the result in
   force (`scrutiny.current_result`: the newest correction's, else the count at the close).
   A further vote (另行票决) also lists the projects chosen in the published earlier rounds.
 
-Nothing here reads who voted or names a deputy: only counts of the register, counts
-of the ballot box and the published result. `version` is a hash of the rest, so a
+Nothing here reads who voted: only counts of the register, counts of the ballot box and
+the published result. The one place a deputy is named is the announcement of a staff
+check-in or new login code, which the hall must see. `version` is a hash of the rest, so a
 client (or the event stream) can tell an unchanged state at a glance.
 """
 
@@ -30,11 +34,11 @@ import json
 import time
 from typing import Any
 
-from voting import polls, rules, scrutiny, sittings
-from voting.database import fetch, fetch_value
+from voting import approvals, disclosure, polls, rules, scrutiny, sittings
+from voting.database import fetch, fetch_value, is_sqlite, write_transaction
 from voting.poll_settings import parse_fraction, to_rules
 from voting.rules import DEFAULT_QUORUM, STATUS_LABELS, VERDICT_LABELS
-from voting.tables import Candidate, Poll, ResultCorrection
+from voting.tables import Candidate, Poll, ResultCorrection, ScreenTally
 from voting.times import beijing
 
 LIVE = ("open", "counting")
@@ -79,9 +83,13 @@ async def screen_state(session_id: int) -> dict[str, Any]:
     session = await sittings.session_context(session_id)
     poll = await _poll_on_screen(session_id)
     quorum = (parse_fraction(poll["quorum_fraction"]) if poll else None) or DEFAULT_QUORUM
-    attendance = await sittings.attendance(session_id, quorum)
+    attendance = await sittings.attendance(session_id, quorum, sitting_id=poll["sitting"] if poll else None)
+    sitting = attendance.sitting
     state: dict[str, Any] = {
         "session": {"id": session_id, "name": session["name"]},
+        "sitting": {"name": sitting["name"], "status": sitting["status"]} if sitting else None,
+        "announcements": (await approvals.announcements(session_id, poll["opened_at"])
+                          if poll is not None and poll["status"] == "open" else []),
         "attendance": {"entitled": attendance.entitled, "present": attendance.present,
                        "quorum_needed": attendance.quorum_needed, "quorum_met": attendance.quorum_met},
         "phase": "idle",
@@ -130,25 +138,52 @@ async def _poll_state(poll: dict[str, Any], attendance: sittings.Attendance) -> 
         earlier = await Poll.select(Poll.title).where(Poll.id == poll["runoff_of"]).first()
         state["runoff_of"] = earlier["title"] if earlier else None
     if poll["status"] in LIVE and poll["show_running_totals"]:
-        state["running"] = await _running(poll, candidates, entitled, present, issued)
+        state["running"] = await _running(poll, candidates, entitled, present, issued, returned)
     if phase == "published":
         state["result"] = await _published(poll, candidates)
     return state
 
 
 async def _running(poll: dict[str, Any], candidates: list[dict[str, Any]], entitled: int, present: int,
-                   issued: int) -> dict[str, Any]:
-    """The count so far, over valid ballots, by the same rules the close applies."""
-    poll_rules = to_rules(poll, candidates, entitled, present, issued)
-    counted = rules.count(poll_rules, await polls.stored_ballots(poll["id"]))
-    titles = {c["ref"]: c["title"] for c in candidates}
-    values = rules.METHOD_VALUES[poll["method"]]
-    return {
-        "valid": counted.valid,
-        "required": counted.required if poll["method"] == "approval" else _satisfaction_bar(poll_rules, counted.valid),
-        "candidates": [{"ref": line.id, "title": titles[line.id], **{v: line.counts[v] for v in values}}
-                       for line in counted.candidates],
-    }
+                   issued: int, returned: int) -> dict[str, Any] | None:
+    """The count as of the tally the screen may show (voting.disclosure), over valid ballots, by
+    the same rules the close applies; None while there is none to show yet."""
+    taken = [r["returned"] for r in await ScreenTally.select(ScreenTally.returned).where(ScreenTally.poll == poll["id"])]
+    if disclosure.take_tally(returned, taken):
+        taken.append(await _take_tally(poll, candidates, entitled, present, issued))
+    shown = disclosure.tally_to_show(returned, taken)
+    if shown is None:
+        return None
+    row = await ScreenTally.select(ScreenTally.totals).where(
+        (ScreenTally.poll == poll["id"]) & (ScreenTally.returned == shown)).output(load_json=True).first()
+    return {**row["totals"], "returned": shown} if row else None
+
+
+async def _take_tally(poll: dict[str, Any], candidates: list[dict[str, Any]], entitled: int, present: int,
+                      issued: int) -> int:
+    """Count the ballot box now and keep it as a tally, unless another worker just took one
+    within a step (the check and the insert run under one lock per poll). Returns its count."""
+    async with write_transaction():
+        if not is_sqlite():
+            await fetch("SELECT pg_advisory_xact_lock(7301, {})", poll["id"])
+        ballots = await polls.stored_ballots(poll["id"])
+        taken = [r["returned"] for r in await ScreenTally.select(ScreenTally.returned).where(
+            ScreenTally.poll == poll["id"])]
+        if not disclosure.take_tally(len(ballots), taken):
+            return max(taken)
+        poll_rules = to_rules(poll, candidates, entitled, present, issued)
+        counted = rules.count(poll_rules, ballots)
+        titles = {c["ref"]: c["title"] for c in candidates}
+        values = rules.METHOD_VALUES[poll["method"]]
+        totals = {
+            "valid": counted.valid,
+            "required": counted.required if poll["method"] == "approval"
+            else _satisfaction_bar(poll_rules, counted.valid),
+            "candidates": [{"ref": line.id, "title": titles[line.id], **{v: line.counts[v] for v in values}}
+                           for line in counted.candidates],
+        }
+        await ScreenTally.insert(ScreenTally(poll=poll["id"], returned=len(ballots), totals=totals))
+    return len(ballots)
 
 
 def _satisfaction_bar(poll_rules: rules.PollRules, valid: int) -> int:
@@ -176,6 +211,8 @@ async def _published(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> 
             line["verdict"] = entry.get("verdict")
             line["verdict_label"] = VERDICT_LABELS.get(entry.get("verdict") or "", "")
         lines.append(line)
+    if method == "approval":  # by rank, the way the result is read out; ties keep the ballot's order
+        lines.sort(key=lambda line: (line["rank"] is None, line["rank"] or 0))
     required = result.get("required")
     if method == "satisfaction":
         poll_rules = to_rules(poll, candidates, poll["entitled"] or 0, poll["present"] or 0, poll["issued"] or 0)

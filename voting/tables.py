@@ -100,8 +100,27 @@ class LoginFailure(Table, tablename="login_failure"):
     at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
+class Sitting(Table, tablename="plenary_sitting"):
+    """A sitting (全体会议) of a session: one plenary meeting on a date, in a time window.
+
+    The secretariat opens it when the meeting begins and closes it when it ends; deputies
+    check in to a sitting, and a poll opens within an open sitting, its quorum counted on
+    that sitting's check-ins.
+    """
+
+    session = ForeignKey(references=Session, index=True)
+    number = Integer()  # 第一次全体会议 …
+    held_on = Date(null=True, default=None)
+    starts_at = Varchar(length=5, default="")  # "09:00", Beijing time
+    ends_at = Varchar(length=5, default="")
+    status = Varchar(length=10, default="planned")  # planned | open | closed
+    opened_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
 class CheckIn(Table, tablename="check_in"):
     session = ForeignKey(references=Session)
+    sitting = ForeignKey(references=Sitting, null=True, default=None)  # set for every check-in since 2026-12
     deputy = ForeignKey(references=Deputy)
     at = Timestamptz(default=TimestamptzNow())
     by = Varchar(length=60)  # "self" or the staff account that marked it
@@ -131,6 +150,32 @@ class Poll(Table, tablename="poll"):
     round = Integer(default=1)  # 2, 3 … for a further vote (另行票决) on tied candidates
     runoff_of = ForeignKey(references="self", null=True, default=None)  # the poll whose tie this settles
     published_at = Timestamptz(null=True, default=None)  # after the scrutineers confirmed
+    sitting = ForeignKey(references=Sitting, null=True, default=None)  # the sitting it opened in (quorum)
+
+
+class StaffApproval(Table, tablename="staff_approval"):
+    """A check-in or a new login code asked for from the console while a poll is open: it takes
+    effect only when a second, different staff account approves it."""
+
+    session = ForeignKey(references=Session, index=True)
+    deputy = ForeignKey(references=Deputy)
+    kind = Varchar(length=20)  # check_in | login_code
+    reason = Text(default="")
+    requested_by_key = Varchar(length=30)  # "staff:3": who asked, to refuse their own approval
+    requested_by = Varchar(length=80)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=10, default="pending")  # pending | approved | withdrawn
+    decided_by = Varchar(length=80, default="")
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class ScreenTally(Table, tablename="screen_tally"):
+    """Running totals taken for the big screen over `returned` ballots (voting.disclosure): only
+    counts of at least 20 ballots, no time, nothing that names a deputy or orders ballots."""
+
+    poll = ForeignKey(references=Poll, index=True)
+    returned = Integer()
+    totals = JSON()
 
 
 class Candidate(Table, tablename="candidate"):

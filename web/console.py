@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from lifecycle import projects
 from reports import ballots, documents, login_cards
-from voting import accounts, audit, notices, paper, polls, poll_settings, scrutiny, sittings
+from voting import accounts, approvals, audit, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
 from voting.errors import NotFound, Refused
@@ -20,7 +20,7 @@ from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.accounts import Viewer
 from web import audit_log
 from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
-from web.pages import DB_INT, document_preview, download, form_dict, page, typed_date, whole
+from web.pages import DB_INT, act_on_form, document_preview, download, form_dict, page, typed_date, whole
 
 CANDIDATE_ROWS = 15
 
@@ -70,6 +70,8 @@ async def poll_page(request: Request, viewer: Viewer, poll_id: int, status_code:
                 by_ref={c["ref"]: c for c in candidates}, labels=VALUE_LABELS, status_labels=STATUS_LABELS,
                 poll_status=polls.STATUS_LABELS, progress=await polls.progress(poll_id),
                 base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""),
+                quorum=await polls.quorum_figures(poll) if poll["status"] == "draft" else None,
+                open_error=more.get("error", "") if more.get("error_at") == "open" else "",
                 error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 
 
@@ -141,13 +143,49 @@ class ConsoleController(Controller):
 
     # --- a session: attendance and polls ---------------------------------------------
 
+    async def _session_page(self, request: Request, viewer: Any, session_id: int, status_code: int = 200,
+                            **more: Any) -> Template:
+        return page("console/session.html", request, viewer, session=await sittings.session_context(session_id),
+                    attendance=await sittings.attendance(session_id), team=await scrutiny.members(session_id),
+                    roles=scrutiny.ROLES, sittings=await sittings.sittings_of(session_id),
+                    polls=await polls.polls_of_session(session_id), poll_status=polls.STATUS_LABELS,
+                    status_code=status_code, error=more.pop("error", ""), error_at=more.pop("error_at", ""),
+                    form=more.pop("form", {}), **more)
+
     @get("/sessions/{session_id:int}")
     async def session(self, request: Request, session_id: FromPath[int]) -> Template:
         viewer = await require_staff(request)
-        return page("console/session.html", request, viewer, session=await sittings.session_context(session_id),
-                    attendance=await sittings.attendance(session_id), team=await scrutiny.members(session_id),
-                    roles=scrutiny.ROLES,
-                    polls=await polls.polls_of_session(session_id), poll_status=polls.STATUS_LABELS)
+        return await self._session_page(request, viewer, session_id)
+
+    @post("/sessions/{session_id:int}/sittings")
+    async def create_sitting(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Plan a sitting (全体会议); refused with the reason beside the form, what was typed kept."""
+        viewer = await require_staff(request)
+
+        async def action(form: dict[str, str]) -> str:
+            await sittings.create_sitting(session_id, typed_date(form.get("held_on", ""), "全体会议的日期"),
+                                          form.get("starts_at", ""), form.get("ends_at", ""), viewer.actor)
+            return f"/console/sessions/{session_id}#sittings"
+
+        return await act_on_form(request, "sittings", action,
+                                 lambda status, **more: self._session_page(request, viewer, session_id, status, **more))
+
+    @post("/sittings/{sitting_id:int}/{move:str}")
+    async def move_sitting(self, request: Request, sitting_id: FromPath[int], move: FromPath[str]) -> Template | Redirect:
+        """Open (`open`) or close (`close`) a sitting, with the reason typed; refusals beside its row."""
+        viewer = await require_staff(request)
+        if move not in ("open", "close"):
+            raise NotFound("没有这个操作。")
+        sitting = await sittings.sitting_row(sitting_id)
+
+        async def action(form: dict[str, str]) -> str:
+            await sittings.move_sitting(sitting_id, "open" if move == "open" else "closed", viewer.actor,
+                                        form.get("reason", ""))
+            return f"/console/sessions/{sitting['session']}#sittings"
+
+        return await act_on_form(request, f"sitting{sitting_id}", action,
+                                 lambda status, **more: self._session_page(request, viewer, sitting["session"],
+                                                                           status, **more))
 
     @get("/sessions/{session_id:int}/attendance")
     async def attendance(self, request: Request, session_id: FromPath[int]) -> Template:
@@ -155,41 +193,107 @@ class ConsoleController(Controller):
         return page("console/_attendance.html", request, viewer, session={"id": session_id},
                     attendance=await sittings.attendance(session_id))
 
-    @get("/sessions/{session_id:int}/deputies")
-    async def deputies(self, request: Request, session_id: FromPath[int], q: FromQuery[str] = "",
-                       delegation: FromQuery[int | None] = None) -> Template:
-        viewer = await require_staff(request)
+    async def _deputies_page(self, request: Request, viewer: Any, session_id: int, status_code: int = 200,
+                             **more: Any) -> Template:
         session = await sittings.session_context(session_id)
-        if delegation is not None and not 0 <= delegation <= DB_INT:
-            delegation = None
-        return page("console/deputies.html", request, viewer, session=session,
+        q = request.query_params.get("q", "")
+        delegation = whole(request.query_params.get("delegation", ""))  # "" (全部) or an id
+        changed = whole(request.query_params.get("changed", ""))
+        return page("console/deputies.html", request, viewer, session=session, status_code=status_code,
                     deputies=await sittings.deputies_with_presence(session_id, delegation, q.strip()),
-                    delegations=await sittings.delegations_of(session["term_id"]), q=q, delegation=delegation)
+                    delegations=await sittings.delegations_of(session["term_id"]), q=q, delegation=delegation,
+                    sitting=await sittings.open_sitting_of(session_id), pending=await approvals.pending(session_id),
+                    polls_open=await approvals.polls_open(session_id), changed=changed,
+                    did=request.query_params.get("did", ""), me=approvals.staff_key(viewer.actor),
+                    error=more.pop("error", ""), error_at=more.pop("error_at", ""), **more)
+
+    def _back_to_deputies(self, session_id: int, deputy_id: int, did: str) -> str:
+        return f"/console/sessions/{session_id}/deputies?changed={deputy_id}&did={did}#d{deputy_id}"
+
+    @get("/sessions/{session_id:int}/deputies")
+    async def deputies(self, request: Request, session_id: FromPath[int]) -> Template:
+        viewer = await require_staff(request)
+        return await self._deputies_page(request, viewer, session_id)
+
+    async def _on_deputy(self, request: Request, session_id: int, deputy_id: int, viewer: Any,
+                         action: Any) -> Template | Redirect:
+        """A form of a deputy's row: refused, the page stays with the message beside that row."""
+        return await act_on_form(request, f"d{deputy_id}", action,
+                                 lambda status, **more: self._deputies_page(request, viewer, session_id, status,
+                                                                            **more))
 
     @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/check-in")
-    async def mark_present(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Redirect:
+    async def mark_present(self, request: Request, session_id: FromPath[int],
+                           deputy_id: FromPath[int]) -> Template | Redirect:
+        """Check a deputy in; while a poll is open, only a request for a second staff member."""
         viewer = await require_staff(request)
-        await sittings.check_in(session_id, deputy_id, viewer.actor)
-        return Redirect(f"/console/sessions/{session_id}/deputies#d{deputy_id}")
+
+        async def action(form: dict[str, str]) -> str:
+            did = await approvals.console_check_in(session_id, deputy_id, viewer.actor)
+            return self._back_to_deputies(session_id, deputy_id, did)
+
+        return await self._on_deputy(request, session_id, deputy_id, viewer, action)
 
     @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/undo-check-in")
-    async def undo_present(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Redirect:
+    async def undo_present(self, request: Request, session_id: FromPath[int],
+                           deputy_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
-        await sittings.undo_check_in(session_id, deputy_id, viewer.actor, form.get("reason", ""))
-        return Redirect(f"/console/sessions/{session_id}/deputies#d{deputy_id}")
+
+        async def action(form: dict[str, str]) -> str:
+            await sittings.undo_check_in(session_id, deputy_id, viewer.actor, form.get("reason", ""))
+            return self._back_to_deputies(session_id, deputy_id, "undone")
+
+        return await self._on_deputy(request, session_id, deputy_id, viewer, action)
+
+    def _code_page(self, request: Request, viewer: Any, session_id: int, deputy: dict[str, Any],
+                   code: tuple[str, str]) -> Template:
+        return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
+                    code=accounts.format_code(code[0]),
+                    link=str(request.base_url).rstrip("/") + f"/tablet/l/{code[1]}")
 
     @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/login-code")
-    async def reissue_code(self, request: Request, session_id: FromPath[int], deputy_id: FromPath[int]) -> Template:
+    async def reissue_code(self, request: Request, session_id: FromPath[int],
+                           deputy_id: FromPath[int]) -> Template | Redirect:
+        """A new login code; while a poll is open, only a request for a second staff member."""
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
         deputy = next((d for d in await sittings.deputies_with_presence(session_id) if d["id"] == deputy_id), None)
         if deputy is None:  # before a code is issued: another congress's deputy keeps theirs
             raise NotFound("这位代表不属于本届人大。")
-        codes = await accounts.issue_login_codes([deputy_id], viewer.actor, form.get("reason", "") or "重新发放")
-        code, link = codes[deputy_id]
-        return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
-                    code=accounts.format_code(code), link=str(request.base_url).rstrip("/") + f"/tablet/l/{link}")
+        issued: dict[str, Any] = {}
+
+        async def action(form: dict[str, str]) -> str | None:
+            did, code = await approvals.console_reissue(session_id, deputy_id, viewer.actor, form.get("reason", ""))
+            issued["code"] = code
+            return None if code else self._back_to_deputies(session_id, deputy_id, did)
+
+        answer = await self._on_deputy(request, session_id, deputy_id, viewer, action)
+        return self._code_page(request, viewer, session_id, deputy, issued["code"]) if issued.get("code") else answer
+
+    @post("/approvals/{request_id:int}/{decision:str}")
+    async def decide_request(self, request: Request, request_id: FromPath[int],
+                             decision: FromPath[str]) -> Template | Redirect:
+        """A second staff member approves (`approve`) a pending check-in or new code, or anyone
+        withdraws it (`withdraw`); refusals beside the pending list."""
+        viewer = await require_staff(request)
+        if decision not in ("approve", "withdraw"):
+            raise NotFound("没有这个操作。")
+        row = await approvals.request_row(request_id)
+        done: dict[str, Any] = {}
+
+        async def action(form: dict[str, str]) -> str | None:
+            if decision == "withdraw":
+                await approvals.withdraw(request_id, viewer.actor, form.get("reason", ""))
+                return self._back_to_deputies(row["session"], row["deputy"], "withdrawn")
+            done.update(await approvals.approve(request_id, viewer.actor))
+            return None if done["code"] else self._back_to_deputies(row["session"], row["deputy"], "approved")
+
+        answer = await act_on_form(request, "approvals", action,
+                                   lambda status, **more: self._deputies_page(request, viewer, row["session"], status,
+                                                                              **more))
+        if done.get("code"):
+            deputy = {"id": row["deputy"], "name": row["deputy_name"], "number": row["deputy_number"]}
+            return self._code_page(request, viewer, row["session"], deputy, done["code"])
+        return answer
 
     # --- polls ------------------------------------------------------------------------
 
@@ -260,10 +364,16 @@ class ConsoleController(Controller):
                     poll=await polls.get_poll(poll_id))
 
     @post("/polls/{poll_id:int}/open")
-    async def open_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+    async def open_poll(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        """Open the vote; refused (no quorum, no open sitting) with the figures beside the button."""
         viewer = await require_staff(request)
-        await polls.open_poll(poll_id, viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}")
+
+        async def action(form: dict[str, str]) -> str:
+            await polls.open_poll(poll_id, viewer.actor)
+            return f"/console/polls/{poll_id}"
+
+        return await act_on_form(request, "open", action,
+                                 lambda status, **more: poll_page(request, viewer, poll_id, status, **more))
 
     @post("/polls/{poll_id:int}/close")
     async def close_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:

@@ -16,7 +16,7 @@ from tests.lifecycle.test_projects import chosen_project, department_who, plan
 from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import audit, ballot_box, polls, sittings
 from voting.errors import Conflict, Forbidden, Refused
-from voting.tables import Deputy
+from voting.tables import CheckIn, Deputy
 
 _accounts = itertools.count(1)
 ALL_OK = {key: {"ok": True, "note": ""} for key in acceptance.CHECKLIST}
@@ -267,10 +267,16 @@ async def test_an_evaluation_without_quorum_changes_nothing(hall):
     year = made[0]["year"]
     later = await sittings.create_session(hall.term_id, 4, None, None, STAFF)
     poll_id = await evaluation.open_evaluation(hall.congress_id, year, later, "年底测评", SECRETARIAT)
-    await polls.open_poll(poll_id, STAFF)
-    for deputy in hall.deputy_ids[:5]:  # 5 of 30 present: no quorum
+    await sittings.move_sitting(hall.sitting_id, "closed", STAFF)
+    sitting = await sittings.create_sitting(later, date.today(), "09:00", "11:00", STAFF)
+    await sittings.move_sitting(sitting, "open", STAFF)
+    for deputy in hall.deputy_ids[:20]:
         await sittings.check_in(later, deputy, STAFF)
+    await polls.open_poll(poll_id, STAFF)
+    for deputy in hall.deputy_ids[:5]:
         await ballot_box.cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied"})
+    # 5 of 30 still counted present at the close (the others struck from the sitting's list): no quorum
+    await CheckIn.delete().where((CheckIn.sitting == sitting) & CheckIn.deputy.not_in(hall.deputy_ids[:5]))
     result = await polls.close_poll(poll_id, STAFF)
     assert result["status"] == "no_quorum"
     rows = [await projects.get_project(p["id"]) for p in made]

@@ -13,7 +13,7 @@ from voting import audit, ballot_box, paper, polls, scrutiny
 from voting.audit import Actor
 from voting.errors import Conflict, Refused, Throttled
 from voting.poll_settings import PollSettings
-from voting.tables import ResultCorrection
+from voting.tables import CheckIn, ResultCorrection
 
 SECRETARIAT = Who(STAFF, "secretariat")
 DEPARTMENT = Who(Actor("staff", None, "审查部门 发改局"), "department")
@@ -167,7 +167,9 @@ async def test_a_void_poll_moves_no_one_and_only_shortlisted_items_go_on_the_lis
         await candidate_lists.add(hall.session_id, [fresh["id"]], SECRETARIAT)
     await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
     poll_id = await candidate_lists.make_poll(hall.session_id, rules(1), SECRETARIAT)
-    await polls.open_poll(poll_id, STAFF)  # nobody checked in: no quorum
+    await hall.reach_quorum(poll_id)
+    await polls.open_poll(poll_id, STAFF)
+    await CheckIn.delete().where(CheckIn.sitting == hall.sitting_id)  # then no one counts as present: no quorum
     await polls.close_poll(poll_id, STAFF)
     assert {p["stage"] for p in await candidate_lists.candidates(hall.session_id)} == {"candidate"}
 

@@ -73,6 +73,8 @@ def param_value(route: Route, name: str, world: World) -> str:
         "round_id": world.round_id, "proposal_id": world.proposal_id, "project_id": world.project["id"],
         "congress_id": world.hall.congress_id, "rect_id": world.rectification, "acceptance_id": world.acceptance,
         "token": "not-a-login-link-token",
+        "sitting_id": world.hall.sitting_id, "move": "open",  # already open: refused, nothing moves
+        "request_id": MISSING, "decision": "withdraw",
     }
     if name not in simple:
         raise KeyError(f"{route.key}: no value for path parameter {name!r}; add one to tests/security/routes.py")

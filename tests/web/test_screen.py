@@ -65,12 +65,13 @@ async def test_before_any_poll_the_screen_shows_attendance(client, hall):
 
 
 async def test_the_figures_rise_as_deputies_check_in_and_vote(client, hall):
+    await hall.check_in(*hall.deputy_ids[10:])  # 20 of 30: the quorum to open
     poll_id = await hall.poll(candidates=5, seats=3)
     state = await screen.screen_state(hall.session_id)
     assert state["phase"] == "voting" and state["phase_label"] == "投票进行中"
     poll = state["poll"]
     assert poll["title"].startswith("测试票决") and poll["round"] == 1 and poll["round_label"] == ""
-    assert poll["figures"] == {"entitled": 30, "present": 0, "issued": 0, "returned": 0}
+    assert poll["figures"] == {"entitled": 30, "present": 20, "issued": 0, "returned": 0}
     assert poll["running"] is None and poll["result"] is None
     first_version = state["version"]
     assert (await screen.screen_state(hall.session_id))["version"] == first_version  # unchanged, same version
@@ -81,8 +82,8 @@ async def test_the_figures_rise_as_deputies_check_in_and_vote(client, hall):
     for deputy in voters[:5]:
         await cast(poll_id, deputy, {"P01": "for", "P02": "against"})
     state = await screen.screen_state(hall.session_id)
-    assert state["poll"]["figures"] == {"entitled": 30, "present": 8, "issued": 6, "returned": 5}
-    assert state["attendance"]["present"] == 8
+    assert state["poll"]["figures"] == {"entitled": 30, "present": 28, "issued": 6, "returned": 5}
+    assert state["attendance"]["present"] == 28
     assert state["version"] != first_version
 
     over_http = await eventually(lambda: get_state(client, hall.session_id),
@@ -92,7 +93,7 @@ async def test_the_figures_rise_as_deputies_check_in_and_vote(client, hall):
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_running_counts_only_when_the_poll_allows_them(client, hall):
+async def test_running_counts_only_when_the_poll_allows_them_and_only_in_lagged_steps_of_20(client, hall):
     poll_id = await hall.poll(candidates=4, seats=2)
     await hall.check_in()
     await cast(poll_id, hall.deputy_ids[0], {"P01": "for", "P02": "for", "P03": "against"})
@@ -102,47 +103,32 @@ async def test_running_counts_only_when_the_poll_allows_them(client, hall):
     assert '"for"' not in json.dumps(state)  # no per-candidate counts anywhere
 
     await Poll.update({Poll.show_running_totals: True}).where(Poll.id == poll_id)
-    running = (await screen.screen_state(hall.session_id))["poll"]["running"]
-    assert running["valid"] == 2 and running["required"] == 16  # more than half of 30 entitled
-    assert [(c["ref"], c["for"], c["against"], c["abstain"]) for c in running["candidates"]] == [
-        ("P01", 2, 0, 0), ("P02", 1, 0, 0), ("P03", 0, 1, 0), ("P04", 0, 0, 1)]
+    assert (await screen.screen_state(hall.session_id))["poll"]["running"] is None  # 2 ballots: nothing shown
+    for deputy in hall.deputy_ids[2:20]:  # 20 in: a tally is taken, but not shown until 20 more are in
+        await cast(poll_id, deputy, {"P01": "for"})
+    assert (await screen.screen_state(hall.session_id))["poll"]["running"] is None
+    for deputy in hall.deputy_ids[20:29]:
+        await cast(poll_id, deputy, {"P02": "for"})
+        assert (await screen.screen_state(hall.session_id))["poll"]["running"] is None  # 21..29: still hidden
+    await polls.stop_voting(poll_id, STAFF)
+    assert (await screen.screen_state(hall.session_id))["poll"]["running"] is None  # 29 in, never shown
+
+    big = await make_hall(deputies=60)
+    await big.check_in()
+    shown_poll = await big.poll(candidates=4, seats=2, show_running_totals=True)
+    seen = []
+    for n, deputy in enumerate(big.deputy_ids[:45]):
+        await cast(shown_poll, deputy, {"P01": "for"} if n < 20 else {"P02": "for"})
+        running = (await screen.screen_state(big.session_id))["poll"]["running"]
+        seen.append(running and running["returned"])
+    # nothing before 40 ballots; from 40 on, the tally of the first 20 (taken at 20, shown 20 later)
+    assert seen[:39] == [None] * 39 and seen[39:] == [20] * 6
+    assert running["valid"] == 20 and running["required"] == 31  # more than half of 60 entitled
+    assert [(c["ref"], c["for"]) for c in running["candidates"]] == [("P01", 20), ("P02", 0), ("P03", 0), ("P04", 0)]
     assert running["candidates"][0]["title"] == "候选项目01"
-
-    await polls.close_poll(poll_id, STAFF)
-    state = await screen.screen_state(hall.session_id)
+    await polls.close_poll(shown_poll, STAFF)
+    state = await screen.screen_state(big.session_id)
     assert state["phase"] == "awaiting" and state["poll"]["running"] is None and state["poll"]["result"] is None
-
-
-async def test_after_the_close_the_result_waits_for_publication(client, hall):
-    poll_id = await hall.poll(candidates=4, seats=2)
-    await hall.check_in()
-    for i, deputy in enumerate(hall.deputy_ids[:24]):  # P01 20, P02 21, P03 7, P04 0
-        marks = ({"P01": "for", "P02": "for"} if i < 17 else {"P01": "for", "P03": "for"} if i < 20
-                 else {"P02": "for", "P03": "for", "P04": "against"})
-        await cast(poll_id, deputy, marks)
-    await polls.close_poll(poll_id, STAFF)
-    stored = polls.stored_result(await polls.get_poll(poll_id))
-
-    state = await screen.screen_state(hall.session_id)
-    assert state["phase"] == "awaiting" and state["phase_label"] == "计票完毕，待监票人确认"
-    assert state["poll"]["result"] is None
-    text = json.dumps(state, ensure_ascii=False)
-    assert "winners" not in text and '"for"' not in text
-    assert state["poll"]["figures"]["returned"] == 24 and state["poll"]["figures"]["present"] == 30
-
-    await publish(poll_id)
-    state = await eventually(lambda: get_state(client, hall.session_id), lambda s: s["phase"] == "published")
-    result = state["poll"]["result"]
-    assert state["phase_label"] == "票决结果" and result["status"] == "valid"
-    titles = {c["ref"]: c["title"] for c in await polls.candidates_of(poll_id)}
-    assert stored["winners"] == ["P02", "P01"]  # most approvals first, not ballot order
-    assert result["winners"] == [titles["P02"], titles["P01"]] == ["候选项目02", "候选项目01"]
-    assert result["required"] == stored["required"] == 16
-    assert [c["for"] for c in result["candidates"]] == [c["for"] for c in stored["candidates"]]
-    assert [c["outcome"] for c in result["candidates"]] == [
-        "winner" if c["id"] in stored["winners"] else "" for c in stored["candidates"]]
-    assert result["chosen"] == [{"title": t, "round": 1} for t in result["winners"]]
-    assert result["published_at"] and result["corrected"] is False
 
 
 async def test_a_shortfall_a_tie_and_the_further_vote_that_settles_it(client, hall):
