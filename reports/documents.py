@@ -7,7 +7,7 @@ from typing import Any
 
 from reports.pdf import render_html, render_pdf_async, render_pdf_fitting_async
 from reports.wording import chinese_date, official_date
-from voting import notices, poll_settings, polls, scrutiny, sittings
+from voting import notices, paper, poll_settings, polls, scrutiny, sittings
 from voting.errors import Conflict
 from voting import rules
 from voting.rules import STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
@@ -53,7 +53,18 @@ async def tally_context(poll_id: int) -> dict[str, Any]:
                           for m in sorted(await scrutiny.members(poll["session"]),
                                           key=lambda m: list(scrutiny.ROLES).index(m["role"]))]
     context["medium_labels"] = MEDIUM_LABELS
+    context["reconciliation"] = tally_reconciliation(await paper.reconciliation(poll_id))
     return context
+
+
+def tally_reconciliation(found: dict[str, Any]) -> dict[str, Any]:
+    """voting.paper's reconciliation as the tally sheet prints it: issued and returned per medium
+    (paper only where paper was used), and the serials' account where any were printed."""
+    media = [{"medium": "tablet", **found["media"]["tablet"]}]
+    if found["media"]["paper"]["issued"] or found["serials"]["printed"]:
+        paper_row = found["media"]["paper"]
+        media.append({"medium": "paper", "issued": paper_row["issued"], "returned": paper_row["returned"]})
+    return {"media": media, "serials": found["serials"] if found["serials"]["printed"] else None}
 
 
 # The notice's line grid, loosest first: GB/T 9704's 22 lines of 28.95 pt, then closer lines,

@@ -15,9 +15,10 @@ from typing import Any
 from lifecycle import acceptance, projects, proposal_input, screening, stages, supervision
 from lifecycle.tables import Project
 from voting import poll_settings
+from voting.sittings import sitting_name
 from voting.audit import DETAIL_LABELS
 from voting.rules import STATUS_LABELS
-from voting.tables import Congress, Deputy, Poll, Session
+from voting.tables import Congress, Deputy, Poll, Session, Sitting
 
 # Coded values, by the key they are recorded under.
 WORDS: dict[str, dict[Any, str]] = {
@@ -43,7 +44,7 @@ INNER_KEYS: dict[str, dict[str, str]] = {
 ID_KINDS = {"deputy": "deputy", "chief": "deputy", "scrutineers": "deputy", "counters": "deputy",
             "lead": "deputy", "members": "deputy", "deputies": "deputy", "session": "session", "poll": "poll",
             "runoff_poll": "poll", "congress": "congress", "project": "project", "projects": "project",
-            "pool": "project", "drawn": "project"}
+            "pool": "project", "drawn": "project", "sitting": "sitting"}
 LISTS_ONLY = frozenset({"deputies"})
 # Actions whose numbers are all counts (a removed rehearsal: rows removed per kind).
 COUNTS_ONLY = frozenset({"rehearsal_removed"})
@@ -77,6 +78,7 @@ def _ids_in(action: str, key: str, value: Any) -> list[int]:
 NAMED: dict[str, tuple[Any, tuple[str, ...], Any]] = {
     "deputy": (Deputy, ("name", "number"), lambda r: f"{r['name']}（{r['number']}）"),
     "session": (Session, ("name",), lambda r: r["name"]),
+    "sitting": (Sitting, ("number",), lambda r: sitting_name(r["number"])),
     "poll": (Poll, ("title", "ref"), lambda r: f"{r['title']}（{r['ref']}）"),
     "congress": (Congress, ("name",), lambda r: r["name"]),
     "project": (Project, ("title",), lambda r: r["title"]),

@@ -6,18 +6,32 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_counting_browser import counter_page
+from tests.browser.test_hall_browser import DESKTOP
 from tests.hall import make_hall
-from voting import polls, sittings
+from voting import accounts, polls, sittings
+from voting.tables import StaffAccount
 
 pytestmark = pytest.mark.browser
+
+
+async def staff_page(browser, live_server, username: str):
+    """A secretariat clerk's console, logged in, in a browser of their own."""
+    if not await StaffAccount.exists().where(StaffAccount.username == username):
+        await accounts.create_staff(username, f"秘书处{username[-1]}", "pw-for-tests-3")
+    context = await browser.new_context(base_url=live_server, **DESKTOP)
+    page = await context.new_page()
+    await page.goto("/console/login")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill("pw-for-tests-3")
+    await page.get_by_role("button", name="登录").click()
+    return context, page
 
 
 async def test_the_open_button_states_the_figures_and_a_refusal_stays_beside_it(live_server, browser, artifacts):
     hall = await make_hall(deputies=9)
     await hall.check_in(*hall.deputy_ids[:5])  # 5 of 9: 2/3 needs 6
     poll_id = await hall.poll(candidates=3, seats=1, open_=False)
-    context, page = await counter_page(browser, live_server, "huiwu1")
+    context, page = await staff_page(browser, live_server, "huiwu1")
     try:
         await page.goto(f"/console/polls/{poll_id}")
         questions = []
@@ -47,8 +61,8 @@ async def test_a_check_in_during_the_vote_waits_for_a_second_staff_member(live_s
     await hall.check_in(*hall.deputy_ids[:6])
     await hall.poll(candidates=3, seats=1)
     absent = hall.deputy_ids[8]
-    first, first_page = await counter_page(browser, live_server, "huiwu2")
-    second, second_page = await counter_page(browser, live_server, "huiwu3")
+    first, first_page = await staff_page(browser, live_server, "huiwu2")
+    second, second_page = await staff_page(browser, live_server, "huiwu3")
     deputies = f"/console/sessions/{hall.session_id}/deputies"
     try:
         await first_page.goto(deputies)

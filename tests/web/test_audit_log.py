@@ -32,8 +32,9 @@ def record_calls():
 def dict_keys(node, tree):
     """The keys a recorded detail can have: a dict literal's, or the literal a name was given."""
     if isinstance(node, ast.Name):  # detail=values: the dict assigned to that name
-        assigned = [a.value for a in ast.walk(tree) if isinstance(a, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)
+        assigned = [a.value for a in ast.walk(tree) if isinstance(a, (ast.Assign, ast.AnnAssign))
+                    and any(isinstance(t, ast.Name) and t.id == node.id
+                            for t in (a.targets if isinstance(a, ast.Assign) else [a.target]))
                     and isinstance(a.value, ast.Dict)]
         assert assigned, f"cannot see the keys of detail={node.id}"
         return [k for d in assigned for k in dict_keys(d, tree)]
@@ -53,7 +54,11 @@ def test_every_recorded_action_and_detail_key_has_a_chinese_label():
     assert len(calls) > 50  # the scan found the code
     missing_actions, missing_keys = [], []
     for path, line, action, detail, tree in calls:
-        if isinstance(action, ast.Constant):
+        if isinstance(action, ast.IfExp):  # "a" if … else "b": both must have labels
+            for branch in (action.body, action.orelse):
+                if not (isinstance(branch, ast.Constant) and branch.value in audit.ACTION_LABELS):
+                    missing_actions.append(f"{path}:{line} {ast.unparse(branch)}")
+        elif isinstance(action, ast.Constant):
             if action.value not in audit.ACTION_LABELS:
                 missing_actions.append(f"{path}:{line} {action.value}")
         elif isinstance(action, ast.JoinedStr):  # e.g. f"proposal_{kind}": some labelled action must fit
@@ -127,7 +132,9 @@ async def test_the_audit_log_shows_details_as_readable_chinese(client, hall):
     page = (await client.get("/console/audit", params={"action": "check_in"})).text
     session = (await client.get(f"/console/sessions/{hall.session_id}")).text
     assert "方式：秘书处代为签到" in cells(page)[0] and "会议：" in cells(page)[0]
-    assert cells(page)[0].split("会议：")[1].split("方式")[0] in session  # the session's name, not its id
+    session_named = re.search(r"(?<!全体)会议：(.+?)(?=全体会议：|方式：)", cells(page)[0]).group(1)
+    assert session_named.strip("；;， ") in session  # the session's name, not its id
+    assert "全体会议：第一次全体会议" in cells(page)[0]  # the sitting's name, not its id
 
     page = (await client.get("/console/audit", params={"action": "poll_created"})).text
     assert "投票方式：差额票决" in cells(page)[0] and "应选数：1" in cells(page)[0]
