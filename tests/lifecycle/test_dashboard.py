@@ -248,6 +248,8 @@ async def test_a_paper_ballot_still_counts_once_the_poll_has_closed():
     poll_id = await hall.poll(candidates=3, seats=1)
     await ballot_box.cast(poll_id, hall.deputy_ids[0], {"P01": "for"})
     await paper.issue_paper(poll_id, hall.deputy_ids[1], STAFF)
+    await polls.stop_voting(poll_id, STAFF)
+    await paper.declare_not_returned(poll_id, "代表未交回选票", STAFF)  # the count waits for every issued sheet
     await polls.close_poll(poll_id, STAFF)
     rows = {r["id"]: r["polls"] for r in await participation.term_counts(hall.term_id, proposals.today().year)}
     assert [rows[d] for d in hall.deputy_ids] == [1, 1, 0]

@@ -75,6 +75,7 @@ async def worst_case():
     for poll_id in (first, runoff):
         for deputy in ids[:7]:
             await scrutiny.confirm(poll_id, deputy, "paper", STAFF)
+    await scrutiny.publish(first, STAFF)  # every round of the decision is published before its notice
     await scrutiny.publish(runoff, STAFF)
     return hall, first, runoff
 
@@ -221,8 +222,9 @@ def test_issuer_short_enough_is_centred_on_the_date():
         "青溪县第十九届人民代表大会", "第三次会议主席团公告"]
 
 
-async def test_tally_sheet_prints_issued_and_returned_per_medium_when_given(hall):
-    """The paper reconciliation (another module's) reaches the sheet as `reconciliation`."""
+async def test_tally_sheet_prints_issued_and_returned_per_medium(hall):
+    """The paper reconciliation (voting.paper) reaches the sheet as `reconciliation`: tablets only
+    when no paper was used; every figure and the serials' account when it was."""
     from reports.pdf import html_to_pdf, render_html
 
     await hall.check_in()
@@ -231,7 +233,8 @@ async def test_tally_sheet_prints_issued_and_returned_per_medium_when_given(hall
         await ballot_box.cast(poll_id, deputy, {"P01": "for"})
     await polls.close_poll(poll_id, STAFF)
     context = await documents.tally_context(poll_id)
-    assert "投票方式" not in squeeze(render_html("print/tally_sheet.html", **context))  # not given: not printed
+    shown = "".join(pages_text(html_to_pdf(render_html("print/tally_sheet.html", **context))))
+    assert "投票方式发出收回平板电脑2020合计2020" in shown and "纸质选票编号核对" not in shown
     context["reconciliation"] = {
         "media": [{"medium": "electronic", "issued": 18, "returned": 17},
                   {"medium": "paper", "issued": 4, "returned": 3}],

@@ -105,8 +105,8 @@ async def test_another_clerk_or_another_term_cannot_confirm_the_upload(client):
     wrong_term = await client.post(f"/console/terms/{other_term}/import/confirm", data=form)
     assert wrong_term.status_code == 404 and await roll_of(other_term) == other_before
     client.cookies.clear()
-    await accounts.create_staff("clerk2", "另一位", "another-horse-9")
-    await login_staff(client, "clerk2", "another-horse-9")
+    await accounts.create_staff("roster-clerk2", "另一位", "another-horse-9")
+    await login_staff(client, "roster-clerk2", "another-horse-9")
     stolen = await confirm(client, term_id, preview.text)
     assert stolen.status_code == 404 and await roll_of(term_id) == before
     forged = await client.post(f"/console/terms/{term_id}/import/cancel",
