@@ -21,7 +21,7 @@ from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
 from voting.tables import Term
 from web import public
 from web.auth import client_of, login_cookies, login_token, logout_cookies, require_deputy, viewer_of, who_of
-from web.ballot_drafts import cleared_cookie, draft_cookie, read_draft
+from web.ballot_drafts import Draft, cleared_cookie, draft_cookie, read_draft
 from web.pages import form_dict, page
 from web.scrutiny_tablet import scrutiny_entry
 
@@ -153,16 +153,22 @@ class TabletController(Controller):
                         message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=409)
         return None
 
+    async def _ballot_in_hand(self, request: Request, poll_id: int
+                              ) -> tuple[Viewer, OpenBallot, Template | None, Draft | None]:
+        """The deputy, their ballot, why they cannot fill it in now (as a page) if they cannot,
+        and the marks kept for them under this very login."""
+        viewer = await require_deputy(request)
+        ballot = await _ballot_for_deputy(poll_id, viewer)
+        return (viewer, ballot, await self._ballot_page(request, viewer, ballot),
+                read_draft(request, poll_id, login_token(request)))
+
     @get("/polls/{poll_id:int}")
     async def ballot(self, request: Request, poll_id: FromPath[int], check: FromQuery[int] = 0) -> Template:
         """The ballot, with the marks this deputy made under this login if they came back to change them
         (返回修改); `check=1`: the marks were refused, say why beside them."""
-        viewer = await require_deputy(request)
-        ballot = await _ballot_for_deputy(poll_id, viewer)
-        refused = await self._ballot_page(request, viewer, ballot)
+        viewer, ballot, refused, draft = await self._ballot_in_hand(request, poll_id)
         if refused is not None:
             return refused
-        draft = read_draft(request, poll_id, login_token(request))
         marks, error = (draft.marks if draft else {}), ""
         if check and draft:
             try:
@@ -189,12 +195,9 @@ class TabletController(Controller):
     @get("/polls/{poll_id:int}/review")
     async def review_page(self, request: Request, poll_id: FromPath[int], changed: FromQuery[int] = 0) -> Template | Redirect:
         """核对选票: the marks kept under this login, or back to an empty ballot if there are none."""
-        viewer = await require_deputy(request)
-        ballot = await _ballot_for_deputy(poll_id, viewer)
-        refused = await self._ballot_page(request, viewer, ballot)
+        viewer, ballot, refused, draft = await self._ballot_in_hand(request, poll_id)
         if refused is not None:
             return refused
-        draft = read_draft(request, poll_id, login_token(request))
         if draft is None:
             return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
         try:

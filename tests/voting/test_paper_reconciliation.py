@@ -156,7 +156,8 @@ async def test_the_count_waits_for_every_issued_sheet_or_a_declared_reason(hall)
         await paper.declare_not_returned(poll_id, "又一张", STAFF)
     with pytest.raises(Conflict, match="多出来了"):  # declared not returned, so a third sheet is one too many
         await paper.enter(poll_id, serials[2], {"P01": "for"}, False, alice)
-    audit = await AuditEntry.select().where(AuditEntry.action == "paper_ballot_not_returned").first()
+    audit = await AuditEntry.select().where(AuditEntry.action == "paper_ballot_not_returned").order_by(
+        AuditEntry.id, ascending=False).first()  # this poll's: the newest (other tests declare too)
     assert audit["reason"] == "代表未交回，已离开会场" and audit["actor"] == STAFF.label
     result = await polls.close_poll(poll_id, STAFF)
     assert result["returned"] == 12
