@@ -11,6 +11,7 @@ from voting.audit import Actor
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.roster_import import DeputyRow
 from voting.tables import CheckIn, Deputy
+from tests import sealed
 
 _counter = itertools.count(1)
 STAFF = Actor("staff", None, "秘书处 测试")
@@ -61,7 +62,7 @@ class Hall:
         poll_id = await polls.create_poll(self.session_id, settings, STAFF)
         if open_:
             await self.reach_quorum(poll_id)
-            await polls.open_poll(poll_id, STAFF)
+            await sealed.open_poll(poll_id, STAFF)
         return poll_id
 
 

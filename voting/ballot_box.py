@@ -1,7 +1,10 @@
 """The ballot box: issuing a ballot to a present deputy and taking it back, once.
 
-Casting writes two rows that share nothing: the register row (`poll_voter`: this
-deputy has voted) and the ballot (`ballot`: a random id and the marks). One
+Casting writes two rows that share nothing readable: the register row (`poll_voter`: this
+deputy has voted) and the sealed ballot (`sealed_ballot`: a random id and the marks sealed
+on the tablet to the poll's key, voting.secrecy). The server never sees the marks of a
+tablet ballot; they are opened only at the count, with the scrutineers' key cards
+(voting.ballot_opening). One
 statement decides whether the deputy may still vote — an upsert on the register
 that only succeeds while `voted` is false — so two tablets, a double tap or a
 replayed request can never put in a second ballot, whatever the concurrency.
@@ -10,7 +13,6 @@ replayed request can never put in a second ballot, whatever the concurrency.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from enum import Enum
 from functools import partial
 from typing import Any, Mapping
 
-from voting import rules
+from voting import key_ceremony, rules, secrecy
 from voting.database import fetch, is_sqlite
 from voting.errors import Conflict, NotFound, Refused
 from voting.group_commit import Batched, writer
@@ -57,6 +59,11 @@ class OpenBallot:
     poll: dict[str, Any]
     candidates: list[dict[str, Any]]
     cap: int | None
+    public_key: str = ""  # hex: what the tablet seals the marks to ("" before a key ceremony)
+
+    @property
+    def padded_length(self) -> int:
+        return secrecy.plaintext_length(len(self.candidates))
 
 
 async def ballot_for(poll_id: int) -> OpenBallot:
@@ -65,7 +72,8 @@ async def ballot_for(poll_id: int) -> OpenBallot:
         raise NotFound("没有这次票决。")
     candidates = await Candidate.select().where(Candidate.poll == poll_id).order_by(Candidate.position)
     cap = (poll["max_approvals"] or poll["seats"]) if poll["method"] == "approval" else None
-    return OpenBallot(poll, candidates, cap)
+    key = await key_ceremony.key_in_force(poll_id)
+    return OpenBallot(poll, candidates, cap, key["public_key"] if key else "")
 
 
 # The ballot of an open poll as `cast` checks marks against it, kept a moment: its rules and
@@ -142,7 +150,7 @@ def _rows(count: int, columns: int) -> str:
 
 
 async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
-    """Cast a batch of ballots (poll, deputy, marks as JSON) inside the shared transaction.
+    """Cast a batch of sealed ballots (poll, deputy, sealed box) inside the shared transaction.
 
     Each gets the outcome it would get if they were cast one after another in this
     order, with a handful of statements for the whole batch: the polls (share-locked on
@@ -201,8 +209,8 @@ async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
                 outcomes[n] = Outcome.already_voted if earlier is Outcome.accepted else earlier
         if ballots:
             secrets.SystemRandom().shuffle(ballots)
-            await fetch(f"INSERT INTO ballot (id, poll, marks, void) VALUES {_rows(len(ballots), 4)}",
-                        *[value for ballot in ballots for value in (*ballot, False)])
+            await fetch(f"INSERT INTO sealed_ballot (id, poll, box) VALUES {_rows(len(ballots), 3)}",
+                        *[value for ballot in ballots for value in ballot])
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -214,14 +222,23 @@ async def issue(poll_id: int, deputy_id: int) -> Outcome | None:
     return await writer.run(partial(_issue_in_transaction, poll_id, deputy_id))
 
 
-async def cast(poll_id: int, deputy_id: int, marks: Mapping[str, str]) -> Outcome:
-    """Put a deputy's ballot in the box. Returns only once it is durably stored (or refused)."""
+async def cast(poll_id: int, deputy_id: int, sealed: str) -> Outcome:
+    """Put a deputy's sealed ballot in the box. Returns only once it is durably stored (or refused).
+
+    The marks inside are the tablet's to check (the cap on approvals); whatever opens at the
+    count to something the rules refuse is counted as an invalid ballot, like a spoiled sheet."""
     ballot = await open_ballot(poll_id)
     if ballot.poll["status"] != "open":
         return Outcome.poll_not_open
-    cleaned = check_marks(ballot, marks)
-    marks_json = json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
-    return await writer.run(Batched(_cast_many, (poll_id, deputy_id, marks_json)))
+    if not isinstance(sealed, str) or not sealed:
+        raise Refused("选票没有加密，未被接收。请刷新选票页面后重新投票；如仍不行，请向工作人员领取纸质选票。",
+                      code="not_sealed")
+    try:
+        secrecy.read_sealed(sealed, len(ballot.candidates))
+    except ValueError:
+        raise Refused("选票加密数据不完整或不属于这次票决，未被接收。请刷新选票页面后重新投票。",
+                      code="bad_sealed_ballot") from None
+    return await writer.run(Batched(_cast_many, (poll_id, deputy_id, sealed.strip())))
 
 
 async def has_voted(poll_id: int, deputy_id: int) -> bool:

@@ -18,7 +18,11 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import TransactionType
 
+from voting.errors import StorageNotScrubbed
+
 _write_locks: dict[int, asyncio.Lock] = {}
+CHECKPOINT_TRIES = 10
+
 
 # aiosqlite logs every statement with its parameters at DEBUG level: a ballot's marks
 # must never reach a log, whatever level an operator turns logging up to.
@@ -118,8 +122,17 @@ async def after_seal(tables: Sequence[str]) -> None:
     """
     db = engine()
     if db.engine_type == "sqlite":
-        async with _write_lock():
-            await db.run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
+        for attempt in range(CHECKPOINT_TRIES):
+            async with _write_lock():
+                rows = await fetch("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = rows[0].get("busy", 1) if rows else 1
+            if not busy:
+                return
+            await asyncio.sleep(0.2 * (attempt + 1))
+        raise StorageNotScrubbed(
+            "计票结果已保存，但数据库的预写日志（WAL）未能清空：另有程序正在读这个数据库。"
+            "日志里还有投票时的记录，请关闭其他打开本数据库的程序（备份、查看工具）后，"
+            "运行 python -m voting checkpoint，直到它报告已清空。")
     else:
         for table in tables:
             await db.run_ddl(f"VACUUM {table}")

@@ -34,3 +34,13 @@ class Forbidden(Refused):
 
 class Throttled(Refused):
     status_code = 429
+
+
+class StorageNotScrubbed(Refused):
+    """The count is stored, but SQLite's write-ahead log could not be emptied after it: it still
+    holds the vote's writes. Loud on purpose (voting.database.after_seal)."""
+
+    status_code = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="wal_not_checkpointed")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from voting import audit, paper, poll_settings, rules, sittings
+from voting import audit, ballot_opening, key_ceremony, paper, poll_settings, rules, sittings
 from voting.audit import Actor
 from voting.ballot_file import dump_ballot_file, dumps
 from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
@@ -175,6 +175,10 @@ async def open_poll(poll_id: int, actor: Actor) -> None:
             raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
         candidates = await candidates_of(poll_id)
         _check(settings_of(poll, candidates))
+        key = await key_ceremony.key_in_force(poll_id)
+        if key is None:
+            raise Conflict("还没有举行钥匙仪式：开始投票前，请在监票人面前生成本次票决的钥匙卡并分发给他们。",
+                           code="no_key_ceremony")
         figures = await quorum_figures(poll)
         if figures["refusal"]:
             raise Conflict(figures["refusal"], code=figures["code"])
@@ -186,7 +190,7 @@ async def open_poll(poll_id: int, actor: Actor) -> None:
         await audit.record(actor, "poll_opened", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"candidates": [c["title"] for c in candidates], "sitting": figures["sitting_name"],
                                    "entitled": figures["entitled"], "present": figures["present"],
-                                   "quorum_needed": figures["needed"]})
+                                   "quorum_needed": figures["needed"], "key_fingerprint": key["fingerprint"]})
 
 
 async def quorum_figures(poll: dict[str, Any]) -> dict[str, Any]:
@@ -262,12 +266,13 @@ async def paper_issued(poll_id: int) -> int:
                                  poll_id, "paper"))
 
 
-async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
+async def close_poll(poll_id: int, actor: Actor, cards: Sequence[str] = ()) -> dict[str, Any]:
     """Count the ballots (tablet and paper together) and store the result and the seal.
     Returns the piaojue-result/1 object.
 
     From `open` this stops the vote and counts at once; from `counting` (paper ballots
-    being entered) it counts once every entered sheet is settled.
+    being entered) it counts once every entered sheet is settled. `cards`: the scrutineers'
+    key cards as read at the desk, k of them at least when tablets voted (voting.ballot_opening).
     """
     async with write_transaction():
         poll = await get_poll(poll_id)
@@ -282,7 +287,8 @@ async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
         entitled, present, issued = await _hall_figures(poll)
         candidates = await candidates_of(poll_id)
         poll_rules = poll_settings.to_rules(poll, candidates, entitled, present, issued)
-        ballots = await stored_ballots(poll_id)
+        opened = await ballot_opening.open_and_shuffle(poll, len(candidates), cards)
+        ballots = sorted(opened, key=lambda b: b.id)
         result = rules.count(poll_rules, ballots).to_json()
         digest = seal(poll_rules, ballots)
         await Poll.update({Poll.entitled: entitled, Poll.present: present, Poll.issued: issued,
@@ -294,7 +300,7 @@ async def close_poll(poll_id: int, actor: Actor) -> dict[str, Any]:
                                    "winners": result.get("winners"), "sha256": digest})
         for hook in CLOSE_HOOKS:
             await hook(poll_id, result, actor)
-    await after_seal(["ballot", "poll_voter"])
+    await after_seal(["ballot", "poll_voter", "sealed_ballot"])
     return result
 
 
@@ -386,6 +392,7 @@ async def open_runoff(poll_id: int, actor: Actor) -> int:
         runoff_id = await create_poll(poll["session"], settings, actor,
                                       rehearsal=await sittings.is_rehearsal_session(poll["session"]))
         await Poll.update({Poll.round: poll["round"] + 1, Poll.runoff_of: poll_id}).where(Poll.id == runoff_id)
+        await key_ceremony.inherit(poll_id, runoff_id)
         await open_poll(runoff_id, actor)
         await audit.record(actor, "runoff_opened", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"runoff_poll": runoff_id, "seats": seats, "candidates": result["runoff"]})
@@ -440,7 +447,7 @@ async def progress(poll_id: int) -> dict[str, Any]:
     delegations = [{k: (int(v) if k != "delegation" else v) for k, v in r.items()} for r in rows]
     totals = {k: sum(r[k] for r in delegations) for k in ("entitled", "present", "issued", "returned")}
     # Paper ballots come back unnamed: the box holds tablet and counted paper ballots alike.
-    totals["returned"] = int(await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", poll_id))
+    totals["returned"] = await ballot_opening.in_box(poll_id)
     totals["paper_issued"] = await paper_issued(poll_id)
     quorum = poll_settings.parse_fraction(poll["quorum_fraction"])
     totals["quorum_needed"] = rules.quorum_needed(totals["entitled"], quorum)

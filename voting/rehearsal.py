@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import httpx
 
-from voting import rules
+from voting import rules, secrecy
 
 COOKIE = "piaojue_login"  # web.auth.COOKIE (not imported: the client needs no server code)
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -458,9 +458,13 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
                 report: Report, say: Callable[[str], None], tablets: list[str], present: int) -> None:
     """Open, everyone votes at once, a few try again, close; then the server's count against ours."""
     poll_id, refs, cap = plan["poll_id"], plan["candidates"], plan["max_approvals"]
+    # The key ceremony: the rehearsal's simulated scrutineers (this client) take the cards.
+    cards = [c["card"] for c in (await _call(client, "POST", f"/api/polls/{poll_id}/key-ceremony", staff)).json()["cards"]]
     await _call(client, "POST", f"/api/polls/{poll_id}/open", staff)
+    sealing = (await _call(client, "GET", f"/api/polls/{poll_id}/ballot", tablets[0])).json() if tablets else {}
     ballots = [random_marks(rng, refs, cap) for _ in tablets]
-    jobs = [(n, token, json.dumps({"marks": marks}).encode()) for n, (token, marks) in enumerate(zip(tablets, ballots))]
+    # Each tablet seals its ballot to the poll's key before sending, as static/sealed_ballot.js does.
+    jobs = [(n, token, sealed_body(sealing, marks)) for n, (token, marks) in enumerate(zip(tablets, ballots))]
     say(f"开始投票：{len(jobs)} 张选票同时提交（{options.connections} 个连接，{options.processes} 个客户端进程）")
     shots = await fire(report.url, f"/api/polls/{poll_id}/ballot", jobs, options.connections, options.processes,
                        options.timeout)
@@ -478,7 +482,7 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
         report.duplicates_tried += 1
         marks = random_marks(rng, refs, cap)
         response = await client.post(f"/api/polls/{poll_id}/ballot", headers=headers_for(tablets[shot.index]),
-                                      content=json.dumps({"marks": marks}).encode())
+                                      content=sealed_body(sealing, marks))
         if response.status_code == 201:
             report.duplicates_accepted += 1
             ballots.append(marks)  # it is in the box now: the count must show it, and the rehearsal fails
@@ -486,10 +490,17 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
         elif response.status_code == 409 and _kind(response) == "HTTP 409 already_voted":
             report.duplicates_refused += 1
 
-    result = (await _call(client, "POST", f"/api/polls/{poll_id}/close", staff)).json()
+    result = (await _call(client, "POST", f"/api/polls/{poll_id}/close", staff, {"cards": cards[:2]})).json()
     report.server_result = result
     report.local_result = local_count(plan, present, [ballots[shot.index] for shot in accepted])
     report.differences = differences(result, report.local_result)
+
+
+def sealed_body(sealing: dict[str, Any], marks: dict[str, str]) -> bytes:
+    """The JSON a tablet posts: its marks sealed to the poll's public key (voting.secrecy)."""
+    sealed = secrecy.seal_marks(bytes.fromhex(sealing["public_key"]), sealing["poll"], marks,
+                                len(sealing["candidates"]))
+    return json.dumps({"sealed": sealed}).encode()
 
 
 def summary(report: Report) -> str:

@@ -24,7 +24,7 @@ from voting.audit import Actor
 from voting.database import fetch, fetch_value, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.poll_settings import MAX_CANDIDATES, CandidateInput, PollSettings
-from voting.tables import Congress, Delegation, Deputy, Poll, Session, Sitting, Term
+from voting.tables import Congress, Delegation, Deputy, Poll, ScrutinyMember, Session, Sitting, Term
 
 log = logging.getLogger("piaojue.rehearsal")
 
@@ -34,11 +34,14 @@ INSERT_CHUNK = 1000  # rows per INSERT, well under the engines' 32,766 parameter
 NAME_PREFIX = "会前演练"
 
 
+MIN_DEPUTIES = 3
+
+
 def problems(deputies: Any, candidates: Any, seats: Any) -> list[str]:
     """Every reason a rehearsal of this size cannot be made (Chinese); empty when it can."""
     found = []
-    if not _is_int(deputies) or not 1 <= deputies <= MAX_DEPUTIES:
-        found.append(f"代表人数必须是 1 到 {MAX_DEPUTIES} 之间的整数。")
+    if not _is_int(deputies) or not MIN_DEPUTIES <= deputies <= MAX_DEPUTIES:
+        found.append(f"代表人数必须是 {MIN_DEPUTIES} 到 {MAX_DEPUTIES} 之间的整数（其中三位担任演练的总监票人和监票人，保管钥匙卡）。")
     if not _is_int(candidates) or not 2 <= candidates <= MAX_CANDIDATES:
         found.append(f"候选项目数必须是 2 到 {MAX_CANDIDATES} 之间的整数。")
     if not _is_int(seats) or seats < 1:
@@ -128,6 +131,9 @@ async def create(deputies: int, candidates: int, seats: int, actor: Actor) -> di
             await Deputy.insert(*people[start:start + INSERT_CHUNK])
         ids = [d["id"] for d in await Deputy.select(Deputy.id).where(Deputy.term == term_id)]
         codes = await accounts.issue_login_codes(ids, actor, reason="会前演练")
+        # The first three simulated deputies are the rehearsal's scrutiny team: they hold the key cards.
+        await ScrutinyMember.insert(*[ScrutinyMember(session=session_id, deputy=deputy_id, role=role)
+                                      for deputy_id, role in zip(sorted(ids), ("chief", "scrutineer", "scrutineer"))])
         poll_id = await _rehearsal_poll(session_id, candidates, seats, 1, actor)
         await audit.record(actor, "rehearsal_created", subject=f"{NAME_PREFIX} {stamp}",
                            detail={"congress": congress_id, "deputies": deputies, "candidates": candidates,
@@ -138,7 +144,7 @@ async def create(deputies: int, candidates: int, seats: int, actor: Actor) -> di
 async def add_poll(congress_id: int, candidates: int, seats: int, actor: Actor) -> dict[str, Any]:
     """Reuse a kept rehearsal congress: a new draft poll in its session and fresh login codes
     for its deputies (earlier codes and tablet logins stop working). Check-ins stand."""
-    found = problems(1, candidates, seats)
+    found = problems(MIN_DEPUTIES, candidates, seats)
     if found:
         raise Refused("；".join(found), code="invalid_rehearsal")
     async with write_transaction():
@@ -150,7 +156,7 @@ async def add_poll(congress_id: int, candidates: int, seats: int, actor: Actor) 
         runs = await Poll.count().where(Poll.session == session["id"])
         ids = [d["id"] for d in await Deputy.select(Deputy.id).where(
             (Deputy.term == term["id"]) & (Deputy.active == True))]  # noqa: E712
-        codes = await accounts.issue_login_codes(ids, actor, reason="会前演练") if ids else {}
+        codes = await accounts.issue_login_codes(ids, actor, reason="会前演练")
         poll_id = await _rehearsal_poll(session["id"], candidates, seats, runs + 1, actor)
         await audit.record(actor, "rehearsal_poll_created", subject=congress["name"],
                            detail={"congress": congress_id, "poll": poll_id, "candidates": candidates, "seats": seats})
@@ -191,6 +197,8 @@ _DEPUTIES = "SELECT d.id FROM deputy d JOIN term t ON t.id = d.term WHERE t.cong
 _TERMS = "SELECT t.id FROM term t WHERE t.congress = {}"
 _STEPS = (
     ("ballots", "ballot", "poll", _POLLS),
+    ("sealed_ballots", "sealed_ballot", "poll", _POLLS),
+    ("keys", "poll_key", "poll", _POLLS),
     ("register", "poll_voter", "poll", _POLLS),
     ("register", "poll_voter", "deputy", _DEPUTIES),
     ("paper_entries", "paper_entry", "poll", _POLLS),

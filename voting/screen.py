@@ -34,7 +34,7 @@ import json
 import time
 from typing import Any
 
-from voting import approvals, disclosure, polls, rules, scrutiny, sittings
+from voting import approvals, ballot_opening, disclosure, polls, rules, scrutiny, sittings
 from voting.database import fetch, fetch_value, is_sqlite, write_transaction
 from voting.poll_settings import parse_fraction, to_rules
 from voting.rules import DEFAULT_QUORUM, STATUS_LABELS, VERDICT_LABELS
@@ -107,7 +107,7 @@ async def screen_state(session_id: int) -> dict[str, Any]:
 async def _poll_state(poll: dict[str, Any], attendance: sittings.Attendance) -> dict[str, Any]:
     phase = _phase(poll)
     issued = int(await fetch_value("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {}", poll["id"]))
-    returned = int(await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", poll["id"]))
+    returned = await ballot_opening.in_box(poll["id"])
     if poll["status"] == "closed" and poll["present"] is not None:
         # The figures the count used, frozen at the close (people checking in later do not change them).
         entitled, present, issued = poll["entitled"], poll["present"], poll["issued"]
@@ -138,7 +138,9 @@ async def _poll_state(poll: dict[str, Any], attendance: sittings.Attendance) -> 
         earlier = await Poll.select(Poll.title).where(Poll.id == poll["runoff_of"]).first()
         state["runoff_of"] = earlier["title"] if earlier else None
     if poll["status"] in LIVE and poll["show_running_totals"]:
-        state["running"] = await _running(poll, candidates, entitled, present, issued, returned)
+        # Tablet ballots stay sealed until the count: running totals cover opened (paper) ballots only.
+        opened = int(await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", poll["id"]))
+        state["running"] = await _running(poll, candidates, entitled, present, issued, opened)
     if phase == "published":
         state["result"] = await _published(poll, candidates)
     return state

@@ -45,6 +45,7 @@ class Session(Table, tablename="sitting"):
     name = Varchar(length=200)
     starts_on = Date(null=True, default=None)
     ends_on = Date(null=True, default=None)
+    key_threshold = Integer(default=2)  # how many scrutineers' key cards open a poll's ballots (k of n)
 
 
 class Delegation(Table, tablename="delegation"):
@@ -213,6 +214,34 @@ class Ballot(Table, tablename="ballot"):
     poll = ForeignKey(references=Poll)
     marks = Text(default="{}")  # JSON object candidate ref -> value
     void = Boolean(default=False)
+
+
+class PollKey(Table, tablename="poll_key"):
+    """The poll's public key from a key ceremony (voting.key_ceremony), and who holds which card.
+
+    The private key is never stored: it exists only as k-of-n shares on the cards. A ceremony
+    held again before the poll opens is a new row (the newest is in force); `forgotten_at` is
+    set when the count has opened the ballots and the key was dropped from memory.
+    """
+
+    poll = ForeignKey(references=Poll, index=True)
+    public_key = Varchar(length=64)  # hex
+    fingerprint = Varchar(length=9)  # 3F2A-91C0
+    threshold = Integer()
+    holders = Text(default="[]")  # JSON: [{"x": 1, "role": "chief", "name": …, "number": …}, …]
+    made_by = Varchar(length=80)
+    made_at = Timestamptz(default=TimestamptzNow())
+    reason = Text(default="")
+    forgotten_at = Timestamptz(null=True, default=None)
+
+
+class SealedBallot(Table, tablename="sealed_ballot"):
+    """A tablet ballot as it arrived, sealed to the poll's key: random id, the box, nothing else.
+    Opened, shuffled and deleted at the count (voting.ballot_opening)."""
+
+    id = Varchar(length=40, primary_key=True)
+    poll = ForeignKey(references=Poll)
+    box = Text()
 
 
 class AuditEntry(Table, tablename="audit_entry"):

@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.exceptions import HTTPException
 
-from voting import accounts, ballot_box, polls, rehearsal_data, sittings
+from voting import accounts, ballot_box, key_ceremony, polls, rehearsal_data, sittings
 from voting.ballot_box import Outcome
 from voting.database import engine_name
 from voting.errors import Refused
@@ -51,13 +51,26 @@ class ApiController(Controller):
         changed = await sittings.check_in(session["id"], viewer.id, viewer.actor)
         return {"session": session["id"], "checked_in": True, "changed": changed}
 
+    @get("/polls/{poll_id:int}/ballot")
+    async def ballot(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
+        """What a tablet needs to fill in and seal the ballot: the candidates, the cap on approvals,
+        the poll's public key and the length every ballot is padded to (docs/secret-ballot.md)."""
+        await require_deputy(request)
+        ballot = await ballot_box.ballot_for(poll_id)  # not the moment's cache: the key must be this poll's
+        return {"poll": ballot.poll["ref"], "status": ballot.poll["status"], "method": ballot.poll["method"],
+                "cap": ballot.cap, "candidates": [c["ref"] for c in ballot.candidates],
+                "public_key": ballot.public_key, "padded_length": ballot.padded_length}
+
     @post("/polls/{poll_id:int}/ballot", status_code=201)
     async def cast(self, request: Request, poll_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> dict[str, str]:
+        """A sealed ballot: {"sealed": base64}. Plain marks are refused: the server never takes them."""
         viewer = await require_deputy(request)
-        marks = data.get("marks")
-        if not isinstance(marks, dict) or not all(isinstance(v, str) for v in marks.values()):
-            raise Refused("marks 必须是 {候选项目编号: 标记} 的对象。", code="bad_body")
-        outcome = await ballot_box.cast(poll_id, viewer.id, {str(k): v for k, v in marks.items()})
+        if "marks" in data:
+            raise Refused("选票必须在平板上加密后提交（sealed），服务器不接收明文的选票。", code="not_sealed")
+        sealed = data.get("sealed")
+        if not isinstance(sealed, str):
+            raise Refused("sealed 必须是加密后的选票（base64 字符串）。", code="bad_body")
+        outcome = await ballot_box.cast(poll_id, viewer.id, sealed)
         ballot_box.raise_for(outcome)
         return {"status": Outcome.accepted.value, "message": ballot_box.OUTCOME_MESSAGES[outcome]}
 
@@ -111,6 +124,17 @@ class ApiController(Controller):
         viewer = await require_staff(request)
         return {"congress_id": congress_id, "removed": await rehearsal_data.remove(congress_id, viewer.actor)}
 
+    @post("/polls/{poll_id:int}/key-ceremony", status_code=201)
+    async def key_ceremony(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
+        """The key ceremony of a rehearsal poll: its key cards, handed to the rehearsal's simulated
+        scrutineers (the client). Real polls hold theirs at the counting desk, in the console."""
+        viewer = await require_staff(request)
+        await rehearsal_data.rehearsal_poll(poll_id)
+        ceremony = await key_ceremony.hold(poll_id, viewer.actor)
+        return {"poll_id": poll_id, "fingerprint": ceremony.fingerprint, "threshold": ceremony.threshold,
+                "cards": [{"holder": card.holder, "card": card.share.text, "check": card.share.check_code}
+                          for card in ceremony.cards]}
+
     @post("/polls/{poll_id:int}/open", status_code=200)
     async def open_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
         """Open a rehearsal poll (real polls are opened from the console)."""
@@ -120,8 +144,12 @@ class ApiController(Controller):
         return {"poll_id": poll_id, "status": "open"}
 
     @post("/polls/{poll_id:int}/close", status_code=200)
-    async def close_poll(self, request: Request, poll_id: FromPath[int]) -> dict[str, Any]:
-        """Close and count a rehearsal poll; the piaojue-result/1 object."""
+    async def close_poll(self, request: Request, poll_id: FromPath[int],
+                         data: JSONBody[dict[str, Any] | None] = None) -> dict[str, Any]:
+        """Close and count a rehearsal poll with its key cards ({"cards": [text, …]}); the piaojue-result/1 object."""
         viewer = await require_staff(request)
         await rehearsal_data.rehearsal_poll(poll_id)
-        return await polls.close_poll(poll_id, viewer.actor)
+        cards = (data or {}).get("cards") or []
+        if not isinstance(cards, list) or not all(isinstance(c, str) for c in cards):
+            raise Refused("cards 必须是钥匙卡内容（字符串）的数组。", code="bad_body")
+        return await polls.close_poll(poll_id, viewer.actor, cards)

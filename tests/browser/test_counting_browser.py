@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from tests.hall import STAFF, counting_team, make_hall
 from voting import accounts, ballot_box, paper, polls
 from voting.tables import StaffAccount
+from tests import sealed
 
 pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 800, "height": 1280}, "device_scale_factor": 1, "locale": "zh-CN",
@@ -56,7 +57,7 @@ async def test_counters_enter_on_tablets_a_scrutineer_rules_and_the_count_is_con
     for deputy in hall.deputy_ids[4:6]:
         await paper.issue_paper(poll_id, deputy, STAFF)
     for deputy in hall.deputy_ids[:4]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
     await polls.stop_voting(poll_id, STAFF)
     await counting_team(hall, (2, 3))  # chief scrutineer deputy 0, scrutineer 1, counters 2 and 3
     entry = f"/tablet/scrutiny/polls/{poll_id}/entry"

@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from tests.hall import make_hall
 from voting import accounts, ballot_box, polls
 from voting.tables import Deputy, StaffAccount
+from tests import sealed
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +64,7 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
     deputy_id, others = hall.deputy_ids[0], hall.deputy_ids[1:10]
     await hall.check_in(*others)
     for i, other in enumerate(others):
-        assert await ballot_box.cast(poll_id, other, other_ballot(i, refs)) is ballot_box.Outcome.accepted
+        assert await sealed.cast(poll_id, other, other_ballot(i, refs)) is ballot_box.Outcome.accepted
     name = (await Deputy.select(Deputy.name).where(Deputy.id == deputy_id).first())["name"]
     # With this deputy: P01 10, P02 8, P03 7, P04 4, P05 0; more than half of 12 (7) needed.
 

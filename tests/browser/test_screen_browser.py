@@ -18,6 +18,7 @@ from tests.servers import LiveServer
 from voting import ballot_box, polls
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.tables import Poll
+from tests import sealed
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +42,7 @@ async def project_poll(hall, title="2026年度县级民生实事项目票决", s
                             threshold_fraction="1/2", threshold_strict=True, quorum_fraction="2/3",
                             candidates=tuple(CandidateInput(t, "", "青溪县", 500) for t in PROJECTS))
     poll_id = await polls.create_poll(hall.session_id, settings, STAFF)
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     return poll_id
 
 
@@ -143,7 +144,7 @@ async def test_the_big_screen_follows_the_vote_to_the_published_result(server, b
         ballots = approval_ballots(55, FOR_COUNTS, cap=10)
         voters = hall.deputy_ids[:55]
         for deputy, marks in zip(voters[:31], ballots[:31]):
-            assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+            assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
         await ballot_box.issue(poll_id, voters[31])
         await expect(page.locator("#fig-2")).to_have_text("31")
         await expect(page.locator("#fig-1")).to_have_text("32")
@@ -157,13 +158,13 @@ async def test_the_big_screen_follows_the_vote_to_the_published_result(server, b
         await expect(page.locator("#chart")).to_be_hidden()
 
         for deputy, marks in zip(voters[31:], ballots[31:]):
-            assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+            assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
         await expect(page.locator("#fig-2")).to_have_text("55")
         await expect(page.locator("#chart")).to_be_visible()
         await expect(page.locator("#chart-title")).to_contain_text("张选票")
         await expect(page.locator("#chart-rows .row")).to_have_count(12)
         await both_sizes(page, artifacts, "3-running")
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
         await expect(page.locator("#phase")).to_have_text("计票完毕，待监票人确认")
         await expect(page.locator("#message-sub")).to_have_text("待监票人确认后公布结果")
         await expect(page.locator("#chart")).to_be_hidden()
@@ -196,8 +197,8 @@ async def test_a_tie_the_further_vote_and_a_satisfaction_result(server, browser,
         first = await project_poll(hall, seats=10)
         tied = [52, 50, 49, 47, 45, 44, 41, 38, 36, 33, 33, 21]  # the 10th seat is tied
         for deputy, marks in zip(voters, approval_ballots(56, tied, cap=10)):
-            assert await ballot_box.cast(first, deputy, marks) is ballot_box.Outcome.accepted
-        await polls.close_poll(first, STAFF)
+            assert await sealed.cast(first, deputy, marks) is ballot_box.Outcome.accepted
+        await sealed.close_poll(first, STAFF)
         await Poll.update({Poll.published_at: datetime.now(timezone.utc)}).where(Poll.id == first)
         await page.goto(f"/screen/sessions/{hall.session_id}")
         await expect(page.locator("#winners li")).to_have_count(9)
@@ -211,8 +212,8 @@ async def test_a_tie_the_further_vote_and_a_satisfaction_result(server, browser,
         await both_sizes(page, artifacts, "7-runoff-voting")
         for i, deputy in enumerate(voters):
             marks = {"P01": "for"} if i < 35 else {"P02": "for"} if i < 52 else {}
-            assert await ballot_box.cast(further, deputy, marks) is ballot_box.Outcome.accepted
-        await polls.close_poll(further, STAFF)
+            assert await sealed.cast(further, deputy, marks) is ballot_box.Outcome.accepted
+        await sealed.close_poll(further, STAFF)
         await Poll.update({Poll.published_at: datetime.now(timezone.utc)}).where(Poll.id == further)
         await expect(page.locator("#winners li")).to_have_count(10)
         await expect(page.locator("#winners li.later-round")).to_have_count(1)
@@ -224,8 +225,8 @@ async def test_a_tie_the_further_vote_and_a_satisfaction_result(server, browser,
             marks = {f"P{n:02d}": ("satisfied" if (i + n) % 7 < 5 - (n % 4) else
                                    "basically_satisfied" if (i + n) % 7 < 6 else "dissatisfied")
                      for n in range(1, 13)}
-            assert await ballot_box.cast(satisfaction, deputy, marks) is ballot_box.Outcome.accepted
-        await polls.close_poll(satisfaction, STAFF)
+            assert await sealed.cast(satisfaction, deputy, marks) is ballot_box.Outcome.accepted
+        await sealed.close_poll(satisfaction, STAFF)
         await Poll.update({Poll.published_at: datetime.now(timezone.utc)}).where(Poll.id == satisfaction)
         await expect(page.locator("#phase")).to_have_text("测评结果")
         await expect(page.locator("#chart-rows .row")).to_have_count(12)
@@ -250,13 +251,13 @@ async def test_without_the_stream_the_screen_polls_and_says_so(server, browser, 
         await expect(indicator).to_have_text("连接中断，正在重连…")
         await page.evaluate("window.__sameDocument = true")
         for n, deputy in enumerate(hall.deputy_ids[:2], start=1):
-            assert await ballot_box.cast(poll_id, deputy, {"P01": "for"}) is ballot_box.Outcome.accepted
+            assert await sealed.cast(poll_id, deputy, {"P01": "for"}) is ballot_box.Outcome.accepted
             await expect(page.locator("#fig-2")).to_have_text(str(n), timeout=8_000)  # a poll every 3 s
         await page.screenshot(path=artifacts / "screen-10-offline-1280.png")
 
         await page.unroute("**/events")
         await expect(indicator).to_be_hidden(timeout=15_000)  # EventSource came back by itself
-        assert await ballot_box.cast(poll_id, hall.deputy_ids[2], {"P02": "for"}) is ballot_box.Outcome.accepted
+        assert await sealed.cast(poll_id, hall.deputy_ids[2], {"P02": "for"}) is ballot_box.Outcome.accepted
         await expect(page.locator("#fig-2")).to_have_text("3", timeout=3_000)
         assert await page.evaluate("window.__sameDocument") is True
     finally:
@@ -276,7 +277,7 @@ async def test_the_screen_survives_a_server_restart(server, browser):
         await page.evaluate("window.__sameDocument = true")
         await asyncio.to_thread(server.stop)
         await expect(page.locator("#conn")).to_be_visible()
-        assert await ballot_box.cast(poll_id, hall.deputy_ids[0], {"P01": "for"}) is ballot_box.Outcome.accepted
+        assert await sealed.cast(poll_id, hall.deputy_ids[0], {"P01": "for"}) is ballot_box.Outcome.accepted
         await asyncio.to_thread(server.start)
         await expect(page.locator("#fig-2")).to_have_text("1", timeout=15_000)
         await expect(page.locator("#conn")).to_be_hidden(timeout=15_000)

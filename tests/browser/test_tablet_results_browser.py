@@ -10,6 +10,7 @@ from playwright.async_api import expect
 from tests.browser.test_hall_browser import TABLET, tablet_login
 from tests.hall import STAFF, make_hall, scrutinize
 from voting import ballot_box, polls
+from tests import sealed
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +21,8 @@ async def test_a_deputy_sees_the_published_result_and_nothing_before(browser, li
     poll_id = await hall.poll(candidates=4, seats=2, title="二〇二七年度民生实事项目票决（县城老旧小区加装电梯和雨污分流改造）")
     plan = [{"P02": "for", "P04": "for"}] * 7 + [{"P02": "for", "P01": "for"}] * 2 + [{"P03": "for"}]
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(poll_id, STAFF)  # counted; the scrutineers have not confirmed it yet
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(poll_id, STAFF)  # counted; the scrutineers have not confirmed it yet
 
     tablet = await browser.new_context(base_url=live_server, **TABLET)
     page = await tablet.new_page()

@@ -17,6 +17,7 @@ from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import audit, ballot_box, polls, sittings
 from voting.errors import Conflict, Forbidden, Refused
 from voting.tables import CheckIn, Deputy
+from tests import sealed
 
 _accounts = itertools.count(1)
 ALL_OK = {key: {"ok": True, "note": ""} for key in acceptance.CHECKLIST}
@@ -45,8 +46,8 @@ async def chosen_projects(hall, n: int) -> list[dict]:
     ids, poll_id = await listed_poll(hall, n + 1, n)
     marks = {f"P{i:02d}": "for" for i in range(1, n + 1)}
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(poll_id, deputy, marks)
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, marks)
+    await sealed.close_poll(poll_id, STAFF)
     return [await Project.select().where(Project.proposal == i).first() for i in ids[:n]]
 
 
@@ -242,13 +243,13 @@ async def test_an_evaluation_poll_on_the_accepted_projects_writes_each_verdict(h
     with pytest.raises(Conflict, match="已在满意度测评"):
         await evaluation.open_evaluation(hall.congress_id, year, hall.session_id, "", SECRETARIAT, [made[1]["id"]])
 
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     # 30 deputies: 满意 needs more than 15
     plan_ = ([{"P01": "satisfied", "P02": "basically_satisfied"}] * 16
              + [{"P01": "basically_satisfied", "P02": "dissatisfied"}] * 10 + [{"P01": "abstain"}] * 2)
     for deputy, marks in zip(hall.deputy_ids, plan_):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    result = await polls.close_poll(poll_id, STAFF)
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["status"] == "valid"
     rows = [await projects.get_project(p["id"]) for p in made]
     assert [(r["stage"], r["verdict"]) for r in rows] == [
@@ -272,12 +273,12 @@ async def test_an_evaluation_without_quorum_changes_nothing(hall):
     await sittings.move_sitting(sitting, "open", STAFF)
     for deputy in hall.deputy_ids[:20]:
         await sittings.check_in(later, deputy, STAFF)
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     for deputy in hall.deputy_ids[:5]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied"})
+        await sealed.cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied"})
     # 5 of 30 still counted present at the close (the others struck from the sitting's list): no quorum
     await CheckIn.delete().where((CheckIn.sitting == sitting) & CheckIn.deputy.not_in(hall.deputy_ids[:5]))
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["status"] == "no_quorum"
     rows = [await projects.get_project(p["id"]) for p in made]
     assert [(r["stage"], r["verdict"]) for r in rows] == [("accepted", None)] * 2
@@ -289,8 +290,8 @@ async def test_a_satisfaction_poll_without_project_references_leaves_projects_al
     made = await evaluation_ready(hall, 1, accepted=1)
     poll_id = await hall.poll(candidates=2, method="satisfaction")  # typed in by hand: no references
     for deputy in hall.deputy_ids:
-        await ballot_box.cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied"})
+    await sealed.close_poll(poll_id, STAFF)
     assert (await projects.get_project(made[0]["id"]))["stage"] == "accepted"
 
 

@@ -22,6 +22,7 @@ from lifecycle.tables import (
 from tests.hall import STAFF, make_hall
 from tests.lifecycle.test_proposals import SECRETARIAT, idea
 from voting import ballot_box, paper, polls
+from tests import sealed
 
 YEAR = 2027
 START, END = date(2027, 1, 1), date(2027, 12, 31)
@@ -189,7 +190,7 @@ async def test_the_participation_record_counts_what_each_deputy_did_and_never_a_
     a, b, c, d = hall.deputy_ids[:4]
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
-    assert await ballot_box.cast(poll_id, a, {"P01": "for"}) is ballot_box.Outcome.accepted
+    assert await sealed.cast(poll_id, a, {"P01": "for"}) is ballot_box.Outcome.accepted
     await paper.issue_paper(poll_id, b, STAFF)  # took a paper ballot: took part
     await ballot_box.issue(poll_id, c)  # opened the ballot on the tablet but never cast it: not counted
 
@@ -246,10 +247,10 @@ async def test_a_paper_ballot_still_counts_once_the_poll_has_closed():
     hall = await make_hall(deputies=3)
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
-    await ballot_box.cast(poll_id, hall.deputy_ids[0], {"P01": "for"})
+    await sealed.cast(poll_id, hall.deputy_ids[0], {"P01": "for"})
     await paper.issue_paper(poll_id, hall.deputy_ids[1], STAFF)
     await polls.stop_voting(poll_id, STAFF)
     await paper.declare_not_returned(poll_id, "代表未交回选票", STAFF)  # the count waits for every issued sheet
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     rows = {r["id"]: r["polls"] for r in await participation.term_counts(hall.term_id, proposals.today().year)}
     assert [rows[d] for d in hall.deputy_ids] == [1, 1, 0]

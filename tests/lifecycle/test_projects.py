@@ -13,13 +13,14 @@ from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import accounts, ballot_box, polls
 from voting.audit import Actor
 from voting.errors import Conflict, Forbidden, Refused
+from tests import sealed
 
 
 async def chosen_project(hall) -> dict:
     ids, poll_id = await listed_poll(hall, 2, 1)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     row = await Project.select().where(Project.proposal == ids[0]).first()
     assert row is not None and not await Project.exists().where(Project.proposal == ids[1])
     return row

@@ -14,6 +14,7 @@ from voting.audit import Actor
 from voting.errors import Conflict, Refused, Throttled
 from voting.poll_settings import PollSettings
 from voting.tables import CheckIn, ResultCorrection
+from tests import sealed
 
 SECRETARIAT = Who(STAFF, "secretariat")
 DEPARTMENT = Who(Actor("staff", None, "审查部门 发改局"), "department")
@@ -130,7 +131,7 @@ async def listed_poll(hall, candidates: int, seats: int) -> tuple[list[int], int
     await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
     poll_id = await candidate_lists.make_poll(hall.session_id, rules(seats), SECRETARIAT)
     await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     return ids, poll_id
 
 
@@ -145,14 +146,14 @@ async def test_the_candidate_list_becomes_a_poll_locks_when_it_opens_and_the_res
     assert candidate_lists.margin(len(on_ballot), 2) == {"count": 4, "seats": 2, "extra": 2, "ratio": 2.0,
                                                          "competitive": True}
     await hall.check_in()
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     with pytest.raises(Conflict, match="已锁定"):
         await candidate_lists.remove(hall.session_id, ids[0], SECRETARIAT, "不再需要")
     # P01 (proposal 4) and P02 (proposal 1) get 20 approvals of 30 deputies; the others 5.
     plan = [{"P01": "for", "P02": "for"}] * 20 + [{"P03": "for", "P04": "for"}] * 5
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(poll_id, STAFF)
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(poll_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
     assert stage == {ids[3]: "chosen", ids[0]: "chosen", ids[1]: "reserve", ids[2]: "reserve"}
     reserve = await proposals.get_proposal(ids[1])
@@ -168,9 +169,9 @@ async def test_a_void_poll_moves_no_one_and_only_shortlisted_items_go_on_the_lis
     await candidate_lists.add(hall.session_id, ids, SECRETARIAT)
     poll_id = await candidate_lists.make_poll(hall.session_id, rules(1), SECRETARIAT)
     await hall.reach_quorum(poll_id)
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     await CheckIn.delete().where(CheckIn.sitting == hall.sitting_id)  # then no one counts as present: no quorum
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     assert {p["stage"] for p in await candidate_lists.candidates(hall.session_id)} == {"candidate"}
 
 
@@ -179,14 +180,14 @@ async def test_a_runoff_settles_the_tied_candidates_on_the_list(hall):
     plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
             + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(poll_id, deputy, marks)
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, marks)
+    await sealed.close_poll(poll_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
     assert stage == {ids[0]: "chosen", ids[1]: "candidate", ids[2]: "candidate", ids[3]: "reserve"}
     runoff_id = await polls.open_runoff(poll_id, STAFF)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(runoff_id, deputy, {"P02": "for"})  # the runoff's P02 is the list's third
-    await polls.close_poll(runoff_id, STAFF)
+        await sealed.cast(runoff_id, deputy, {"P02": "for"})  # the runoff's P02 is the list's third
+    await sealed.close_poll(runoff_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
     assert stage == {ids[0]: "chosen", ids[1]: "reserve", ids[2]: "chosen", ids[3]: "reserve"}
 
@@ -198,13 +199,13 @@ async def corrected_poll(hall, entered: str = "for") -> tuple[list[int], int, st
     ids, poll_id = await listed_poll(hall, 4, 2)
     plan = [{"P01": "for", "P02": "for"}] * 15 + [{"P01": "for"}] + [{"P03": "for"}] * 13
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
     serial = (await paper.register_print_run(poll_id, 2, STAFF))[0]
     await paper.issue_paper(poll_id, hall.deputy_ids[29], STAFF)
     await polls.stop_voting(poll_id, STAFF)
     for counter in await counting_team(hall):
         await paper.enter(poll_id, serial, {"P02": entered}, False, counter)
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     stage = {p["id"]: p["stage"] for p in await candidate_lists.candidates(hall.session_id)}
     assert stage == {ids[0]: "chosen", ids[1]: "chosen" if entered == "for" else "reserve", ids[2]: "reserve",
                      ids[3]: "reserve"}

@@ -16,6 +16,7 @@ from tests.hall import STAFF
 from voting import paper, polls, sittings
 from voting.errors import Refused
 from voting.tables import AuditEntry, PaperSerial
+from tests import sealed
 
 SERIAL = re.compile(r"\d{4,}-\d{5}-\d")
 
@@ -145,7 +146,7 @@ async def test_print_runs_are_refused_in_words_and_leave_nothing_behind(hall):
             await paper.register_print_run(poll_id, count, STAFF)
         assert words in caught.value.message
     closed = await hall.poll(candidates=3, seats=2)
-    await polls.close_poll(closed, STAFF)
+    await sealed.close_poll(closed, STAFF)
     with pytest.raises(Refused) as caught:
         await paper.register_print_run(closed, 5, STAFF)
     assert "已经结束" in caught.value.message

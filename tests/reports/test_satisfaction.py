@@ -10,6 +10,7 @@ from tests.reports.pages import look
 from tests.reports.test_tally_notice import pdf_text, squeeze
 from voting import ballot_box, polls, sittings
 from voting.serials import qr_text
+from tests import sealed
 
 
 async def evaluated_poll(hall):
@@ -20,8 +21,8 @@ async def evaluated_poll(hall):
             + [{"P01": "satisfied", "P02": "basically_satisfied", "P03": "satisfied", "P04": "dissatisfied"}] * 8
             + [{"P01": "abstain", "P02": "dissatisfied"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(poll_id, STAFF)
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(poll_id, STAFF)
     return poll_id
 
 
@@ -48,7 +49,7 @@ async def test_result_report_gives_each_project_its_counts_rates_and_verdict(hal
 
 async def test_result_report_is_only_for_satisfaction_and_reached_from_the_poll_page(hall, client):
     approval = await hall.poll(candidates=3, seats=1)
-    await polls.close_poll(approval, STAFF)
+    await sealed.close_poll(approval, STAFF)
     satisfaction = await evaluated_poll(hall)
     await login_staff(client)
     page = await client.get(f"/console/polls/{satisfaction}")

@@ -18,6 +18,7 @@ from tests.hall import STAFF, make_hall
 from tests.reports.pages import ARTIFACTS, look
 from voting import ballot_box, notices, polls, scrutiny
 from voting.poll_settings import CandidateInput, PollSettings
+from tests import sealed
 
 MM = 72 / 25.4  # points per millimetre
 A4 = (210.0, 297.0)
@@ -58,18 +59,18 @@ async def worst_case():
         title=LONG_POLL_TITLE, method="approval", seats=12, max_approvals=None, non_competitive=False,
         threshold_base="entitled", threshold_fraction="1/2", threshold_strict=True, quorum_fraction="2/3",
         candidates=tuple(CandidateInput(t, "简介", "青溪县", 100) for t in titles)), STAFF)
-    await polls.open_poll(first, STAFF)
+    await sealed.open_poll(first, STAFF)
     counts = {f"P{n:02d}": 60 - n for n in range(1, 11)}  # 59 … 50, all over the bar of 31
     counts |= {"P11": 40, "P12": 40, "P13": 40}  # tied at the cut-off: a runoff for 2 seats
     counts |= {f"P{n:02d}": n % 4 for n in range(14, 41)}
     for deputy, marks in zip(hall.deputy_ids, spread(counts, 60)):
-        assert await ballot_box.cast(first, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(first, STAFF)
+        assert await sealed.cast(first, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(first, STAFF)
     assert polls.stored_result(await polls.get_poll(first))["runoff_seats"] == 2
     runoff = await polls.open_runoff(first, STAFF)
     for deputy, marks in zip(hall.deputy_ids, spread({"P01": 45, "P02": 38, "P03": 12}, 60)):
-        await ballot_box.cast(runoff, deputy, marks)
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, marks)
+    await sealed.close_poll(runoff, STAFF)
     ids = hall.deputy_ids
     await scrutiny.set_members(hall.session_id, ids[0], ids[1:7], ids[7:15], STAFF)
     for poll_id in (first, runoff):
@@ -230,8 +231,8 @@ async def test_tally_sheet_prints_issued_and_returned_per_medium(hall):
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     context = await documents.tally_context(poll_id)
     shown = "".join(pages_text(html_to_pdf(render_html("print/tally_sheet.html", **context))))
     assert "投票方式发出收回平板电脑2020合计2020" in shown and "纸质选票编号核对" not in shown

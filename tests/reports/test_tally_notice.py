@@ -14,6 +14,7 @@ import pytest
 from tests.hall import STAFF, csrf_of, login_staff, scrutinize
 from voting.errors import Conflict
 from voting import ballot_box, notices, polls
+from tests import sealed
 
 
 
@@ -31,8 +32,8 @@ async def counted_poll(hall, titles_hostile=False):
     poll_id = await hall.poll(candidates=5, seats=2)
     plan = [{"P01": "for", "P02": "for"}] * 17 + [{"P03": "for", "P02": "against"}] * 3 + [{}]
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(poll_id, STAFF)
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(poll_id, STAFF)
     return poll_id
 
 
@@ -65,7 +66,7 @@ async def test_tally_sheet_carries_the_count_the_rules_and_the_seal(hall):
 async def test_notice_numbers_increment_per_session_and_are_never_reissued(hall):
     first = await counted_poll(hall)
     second = await hall.poll(candidates=3, seats=1)
-    await polls.close_poll(second, STAFF)
+    await sealed.close_poll(second, STAFF)
     with pytest.raises(Conflict, match="确认计票结果并公布后"):
         await notices.issue_notice(first, STAFF)
     await scrutinize(hall, first)
@@ -138,13 +139,13 @@ async def test_after_a_runoff_the_tally_and_the_notice_show_both_rounds(hall):
     plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
             + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(first, deputy, marks)
-    await polls.close_poll(first, STAFF)
+        await sealed.cast(first, deputy, marks)
+    await sealed.close_poll(first, STAFF)
     await scrutinize(hall, first)  # the first round's result is announced before the further vote
     runoff = await polls.open_runoff(first, STAFF)
     for deputy in hall.deputy_ids[:18]:
-        await ballot_box.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
+    await sealed.close_poll(runoff, STAFF)
     tally = squeeze(pdf_text(await documents.tally_pdf(runoff)))
     assert "第2轮另行票决" in tally and "各轮合计确定的项目（2个）：候选项目01（第1轮）、候选项目03（第2轮）" in tally
     await scrutinize(hall, runoff)

@@ -29,6 +29,7 @@ from tests.security.world import PASSWORD, browser
 from tests.web.test_public_project import photo
 from voting import accounts, ballot_box
 from voting.tables import Deputy
+from tests import sealed
 
 RTL = "\u202e"
 IMG = '"><img src=x onerror=alert(1)>'  # 30 characters: fits the shortest fields
@@ -149,7 +150,7 @@ async def stage() -> dict:
     list_poll = int(made_poll.headers["location"].rsplit("/", 1)[1])
     await ok(await staff.post(f"/console/polls/{list_poll}/open", data={"_csrf_token": token}))
     for voter in hall.deputy_ids:
-        await ballot_box.cast(list_poll, voter, {"P01": "for"})
+        await sealed.cast(list_poll, voter, {"P01": "for"})
     await ok(await staff.post(f"/console/polls/{list_poll}/close", data={"_csrf_token": token}))
     numbers = hall.numbers
     await ok(await staff.post(f"/console/sessions/{session}/scrutiny", data={

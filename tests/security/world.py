@@ -28,6 +28,7 @@ from tests.lifecycle.test_proposals import SECRETARIAT
 from tests.web.test_public_project import lived_project, photo
 from voting import accounts, ballot_box, notices, polls, scrutiny
 from voting.tables import Notice
+from tests import sealed
 
 ROLES = ("anonymous", "deputy", "scrutineer", "counter", "group_lead", "department", "other_department", "secretariat",
          "admin")
@@ -94,8 +95,8 @@ async def build_world() -> World:
     notice = await notices.issue_notice(closed_poll, STAFF)
     satisfaction = await hall.poll(candidates=2, method="satisfaction", title="满意度测评（安全测试）")
     for voter in hall.deputy_ids[21:26]:
-        await ballot_box.cast(satisfaction, voter, {"P01": "satisfied", "P02": "dissatisfied"})
-    await polls.close_poll(satisfaction, STAFF)
+        await sealed.cast(satisfaction, voter, {"P01": "satisfied", "P02": "dissatisfied"})
+    await sealed.close_poll(satisfaction, STAFF)
     open_poll = await hall.poll(candidates=4, seats=2, title="正在投票（安全测试）")
     draft_poll = await hall.poll(candidates=3, seats=2, open_=False, title="草稿（安全测试）")
 

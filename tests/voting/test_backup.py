@@ -11,6 +11,7 @@ import pytest
 
 from tests.hall import STAFF
 from voting import ballot_box, polls
+from tests import sealed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +31,8 @@ async def counted_and_running(hall) -> tuple[int, int, str, str]:
     await hall.check_in()
     counted = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(counted, deputy, {"P01": "for"})
-    await polls.close_poll(counted, STAFF)
+        await sealed.cast(counted, deputy, {"P01": "for"})
+    await sealed.close_poll(counted, STAFF)
     running = await hall.poll(candidates=3, seats=1)
     ref = (await polls.get_poll(counted))["ref"]
     return counted, running, ref, run_cli("export", ref).stdout
@@ -48,7 +49,7 @@ async def test_pg_dump_during_a_vote_restores_to_the_same_results(hall, engine_n
 
     async def vote() -> None:
         for deputy in hall.deputy_ids:
-            await ballot_box.cast(running, deputy, {"P02": "for"})
+            await sealed.cast(running, deputy, {"P02": "for"})
 
     url = os.environ["DATABASE_URL"]
     dump = tmp_path / "piaojue.dump"
@@ -80,7 +81,7 @@ async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_
 
     async def vote() -> None:
         for deputy in hall.deputy_ids:
-            await ballot_box.cast(running, deputy, {"P02": "for"})
+            await sealed.cast(running, deputy, {"P02": "for"})
 
     voting = asyncio.create_task(vote())
     copy = tmp_path / "copy.sqlite3"
@@ -98,7 +99,7 @@ async def test_a_backup_during_a_vote_restores_to_the_same_results(hall, engine_
     import sqlite3
 
     with sqlite3.connect(copy) as db:
-        ballots = db.execute("SELECT COUNT(*) FROM ballot WHERE poll = ?", (running,)).fetchone()[0]
+        ballots = db.execute("SELECT COUNT(*) FROM sealed_ballot WHERE poll = ?", (running,)).fetchone()[0]
         voted = db.execute("SELECT COUNT(*) FROM poll_voter WHERE poll = ? AND voted", (running,)).fetchone()[0]
     assert ballots == voted <= 30
 

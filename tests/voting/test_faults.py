@@ -57,6 +57,8 @@ class Hall:
         self.plan: dict[str, Any] = {}
         self.tablets: list[str] = []
         self.present = 0
+        self.cards: list[str] = []
+        self.sealing: dict[str, Any] = {}
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
         response = await self.client.request(method, path, headers=rehearsal.headers_for(self.token),
@@ -89,6 +91,13 @@ class Hall:
         finally:
             await self.client.aclose()
 
+    async def open(self) -> None:
+        """The key ceremony (this test holds the cards), then the poll opens; tablets learn its key."""
+        self.cards = [c["card"] for c in (await self.call("POST", f"/api/polls/{self.poll_id}/key-ceremony"))["cards"]]
+        await self.call("POST", f"/api/polls/{self.poll_id}/open")
+        response = await self.client.get(self.ballot_path, headers=rehearsal.headers_for(self.tablets[0]))
+        self.sealing = response.json()
+
     @property
     def poll_id(self) -> int:
         return self.plan["poll_id"]
@@ -103,14 +112,14 @@ class Hall:
 
     def jobs(self, ballots: list[dict[str, str]], who: list[int]) -> list[rehearsal.Job]:
         """Tablet n sends ballots[n], as its own request with its own login."""
-        return [(n, self.tablets[n], json.dumps({"marks": ballots[n]}).encode()) for n in who]
+        return [(n, self.tablets[n], rehearsal.sealed_body(self.sealing, ballots[n])) for n in who]
 
     async def fire(self, jobs: list[rehearsal.Job]) -> list[rehearsal.Shot]:
         return await rehearsal.fire(self.server.url, self.ballot_path, jobs, CONNECTIONS, PROCESSES, timeout=60.0)
 
     async def in_box(self) -> int:
         """Ballots in the box, read from the database directly (the server may be down)."""
-        return int(await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", self.poll_id))
+        return int(await fetch_value("SELECT COUNT(*) AS n FROM sealed_ballot WHERE poll = {}", self.poll_id))
 
     async def voted(self) -> int:
         return int(await fetch_value("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {} AND voted = {}",
@@ -118,7 +127,7 @@ class Hall:
 
     async def close_and_compare(self, counted: list[dict[str, str]]) -> dict[str, Any]:
         """Close the poll; its result must be the count of exactly `counted`, key for key."""
-        result = await self.call("POST", f"/api/polls/{self.poll_id}/close")
+        result = await self.call("POST", f"/api/polls/{self.poll_id}/close", {"cards": self.cards[:2]})
         local = rehearsal.local_count(self.plan, self.present, counted)
         assert rehearsal.differences(result, local) == []
         return result
@@ -127,7 +136,7 @@ class Hall:
 async def test_a_server_killed_mid_vote_loses_no_answered_ballot_and_counts_each_resubmission_once(server):
     deputies = 3000
     async with Hall(server, deputies) as hall:
-        await hall.call("POST", f"/api/polls/{hall.poll_id}/open")
+        await hall.open()
         ballots = hall.ballots(seed=11)
         voting = asyncio.create_task(hall.fire(hall.jobs(ballots, list(range(deputies)))))
 
@@ -206,7 +215,7 @@ async def _watch_screen(hall: Hall, expected: int) -> list[int]:
 async def test_two_ballots_from_every_deputy_at_once_one_is_taken_and_progress_keeps_up(server):
     deputies = 800
     async with Hall(server, deputies, candidates=8, seats=5) as hall:
-        await hall.call("POST", f"/api/polls/{hall.poll_id}/open")
+        await hall.open()
         screens = [asyncio.create_task(asyncio.wait_for(_watch_screen(hall, deputies), 120)) for _ in range(4)]
         voting_done = asyncio.Event()
         sampler = asyncio.create_task(_sample_progress(hall, voting_done))
@@ -214,8 +223,8 @@ async def test_two_ballots_from_every_deputy_at_once_one_is_taken_and_progress_k
         # Each deputy's two ballots are neighbours in the job list, so `fire` hands them to two
         # different client processes, which send them at the same moment on different connections.
         jobs = [job for n in range(deputies)
-                for job in ((2 * n, hall.tablets[n], json.dumps({"marks": first[n]}).encode()),
-                            (2 * n + 1, hall.tablets[n], json.dumps({"marks": second[n]}).encode()))]
+                for job in ((2 * n, hall.tablets[n], rehearsal.sealed_body(hall.sealing, first[n])),
+                            (2 * n + 1, hall.tablets[n], rehearsal.sealed_body(hall.sealing, second[n])))]
         shots = await hall.fire(jobs)
         voting_done.set()
         samples = await sampler

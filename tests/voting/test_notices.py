@@ -10,6 +10,7 @@ from voting import ballot_box, notices, polls
 from voting.errors import Conflict
 from voting.notices import IssuedNotice, RoundState, notice_refusal
 from voting.tables import AuditEntry, Notice
+from tests import sealed
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
 
@@ -56,8 +57,8 @@ async def tied_first_round(hall) -> int:
     plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
             + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(first, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(first, STAFF)
+        assert await sealed.cast(first, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(first, STAFF)
     assert polls.stored_result(await polls.get_poll(first))["runoff"] == ["P02", "P03"]
     return first
 
@@ -65,8 +66,8 @@ async def tied_first_round(hall) -> int:
 async def decided_runoff(hall, first: int) -> int:
     runoff = await polls.open_runoff(first, STAFF)
     for deputy in hall.deputy_ids[:18]:
-        await ballot_box.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
+    await sealed.close_poll(runoff, STAFF)
     await scrutinize(hall, runoff)
     return runoff
 
@@ -84,8 +85,8 @@ async def test_after_a_runoff_only_the_final_decision_gets_a_notice(hall):
     with pytest.raises(Conflict, match="投票结束并计票后"):
         await notices.issue_notice(runoff, STAFF)
     for deputy in hall.deputy_ids[:18]:
-        await ballot_box.cast(runoff, deputy, {"P02": "for"})
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, {"P02": "for"})
+    await sealed.close_poll(runoff, STAFF)
     with pytest.raises(Conflict, match="确认计票结果并公布后"):
         await notices.issue_notice(runoff, STAFF)
     await scrutinize(hall, runoff)
@@ -119,7 +120,7 @@ async def test_notices_issued_at_once_for_two_decisions_get_two_numbers(hall):
     await hall.check_in()
     one, other = await hall.poll(candidates=3, seats=1), await hall.poll(candidates=3, seats=1)
     for poll_id in (one, other):
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
         await scrutinize(hall, poll_id)
     ids = await asyncio.gather(notices.issue_notice(one, STAFF), notices.issue_notice(other, STAFF))
     numbers = sorted([(await notices.get_notice(n))["number"] for n in ids])

@@ -15,6 +15,7 @@ from voting.errors import Conflict, Refused
 from voting.paper import Counter, Entry
 from voting.serials import make_serial, parse_serial
 from voting.tables import AuditEntry, PaperEntry, PaperSerial
+from tests import sealed
 
 # --- the pure rule --------------------------------------------------------------------------
 
@@ -78,7 +79,7 @@ async def counting_poll(hall, sheets=6, on_paper=3, seats=1, during_the_vote=Non
     for deputy in hall.deputy_ids[20:20 + on_paper]:
         await paper.issue_paper(poll_id, deputy, STAFF)
     for deputy in hall.deputy_ids[5:15]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
     if during_the_vote:
         await during_the_vote(poll_id, serials)
     await polls.stop_voting(poll_id, STAFF)
@@ -114,7 +115,7 @@ async def test_stuffed_sheets_are_refused_each_with_its_reason(hall):
     with pytest.raises(Conflict, match="多出来了"):
         await paper.enter(poll_id, serials[4], {"P01": "for"}, False, alice)
     assert await PaperEntry.count().where(PaperEntry.serial.is_in([serials[3], serials[4]])) == 0
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["returned"] == 13 and result["status"] == "valid"
     recon = await paper.reconciliation(poll_id)
     assert recon["serials"] == {"printed": 8, "counted": 3, "voided": 1, "unused": 2, "missing": 2, "entering": 0,
@@ -146,7 +147,7 @@ async def test_the_count_waits_for_every_issued_sheet_or_a_declared_reason(hall)
     await twice(poll_id, serials[0], {"P01": "for"}, alice, bob)
     await twice(poll_id, serials[1], {"P02": "for"}, alice, bob)
     with pytest.raises(Conflict, match="还有 1 张发出的纸质选票既没有录入，也没有登记为未交回") as refused:
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
     assert "发出 3 张，已计入 2 张，登记未交回 0 张" in refused.value.message
     assert (await polls.get_poll(poll_id))["status"] == "counting"
     with pytest.raises(Refused, match="请写明未交回的原因"):
@@ -159,7 +160,7 @@ async def test_the_count_waits_for_every_issued_sheet_or_a_declared_reason(hall)
     audit = await AuditEntry.select().where(AuditEntry.action == "paper_ballot_not_returned").order_by(
         AuditEntry.id, ascending=False).first()  # this poll's: the newest (other tests declare too)
     assert audit["reason"] == "代表未交回，已离开会场" and audit["actor"] == STAFF.label
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["returned"] == 12
     recon = await paper.reconciliation(poll_id)
     assert recon["media"]["paper"] == {"issued": 3, "returned": 2, "not_returned": 1, "outstanding": 0}
@@ -172,14 +173,14 @@ async def test_a_sheet_half_entered_or_disputed_holds_the_count(hall):
     poll_id, serials, alice, bob = await counting_poll(hall, sheets=3, on_paper=1)
     await paper.enter(poll_id, serials[0], {"P01": "for"}, False, alice)
     with pytest.raises(Conflict, match="只录入了一次或两次录入不一致"):
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
     with pytest.raises(Conflict, match="没有可登记为未交回"):  # it came back: it is being entered
         await paper.declare_not_returned(poll_id, "代表未交回", STAFF)
     assert await paper.enter(poll_id, serials[0], {"P02": "for"}, False, bob) is Entry.disputed
     with pytest.raises(Conflict, match="只录入了一次或两次录入不一致"):
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
     await paper.rule(poll_id, serials[0], {"P01": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
-    assert (await polls.close_poll(poll_id, STAFF))["returned"] == 11
+    assert (await sealed.close_poll(poll_id, STAFF))["returned"] == 11
 
 
 async def test_a_spoiled_sheet_is_entered_as_it_reads_and_counted_invalid(hall):
@@ -191,7 +192,7 @@ async def test_a_spoiled_sheet_is_entered_as_it_reads_and_counted_invalid(hall):
     assert await paper.sheet_note(poll_id, {}, True) == "整张选票作废，计为无效票。"
     assert await twice(poll_id, serials[2], {"P03": "for"}, alice, bob) is Entry.counted
     assert await paper.sheet_note(poll_id, {"P03": "for"}, False) == ""
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert (result["returned"], result["valid"], result["invalid"]) == (13, 11, 2)
     assert [c["for"] for c in result["candidates"]] == [10, 0, 1]  # the spoiled sheet's marks count for no one
     assert (await polls.verify(poll_id))["intact"]
@@ -281,7 +282,7 @@ async def test_an_insider_cannot_pair_the_issue_record_with_the_serials(hall):
     random.Random(13).shuffle(box)  # the box, mixed before it is counted
     for serial in box:
         await twice(poll_id, serial, {"P01": "for"}, alice, bob)
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
 
     columns = await fetch("SELECT * FROM poll_voter WHERE poll = {} LIMIT 1", poll_id)
     assert set(columns[0]) == {"key", "poll", "deputy", "voted", "medium"}  # no id, no time, no serial
@@ -321,7 +322,7 @@ async def test_a_result_is_not_published_before_the_session_has_its_scrutiny_tea
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     with pytest.raises(Conflict, match="确定本次会议的总监票人"):
         await scrutiny.publish(poll_id, STAFF)

@@ -15,6 +15,7 @@ import pytest
 from tests.hall import STAFF
 from tests.servers import ROOT, LiveServer
 from voting import accounts, polls, rehearsal_data, roster, sittings
+from voting.rehearsal import sealed_body
 from voting.errors import Conflict, NotFound
 from voting.roster_import import DeputyRow
 from voting.tables import Ballot, CheckIn, Congress, Deputy, LoginSession, Poll, Session, StaffAccount, Term
@@ -182,7 +183,7 @@ async def test_a_real_congress_cannot_be_removed_nor_its_polls_run_through_the_r
 
 
 @pytest.mark.parametrize("body, words", [
-    ({"deputies": 0}, "代表人数必须是 1 到 5000"), ({"deputies": 5001}, "代表人数"), ({"deputies": "60"}, "代表人数"),
+    ({"deputies": 0}, "代表人数必须是 3 到 5000"), ({"deputies": 5001}, "代表人数"), ({"deputies": "60"}, "代表人数"),
     ({"deputies": 5, "candidates": 10, "seats": 10}, "必须多于应选数"), ({"deputies": 5, "candidates": 1}, "候选项目数"),
 ])
 async def test_a_rehearsal_of_an_impossible_size_is_refused_in_chinese(client, body, words):
@@ -202,12 +203,22 @@ async def test_the_api_makes_a_rehearsal_opens_and_closes_it_and_removes_it_whol
     for token in tokens:
         assert (await client.post("/api/tablet/check-in", json={}, headers=bearer(token))).status_code == 200
     poll_id = plan["poll_id"]
+    ceremony = await client.post(f"/api/polls/{poll_id}/key-ceremony", json={}, headers=cookies)
+    assert ceremony.status_code == 201, ceremony.text
+    cards = [c["card"] for c in ceremony.json()["cards"]]
+    assert len(cards) == 4 and ceremony.json()["threshold"] == 2  # chief, two scrutineers, the presidium's backup
     assert (await client.post(f"/api/polls/{poll_id}/open", json={}, headers=cookies)).json()["status"] == "open"
+    sealing = (await client.get(f"/api/polls/{poll_id}/ballot", headers=bearer(tokens[0]))).json()
+    plain = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}}, headers=bearer(tokens[0]))
+    assert plain.status_code == 400 and plain.json()["code"] == "not_sealed"  # the server never takes plain marks
     for token in tokens[:5]:
-        cast = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}},
-                                 headers=bearer(token))
+        cast = await client.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, {"P01": "for"}),
+                                 headers={**bearer(token), "content-type": "application/json"})
         assert cast.status_code == 201
-    result = (await client.post(f"/api/polls/{poll_id}/close", json={}, headers=cookies)).json()
+    one_card = await client.post(f"/api/polls/{poll_id}/close", json={"cards": cards[:1]}, headers=cookies)
+    assert one_card.status_code == 400 and "需要 2 张钥匙卡" in one_card.json()["detail"]
+    result = (await client.post(f"/api/polls/{poll_id}/close", json={"cards": [cards[3], cards[1]]},
+                                headers=cookies)).json()
     assert result["returned"] == 5 and result["candidates"][0]["for"] == 5 and result["status"] == "valid"
 
     listed = (await client.get("/api/rehearsals", headers=cookies)).json()

@@ -10,6 +10,7 @@ from voting.audit import Actor
 from voting.ballot_box import Outcome
 from voting.errors import Conflict, Refused
 from voting.tables import AuditEntry, CheckIn, StaffApproval
+from tests import sealed
 
 OTHER = Actor("staff", 9001, "秘书处 李静")
 CLERK = Actor("staff", 9002, "秘书处 王强")
@@ -77,7 +78,7 @@ async def test_only_one_sitting_is_open_and_none_closes_under_an_open_poll(hall)
     poll_id = await hall.poll()
     with pytest.raises(Conflict, match="还有 1 个票决正在投票"):
         await sittings.move_sitting(hall.sitting_id, "closed", STAFF)
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     await sittings.move_sitting(hall.sitting_id, "closed", STAFF)
 
 
@@ -86,21 +87,21 @@ async def test_a_poll_opens_only_within_an_open_sitting_with_its_quorum_and_coun
     await sittings.move_sitting(hall.sitting_id, "closed", STAFF)
     poll_id = await hall.poll(open_=False)
     with pytest.raises(Conflict) as refused:
-        await polls.open_poll(poll_id, STAFF)
+        await sealed.open_poll(poll_id, STAFF)
     assert "没有正在进行的全体会议" in refused.value.message
     second = await sittings.create_sitting(hall.session_id, date.today(), "14:30", "17:00", STAFF)
     await sittings.move_sitting(second, "open", STAFF)
     await hall.check_in(*hall.deputy_ids[:19])  # the morning's 20 do not count this afternoon
     with pytest.raises(Conflict) as refused:
-        await polls.open_poll(poll_id, STAFF)
+        await sealed.open_poll(poll_id, STAFF)
     assert refused.value.message == "不足法定人数，不能开始投票：应到 30 人，实到 19 人，需要 20 人。"
     assert (await polls.get_poll(poll_id))["status"] == "draft"
     await hall.check_in(hall.deputy_ids[25])
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     # present this afternoon: may vote; present only this morning: may not
-    assert await ballot_box.cast(poll_id, hall.deputy_ids[25], {"P01": "for"}) is Outcome.accepted
-    assert await ballot_box.cast(poll_id, hall.deputy_ids[19], {"P01": "for"}) is Outcome.not_present
-    result = await polls.close_poll(poll_id, STAFF)
+    assert await sealed.cast(poll_id, hall.deputy_ids[25], {"P01": "for"}) is Outcome.accepted
+    assert await sealed.cast(poll_id, hall.deputy_ids[19], {"P01": "for"}) is Outcome.not_present
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["returned"] == 1
     poll = await polls.get_poll(poll_id)
     assert poll["present"] == 20 and poll["entitled"] == 30 and poll["sitting"] == second
@@ -128,7 +129,7 @@ async def test_while_a_poll_is_open_a_second_different_staff_member_must_approve
     name = hall.numbers[absent]
     assert await approvals.console_check_in(hall.session_id, absent, CLERK) == "requested"
     assert not await sittings.is_checked_in(hall.session_id, absent)  # not yet
-    assert await ballot_box.cast(poll_id, absent, {"P01": "for"}) is Outcome.not_present
+    assert await sealed.cast(poll_id, absent, {"P01": "for"}) is Outcome.not_present
     with pytest.raises(Conflict, match="已在等待批准"):
         await approvals.console_check_in(hall.session_id, absent, OTHER)
     did, code = await approvals.console_reissue(hall.session_id, lost_card, CLERK, "平板登录码遗失")
@@ -164,7 +165,7 @@ async def test_while_a_poll_is_open_a_second_different_staff_member_must_approve
     check_in = await AuditEntry.select(AuditEntry.detail).where(
         (AuditEntry.action == "check_in") & AuditEntry.subject.like(f"%{name}%")).output(load_json=True).first()
     assert check_in["detail"]["how"] == f"工作人员补签到（{CLERK.label} 申请，{OTHER.label} 批准）"
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     assert (await screen.screen_state(hall.session_id))["announcements"] == []
 
 

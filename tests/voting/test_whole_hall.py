@@ -8,6 +8,7 @@ from voting.ballot_box import Outcome
 from voting.database import fetch
 from voting.errors import Conflict, Refused
 from voting.paper import Counter, Entry
+from tests import sealed
 
 
 async def paper_poll(hall, seats=2, candidates=4):
@@ -30,13 +31,13 @@ async def test_a_mixed_vote_counts_what_a_hand_count_gives(hall):
     poll_id, serials = await paper_poll(hall)
     tablet, on_paper = hall.deputy_ids[:20], hall.deputy_ids[20:25]
     for deputy in tablet[:12]:
-        assert await ballot_box.cast(poll_id, deputy, {"P01": "for", "P02": "for"}) is Outcome.accepted
+        assert await sealed.cast(poll_id, deputy, {"P01": "for", "P02": "for"}) is Outcome.accepted
     for deputy in tablet[12:]:
-        assert await ballot_box.cast(poll_id, deputy, {"P03": "for", "P01": "against"}) is Outcome.accepted
+        assert await sealed.cast(poll_id, deputy, {"P03": "for", "P01": "against"}) is Outcome.accepted
     await ballot_box.issue(poll_id, on_paper[0])  # the tablet showed the ballot, then died: paper instead
     for deputy in on_paper:
         await paper.issue_paper(poll_id, deputy, STAFF)
-    assert await ballot_box.cast(poll_id, on_paper[0], {"P01": "for"}) is Outcome.paper_issued
+    assert await sealed.cast(poll_id, on_paper[0], {"P01": "for"}) is Outcome.paper_issued
     with pytest.raises(Conflict, match="已在平板上投票"):
         await paper.issue_paper(poll_id, tablet[0], STAFF)
     with pytest.raises(Conflict, match="已领取纸质选票"):
@@ -45,7 +46,7 @@ async def test_a_mixed_vote_counts_what_a_hand_count_gives(hall):
     with pytest.raises(Conflict, match="结束投票后才能录入"):
         await paper.enter(poll_id, serials[1], {}, False, ALICE)
     await polls.stop_voting(poll_id, STAFF)
-    assert await ballot_box.cast(poll_id, hall.deputy_ids[29], {}) is Outcome.poll_not_open
+    assert await sealed.cast(poll_id, hall.deputy_ids[29], {}) is Outcome.poll_not_open
 
     assert await enter_twice(poll_id, serials[1], {"P01": "for", "P02": "for"}) is Entry.counted
     assert await enter_twice(poll_id, serials[2], {"P02": "for", "P04": "for"}) is Entry.counted
@@ -54,7 +55,7 @@ async def test_a_mixed_vote_counts_what_a_hand_count_gives(hall):
     await paper.enter(poll_id, serials[4], {"P01": "for"}, False, ALICE)
     assert await paper.enter(poll_id, serials[4], {"P01": "against"}, False, BOB) is Entry.disputed
     with pytest.raises(Conflict, match="只录入了一次或两次录入不一致"):
-        await polls.close_poll(poll_id, STAFF)
+        await sealed.close_poll(poll_id, STAFF)
     with pytest.raises(Refused, match="只有本次会议的总监票人或监票人"):
         await paper.rule(poll_id, serials[4], {"P01": "for"}, False, ALICE)  # a counter does not rule
     await paper.rule(poll_id, serials[4], {"P01": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
@@ -62,7 +63,7 @@ async def test_a_mixed_vote_counts_what_a_hand_count_gives(hall):
     await paper.enter(poll_id, serials[5], {"P03": "for"}, False, ALICE)
     assert await paper.enter(poll_id, serials[5], {"P03": "for"}, False, BOB) is Entry.counted
 
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     # By hand: tablets 12 × (P01, P02) + 8 × (P03, against P01); paper P01+P02, P02+P04, void, P01, P03.
     counts = {c["id"]: c["for"] for c in result["candidates"]}
     assert counts == {"P01": 14, "P02": 14, "P03": 9, "P04": 1}
@@ -107,7 +108,7 @@ async def test_a_sheet_more_than_were_issued_is_refused(hall):
         await enter_twice(poll_id, serial, {"P01": "for"})
     with pytest.raises(Conflict, match="多出来了.*发出 2 张"):  # a printed sheet never handed out turns up
         await paper.enter(poll_id, serials[2], {"P01": "for"}, False, ALICE)
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["status"] == "valid" and result["returned"] == 2
 
 
@@ -115,8 +116,8 @@ async def test_editing_one_stored_ballot_after_the_close_makes_verify_fail(hall)
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:10]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     assert (await polls.verify(poll_id))["intact"]
     victim = (await fetch("SELECT id FROM ballot WHERE poll = {} LIMIT 1", poll_id))[0]["id"]
     await fetch("UPDATE ballot SET marks = {} WHERE id = {}", '{"P02": "for"}', victim)
@@ -135,8 +136,8 @@ async def test_a_tie_at_the_cut_off_goes_to_a_runoff_and_the_winners_combine(hal
     plan = ([{"P01": "for", "P02": "for"}] * 10 + [{"P01": "for", "P03": "for"}] * 10
             + [{"P02": "for", "P03": "for"}] * 6 + [{"P04": "for"}] * 4)
     for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(poll_id, deputy, marks)
-    result = await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, marks)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["winners"] == ["P01"] and result["runoff"] == ["P02", "P03"] and result["runoff_seats"] == 1
     runoff_id = await polls.open_runoff(poll_id, STAFF)
     with pytest.raises(Conflict, match="已经开始过"):
@@ -145,8 +146,8 @@ async def test_a_tie_at_the_cut_off_goes_to_a_runoff_and_the_winners_combine(hal
     assert (runoff["status"], runoff["round"], runoff["seats"], runoff["runoff_of"]) == ("open", 2, 1, poll_id)
     assert [c["title"] for c in await polls.candidates_of(runoff_id)] == ["候选项目02", "候选项目03"]
     for deputy in hall.deputy_ids[:20]:  # on the runoff ballot 候选项目02 is P01
-        await ballot_box.cast(runoff_id, deputy, {"P01": "for"})
-    await polls.close_poll(runoff_id, STAFF)
+        await sealed.cast(runoff_id, deputy, {"P01": "for"})
+    await sealed.close_poll(runoff_id, STAFF)
     final = await polls.final_outcome(poll_id)
     assert [(w["title"], w["round"]) for w in final["winners"]] == [("候选项目01", 1), ("候选项目02", 2)]
     assert final["complete"] and final["runoff"] == []
@@ -160,7 +161,7 @@ async def test_publishing_needs_every_scrutineer_and_a_confirmed_count_is_correc
     await enter_twice(poll_id, serials[0], {"P01": "for"})
     await enter_twice(poll_id, serials[1], {"P01": "for"})
     await paper.declare_not_returned(poll_id, "代表未交回，已离开会场", STAFF)
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     chief, scrutineer = hall.deputy_ids[0], hall.deputy_ids[1]
     await scrutiny.confirm(poll_id, chief, "tablet", STAFF)
     with pytest.raises(Refused, match="总监票人和监票人才能确认"):
@@ -189,8 +190,8 @@ async def test_the_verify_command_says_whether_the_stored_ballots_are_the_sealed
     await hall.check_in()
     poll_id = await hall.poll(candidates=3, seats=1)
     for deputy in hall.deputy_ids[:8]:
-        await ballot_box.cast(poll_id, deputy, {"P02": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P02": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     ref = (await polls.get_poll(poll_id))["ref"]
     root = Path(__file__).resolve().parents[2]
 

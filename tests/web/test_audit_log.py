@@ -10,6 +10,7 @@ from tests.hall import STAFF, login_staff
 from voting import audit, ballot_box, polls, scrutiny
 from voting.poll_settings import CandidateInput, PollSettings
 from voting.tables import Deputy, Poll
+from tests import sealed
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("voting", "lifecycle", "web", "reports")
@@ -105,10 +106,10 @@ async def test_the_audit_log_shows_details_as_readable_chinese(client, hall):
                            candidates=tuple(CandidateInput(c["title"]) for c in await polls.candidates_of(poll_id)),
                            show_running_totals=True)
     await polls.update_poll(poll_id, changed, STAFF, "按主席团意见")
-    await polls.open_poll(poll_id, STAFF)
+    await sealed.open_poll(poll_id, STAFF)
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(poll_id, deputy, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, deputy, {"P01": "for"})
+    await sealed.close_poll(poll_id, STAFF)
     chief, scrutineer, counter = hall.deputy_ids[:3]
     await scrutiny.set_members(hall.session_id, chief, [scrutineer], [counter], STAFF)
     names = {d["id"]: f"{d['name']}（{d['number']}）" for d in await Deputy.select(Deputy.id, Deputy.name, Deputy.number)

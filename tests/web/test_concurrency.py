@@ -19,6 +19,7 @@ from tests.hall import STAFF, make_hall
 from voting import polls
 from voting.tables import Ballot, LoginFailure
 from web.auth import COOKIE
+from tests import sealed
 
 TIMEOUT = httpx.Timeout(30.0)
 CANDIDATES = [f"P{n:02d}" for n in range(1, 6)]  # hall.poll() makes 5 candidates for 3 seats
@@ -102,7 +103,7 @@ async def test_a_whole_hall_votes_at_once_and_every_ballot_is_counted(live_serve
     assert not refused, refused[:5]
     assert await Ballot.count().where(Ballot.poll == poll_id) == 200
 
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert result["status"] == "valid" and result["returned"] == 200 and result["valid"] == 200
     expected = Counter(ref for marks in sent.values() for ref, value in marks.items() if value == "for")
     assert {c["id"]: c["for"] for c in result["candidates"]} == {ref: expected[ref] for ref in CANDIDATES}

@@ -9,6 +9,7 @@ from voting import ballot_box
 from voting.ballot_file import load_ballot_file
 from voting.rules import count
 from voting.tables import AuditEntry, Poll
+from tests import sealed
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
@@ -73,7 +74,7 @@ async def test_the_whole_vote_from_the_console(client, hall):
 
     plan = [{"P01": "for", "P02": "for"}] * 18 + [{"P01": "for", "P03": "for"}] * 4 + [{"P04": "against"}] * 2
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
     progress = await client.get(f"{poll_path}/progress")
     assert progress.status_code == 200 and "收回选票" in progress.text
     api_progress = (await client.get(f"/api/polls/{poll_id}/progress")).json()

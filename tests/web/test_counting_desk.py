@@ -10,6 +10,7 @@ from tests.hall import STAFF, csrf_of, login_deputy, login_staff
 from voting import ballot_box, paper, polls
 from voting.paper import Counter
 from voting.tables import Deputy, PaperEntry
+from tests import sealed
 
 
 async def tablet_of(hall, deputy: int, port: int) -> httpx.AsyncClient:
@@ -48,7 +49,7 @@ async def test_paper_ballots_from_issue_to_published_result(hall, client):
     await client.post(f"{base}/paper/exchange", data={"_csrf_token": csrf_of(client), "serial": serials[0],
                                                       "reason": "写错了"})
     for deputy in hall.deputy_ids[1:21]:
-        await ballot_box.cast(poll_id, deputy, {"P02": "for"})
+        await sealed.cast(poll_id, deputy, {"P02": "for"})
     stopped = await client.post(f"{base}/stop", data={"_csrf_token": csrf_of(client)})
     assert stopped.headers["location"] == f"{base}/paper"
 
@@ -111,13 +112,13 @@ async def test_a_tie_goes_to_a_further_vote_with_one_click(hall, client):
     poll_id = await hall.poll(candidates=3, seats=1)
     plan = [{"P01": "for"}] * 14 + [{"P02": "for"}] * 14 + [{}] * 2
     for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(poll_id, deputy, marks)
-    await polls.close_poll(poll_id, STAFF)  # 14 and 14 of 30 do not pass a bar of 16: no runoff yet
+        await sealed.cast(poll_id, deputy, marks)
+    await sealed.close_poll(poll_id, STAFF)  # 14 and 14 of 30 do not pass a bar of 16: no runoff yet
     assert polls.stored_result(await polls.get_poll(poll_id))["runoff"] == []
     tie = await hall.poll(candidates=3, seats=1, threshold_base="none")
     for deputy, marks in zip(hall.deputy_ids, plan):
-        await ballot_box.cast(tie, deputy, marks)
-    await polls.close_poll(tie, STAFF)
+        await sealed.cast(tie, deputy, marks)
+    await sealed.close_poll(tie, STAFF)
     await login_staff(client)
     page = await client.get(f"/console/polls/{tie}")
     assert "开始另行票决" in page.text
@@ -127,8 +128,8 @@ async def test_a_tie_goes_to_a_further_vote_with_one_click(hall, client):
     assert "（另行票决）" in runoff.text and "这是第 2 轮另行票决" in runoff.text
     runoff_id = int(re.search(r"/console/polls/(\d+)", runoff_path).group(1))
     for deputy in hall.deputy_ids[:20]:
-        await ballot_box.cast(runoff_id, deputy, {"P02": "for"})
-    await polls.close_poll(runoff_id, STAFF)
+        await sealed.cast(runoff_id, deputy, {"P02": "for"})
+    await sealed.close_poll(runoff_id, STAFF)
     page = await client.get(f"/console/polls/{tie}")
     assert "各轮合计确定的项目（1 个）" in page.text and "开始另行票决" not in page.text
     assert "候选项目02 <span class=\"muted small\">第 2 轮</span>" in page.text

@@ -22,12 +22,13 @@ from tests.hall import STAFF, make_hall
 from voting import ballot_box, polls, screen
 from voting.tables import Deputy, Poll, ResultCorrection
 from web import screen as screen_web
+from tests import sealed
 
 A = ballot_box.Outcome.accepted
 
 
 async def cast(poll_id: int, deputy_id: int, marks: dict[str, str]) -> None:
-    assert await ballot_box.cast(poll_id, deputy_id, marks) is A
+    assert await sealed.cast(poll_id, deputy_id, marks) is A
 
 
 async def publish(poll_id: int) -> None:
@@ -126,7 +127,7 @@ async def test_running_counts_only_when_the_poll_allows_them_and_only_in_lagged_
     assert running["valid"] == 20 and running["required"] == 31  # more than half of 60 entitled
     assert [(c["ref"], c["for"]) for c in running["candidates"]] == [("P01", 20), ("P02", 0), ("P03", 0), ("P04", 0)]
     assert running["candidates"][0]["title"] == "候选项目01"
-    await polls.close_poll(shown_poll, STAFF)
+    await sealed.close_poll(shown_poll, STAFF)
     state = await screen.screen_state(big.session_id)
     assert state["phase"] == "awaiting" and state["poll"]["running"] is None and state["poll"]["result"] is None
 
@@ -136,7 +137,7 @@ async def test_a_shortfall_a_tie_and_the_further_vote_that_settles_it(client, ha
     await hall.check_in()
     for i, deputy in enumerate(hall.deputy_ids[:24]):  # P01 24 passes; P02 10 does not (16 needed)
         await cast(poll_id, deputy, {"P01": "for", "P02": "for"} if i < 10 else {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     await publish(poll_id)
     result = (await screen.screen_state(hall.session_id))["poll"]["result"]
     assert result["winners"] == ["候选项目01"] and result["shortfall"] == 1
@@ -148,7 +149,7 @@ async def test_a_shortfall_a_tie_and_the_further_vote_that_settles_it(client, ha
         + [{"P01": "against"}] * 2  # P01 6 wins; P02 and P03 tie on 4 for the second seat
     for deputy, marks in zip(tie.deputy_ids, ballots):
         await cast(first, deputy, marks)
-    await polls.close_poll(first, STAFF)
+    await sealed.close_poll(first, STAFF)
     await publish(first)
     result = (await screen.screen_state(tie.session_id))["poll"]["result"]
     assert result["winners"] == ["候选项目01"] and result["chosen"] == [{"title": "候选项目01", "round": 1}]
@@ -161,7 +162,7 @@ async def test_a_shortfall_a_tie_and_the_further_vote_that_settles_it(client, ha
     assert state["poll"]["runoff_of"] == "乡镇票决" and state["poll"]["candidate_count"] == 2
     for deputy in tie.deputy_ids[:6]:
         await cast(further, deputy, {"P01": "for"})  # the runoff's P01 is 候选项目02
-    await polls.close_poll(further, STAFF)
+    await sealed.close_poll(further, STAFF)
     assert (await screen.screen_state(tie.session_id))["phase"] == "awaiting"
     await publish(further)
     result = (await screen.screen_state(tie.session_id))["poll"]["result"]
@@ -175,7 +176,7 @@ async def test_a_satisfaction_poll_shows_verdicts_once_published(client, hall):
     for i, deputy in enumerate(hall.deputy_ids[:25]):
         await cast(poll_id, deputy, {"P01": "satisfied", "P02": "satisfied" if i < 10 else "basically_satisfied",
                                      "P03": "dissatisfied"})
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     assert (await screen.screen_state(hall.session_id))["poll"]["result"] is None
     await publish(poll_id)
     state = await screen.screen_state(hall.session_id)
@@ -191,7 +192,7 @@ async def test_a_recorded_correction_replaces_the_shown_result(client, hall):
     await hall.check_in()
     for deputy in hall.deputy_ids[:25]:
         await cast(poll_id, deputy, {"P01": "for", "P02": "for"})
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     await publish(poll_id)
     corrected = polls.stored_result(await polls.get_poll(poll_id))
     corrected["winners"] = ["P02", "P01"]
@@ -210,7 +211,7 @@ async def test_the_screen_never_names_a_deputy(client, hall):
     deputies = await Deputy.select(Deputy.id, Deputy.name, Deputy.number).where(Deputy.term == hall.term_id)
     seen = []
     seen.append(await screen.screen_state(hall.session_id))
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     seen.append(await screen.screen_state(hall.session_id))
     await publish(poll_id)
     seen.append(await screen.screen_state(hall.session_id))

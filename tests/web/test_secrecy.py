@@ -15,6 +15,7 @@ import httpx
 from tests.hall import STAFF, make_hall
 from voting import polls
 from voting.database import fetch, is_sqlite
+from tests import sealed
 
 VOTERS = 40
 CANDIDATES = 6
@@ -62,7 +63,7 @@ async def test_nothing_links_a_deputy_to_a_ballot(caplog):
             response = await tablet.post(f"/api/polls/{poll_id}/ballot", json={"marks": marks_for(i)})
             assert response.status_code == 201
             assert set(response.json()) == {"status", "message"}  # no receipt a vote buyer could check
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
 
     voter_of_marks = {json.dumps(marks_for(i), sort_keys=True): i for i in range(VOTERS)}
     ballots = await storage_order("ballot")

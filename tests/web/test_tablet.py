@@ -5,6 +5,7 @@ import re
 from tests.hall import cast_on_tablet, csrf, csrf_of, draft_nonce, login_deputy, review_on_tablet
 from voting import ballot_box
 from voting.tables import AuditEntry, Ballot, CheckIn
+from tests import sealed
 
 
 async def test_wrong_code_is_explained_and_right_code_logs_in(client, hall):
@@ -123,7 +124,7 @@ async def test_closed_poll_and_foreign_poll_refuse(client, hall):
     await hall.check_in(deputy)
     await login_deputy(client, hall.codes[deputy])
     review = await review_on_tablet(client, poll_id, {"P01": "for"})
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     response = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
                                  data={"draft": draft_nonce(review), "_csrf_token": csrf_of(client)})
     assert response.status_code == 409 and "没有在投票" in response.text
@@ -179,8 +180,8 @@ async def test_a_satisfaction_poll_offers_four_choices_and_gives_verdicts(client
     done = await cast_on_tablet(client, poll_id, marks)
     assert "您的选票已投入票箱" in done.text
     for other in hall.deputy_ids[7:23]:  # 16 more: P01 gets 17 of 30 satisfied, more than half
-        await ballot_box.cast(poll_id, other, {"P01": "satisfied", "P02": "basically_satisfied"})
-    result = await polls.close_poll(poll_id, STAFF)
+        await sealed.cast(poll_id, other, {"P01": "satisfied", "P02": "basically_satisfied"})
+    result = await sealed.close_poll(poll_id, STAFF)
     verdicts = {c["id"]: c["verdict"] for c in result["candidates"]}
     assert verdicts == {"P01": "satisfied", "P02": "basically_satisfied"}
 

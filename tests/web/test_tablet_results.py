@@ -6,6 +6,7 @@ from tests.hall import STAFF, csrf_of, login_deputy, login_staff, make_hall, scr
 from tests.voting.test_notices import tied_first_round
 from voting import ballot_box, polls, scrutiny
 from voting.tables import Notice
+from tests import sealed
 
 
 async def ranked_poll(hall) -> int:
@@ -15,8 +16,8 @@ async def ranked_poll(hall) -> int:
     plan = [{"P03": "for", "P01": "for"}] * 12 + [{"P03": "for", "P02": "for"}] * 10 + [{"P03": "for"}] * 3 \
         + [{"P01": "for"}] * 5
     for deputy, marks in zip(hall.deputy_ids, plan):
-        assert await ballot_box.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
-    await polls.close_poll(poll_id, STAFF)
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    await sealed.close_poll(poll_id, STAFF)
     return poll_id
 
 
@@ -63,8 +64,8 @@ async def test_after_a_runoff_the_tablet_shows_the_final_decision(client, hall):
     assert "候选项目02、候选项目03赞成票相等，须另行票决" in text
     runoff = await polls.open_runoff(first, STAFF)
     for deputy in hall.deputy_ids[:18]:
-        await ballot_box.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, {"P02": "for"})  # 候选项目03
+    await sealed.close_poll(runoff, STAFF)
     counted = plain((await client.get(f"/tablet/results/{first}")).text)
     assert "另行票决的结果公布后在此显示" in counted and "赞成18票" not in counted  # counted, not yet published
     assert (await client.get(f"/tablet/results/{runoff}")).status_code == 404
@@ -98,8 +99,8 @@ async def test_console_offers_the_notice_only_for_the_final_decision(client, hal
     assert refused.status_code == 409 and "须另行票决" in refused.text
     runoff = await polls.open_runoff(first, STAFF)
     for deputy in hall.deputy_ids[:18]:
-        await ballot_box.cast(runoff, deputy, {"P02": "for"})
-    await polls.close_poll(runoff, STAFF)
+        await sealed.cast(runoff, deputy, {"P02": "for"})
+    await sealed.close_poll(runoff, STAFF)
     await scrutinize(hall, runoff)
     runoff_ref = (await polls.get_poll(runoff))["ref"]
     page = await client.get(f"/console/polls/{first}")

@@ -6,6 +6,7 @@ from tests.hall import STAFF, counting_team, csrf_of, login_deputy
 from voting import ballot_box, paper, polls, scrutiny
 from voting.paper import Counter, Entry
 from voting.tables import AuditEntry, PaperEntry
+from tests import sealed
 
 
 async def disputed_poll(hall, method="approval", first=None, second=None, void_second=False):
@@ -19,7 +20,7 @@ async def disputed_poll(hall, method="approval", first=None, second=None, void_s
         poll_id = await hall.poll(candidates=2, method="satisfaction")
         tablet_marks = {"P01": "satisfied", "P02": "dissatisfied"}
     for deputy in hall.deputy_ids[3:22]:
-        await ballot_box.cast(poll_id, deputy, tablet_marks)
+        await sealed.cast(poll_id, deputy, tablet_marks)
     serials = await paper.register_print_run(poll_id, 3, STAFF)
     await paper.issue_paper(poll_id, hall.deputy_ids[25], STAFF)
     await polls.stop_voting(poll_id, STAFF)
@@ -94,7 +95,7 @@ async def test_the_chief_scrutineer_sees_both_entries_and_rules(client, hall):
     again = await client.post(f"/tablet/scrutiny/polls/{poll_id}/rule", data=ruling)  # a second tap, or too late
     assert again.status_code == 409 and "没有等待裁定的录入" in again.text
 
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     counts = {c["id"]: (c["for"], c["abstain"]) for c in result["candidates"]}
     assert counts == {"P01": (20, 0), "P02": (19, 0), "P03": (1, 0), "P04": (0, 1)}
 
@@ -112,7 +113,7 @@ async def test_a_void_entry_shows_and_a_ballot_can_be_ruled_void(client, hall):
         "serial": serial, "void": "1", "reason": "两项都划了又涂改，无法辨认", "_csrf_token": csrf_of(client)})
     assert done.status_code == 303
     assert (await paper.paper_state(poll_id))["counted"] == 1
-    result = await polls.close_poll(poll_id, STAFF)
+    result = await sealed.close_poll(poll_id, STAFF)
     assert (result["returned"], result["invalid"]) == (20, 1)
 
 
@@ -150,7 +151,7 @@ async def test_only_the_scrutiny_team_gets_in_and_counters_only_enter(client, ha
 async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall):
     poll_id, serial = await disputed_poll(hall)
     await paper.rule(poll_id, serial, {"P01": "for", "P03": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     chief, scrutineer = hall.deputy_ids[0], hall.deputy_ids[1]
     await scrutiny.confirm(poll_id, chief, "paper", STAFF)
 
@@ -192,7 +193,7 @@ async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall
 async def test_a_corrected_count_shows_and_is_confirmed_again(client, hall):
     poll_id, serial = await disputed_poll(hall)
     await paper.rule(poll_id, serial, {"P01": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
-    await polls.close_poll(poll_id, STAFF)
+    await sealed.close_poll(poll_id, STAFF)
     scrutineer = hall.deputy_ids[1]
     await scrutiny.confirm(poll_id, scrutineer, "tablet", STAFF)
     await scrutiny.correct_paper_ballot(poll_id, serial, {"P01": "for", "P03": "for"}, False,
