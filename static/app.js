@@ -57,6 +57,11 @@
     } catch (e) { /* storage refused: the server still refuses forms of another login */ }
   });
 
+  // A print button (the key cards): the browser's print dialog, no inline script.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+
   // Confirm before an irreversible step (open a poll, close it, reissue a code).
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -68,11 +73,26 @@
     window.setTimeout(function () { form.dataset.sent = ""; }, 8000);
   }, true);
 
-  // The ballot: count approvals against the maximum and stop a deputy going over.
+  // The ballot: count approvals against the maximum and stop a deputy going over; 下一步 shows the
+  // choices back on this same page (核对选票), 返回修改 returns to them. The marks live only in this
+  // page: they are in no form, and what 确认投票 sends is their sealed box (static/sealed_ballot.js).
+  function marksOf(ballot) {
+    var marks = {};
+    ballot.querySelectorAll("li.candidate").forEach(function (item) {
+      var chosen = item.querySelector("input[type=radio]:checked");
+      if (chosen) { marks[item.getAttribute("data-ref")] = chosen.value; }
+    });
+    return marks;
+  }
   function setupBallot(ballot) {
     var cap = parseInt(ballot.getAttribute("data-cap") || "0", 10);
+    var labels = JSON.parse(ballot.getAttribute("data-labels") || "{}");
+    var review = document.querySelector(".review-step");
     var counter = document.querySelector(".counter");
     var value = counter && counter.querySelector(".counter-value");
+    var error = ballot.querySelector(".ballot-error");
+    // A fresh page starts blank, whatever the browser would restore: the tablet may have changed hands.
+    ballot.querySelectorAll("input[type=radio]").forEach(function (input) { input.checked = false; });
     function refresh() {
       if (!cap) { return; }
       var chosen = ballot.querySelectorAll('input[type=radio][value="for"]:checked').length;
@@ -83,6 +103,35 @@
         input.disabled = full && !input.checked;
       });
     }
+    function show(step) {
+      ballot.hidden = step !== "ballot";
+      if (review) { review.hidden = step !== "review"; }
+      window.scrollTo(0, 0);
+    }
+    function toReview() {
+      var marks = marksOf(ballot);
+      var approvals = Object.keys(marks).filter(function (ref) { return marks[ref] === "for"; }).length;
+      if (cap && approvals > cap) {
+        error.textContent = "赞成不能超过 " + cap + " 个，您选了 " + approvals + " 个。请改选后再核对。";
+        error.hidden = false;
+        return;
+      }
+      error.hidden = true;
+      var unmarked = 0;
+      review.querySelectorAll(".review-row").forEach(function (row) {
+        var mark = marks[row.getAttribute("data-ref")];
+        var shown = row.querySelector(".mark");
+        shown.className = "mark mark-" + (mark || "none");
+        shown.textContent = mark ? labels[mark] : "未选择（未表态）";
+        row.classList.toggle("review-unmarked", !mark);
+        if (!mark) { unmarked += 1; }
+      });
+      var count = review.querySelector(".review-approvals");
+      if (count) { count.textContent = String(approvals); }
+      review.querySelector(".review-unmarked").textContent = String(unmarked);
+      review.querySelector(".unmarked-note").hidden = !unmarked;
+      show("review");
+    }
     ballot.addEventListener("change", refresh);
     ballot.querySelectorAll("[data-clear]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -92,7 +141,30 @@
         refresh();
       });
     });
+    var next = ballot.querySelector(".to-review");
+    next.disabled = false;
+    next.addEventListener("click", toReview);
+    if (review) { review.querySelector(".to-ballot").addEventListener("click", function () { show("ballot"); }); }
     refresh();
+  }
+
+  // Seal the marks into the cast form; false (with a message) if this tablet cannot.
+  function sealInto(form) {
+    var ballot = document.querySelector(".ballot-step");
+    var field = form.querySelector('input[name="sealed"]');
+    if (!ballot || !field) { return true; }
+    try {
+      field.value = window.piaojueSeal(ballot.getAttribute("data-public-key"), ballot.getAttribute("data-poll-ref"),
+                                       marksOf(ballot), parseInt(ballot.getAttribute("data-padded-length"), 10));
+      return true;
+    } catch (e) {
+      var note = document.querySelector(".cast-status");
+      if (note) {
+        note.textContent = "这台平板无法加密选票，选票没有投出。请举手示意工作人员，领取纸质选票。";
+        note.hidden = false;
+      }
+      return false;
+    }
   }
 
   // Casting the ballot outlives a dropped network or a server restart: the tablet sends the
@@ -146,12 +218,18 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !form.matches("form.cast-form") || !window.fetch || !window.DOMParser) { return; }
+    if (event.defaultPrevented || !form.matches("form.cast-form")) { return; }
+    if (!sealInto(form)) {  // sealed afresh each time: the marks may have changed since
+      event.preventDefault();
+      form.dataset.sent = "";
+      return;
+    }
+    if (!window.fetch || !window.DOMParser) { return; }  // the sealed box goes as a plain form post
     event.preventDefault();
     castWithRetry(form);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("form.ballot").forEach(setupBallot);
+    document.querySelectorAll(".ballot-step").forEach(setupBallot);
   });
 })();

@@ -120,26 +120,38 @@ async def csrf(client, path: str = "/tablet/login") -> str:
     return csrf_of(client)
 
 
-async def review_on_tablet(client, poll_id: int, marks: dict[str, str]):
-    """下一步 on the tablet's ballot with these marks (by candidate ref): the page it lands on."""
-    form = {f"m_{ref}": value for ref, value in marks.items()} | {"_csrf_token": csrf_of(client)}
-    return await client.post(f"/tablet/polls/{poll_id}/review", data=form, follow_redirects=True)
-
-
-def draft_nonce(review_page) -> str:
-    """The nonce by which the review page's 确认投票 names the marks it showed."""
+def ballot_page_fields(page) -> dict[str, str]:
+    """What the tablet's script reads from the ballot page to seal the marks: the poll's key and
+    ref, the padded length, and the login the cast form belongs to."""
+    import html
     import re
 
-    found = re.search(r'name="draft" value="([^"]+)"', review_page.text)
-    assert found, review_page.text[-2000:]
-    return found.group(1)
+    found = {name: re.search(rf'data-{name}="([^"]*)"', page.text) for name in ("public-key", "poll-ref", "padded-length")}
+    login = re.search(r'name="login" value="([^"]*)"', page.text)
+    assert all(found.values()) and login, page.text[-2000:]
+    return {**{k: html.unescape(v.group(1)) for k, v in found.items()}, "login": login.group(1)}
+
+
+def seal_for_page(page, marks: dict[str, str]) -> tuple[str, str]:
+    """(sealed box, login tag) as the ballot page's script makes them for these marks."""
+    from voting import secrecy
+
+    fields = ballot_page_fields(page)
+    cleaned = {ref: value for ref, value in marks.items() if value}
+    text = secrecy.canonical_marks(fields["poll-ref"], cleaned)
+    assert len(text) <= int(fields["padded-length"])
+    candidates = page.text.count('class="card candidate"')
+    return secrecy.seal_marks(bytes.fromhex(fields["public-key"]), fields["poll-ref"], cleaned, candidates), fields["login"]
 
 
 async def cast_on_tablet(client, poll_id: int, marks: dict[str, str]):
-    """As a deputy does it: 下一步, 核对选票, 确认投票; the page it ends on."""
-    review = await review_on_tablet(client, poll_id, marks)
+    """As a deputy does it: open the ballot, mark, 核对选票, 确认投票 (the page seals the marks); the page it ends on."""
+    page = await client.get(f"/tablet/polls/{poll_id}")
+    if 'class="ballot ballot-step"' not in page.text:
+        return page  # voted, closed: the page says why
+    box, login = seal_for_page(page, marks)
     return await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
-                             data={"draft": draft_nonce(review), "_csrf_token": csrf_of(client)})
+                             data={"sealed": box, "login": login, "_csrf_token": csrf_of(client)})
 
 
 async def login_deputy(client, code: str) -> None:
@@ -157,3 +169,31 @@ async def login_staff(client, username: str = "staff", password: str = "correct-
     response = await client.post("/console/login", data={"username": username, "password": password,
                                                          "_csrf_token": token})
     assert response.status_code in (302, 303), response.text
+
+
+async def key_ceremony_on_console(client, hall: "Hall", poll_id: int) -> list[str]:
+    """The key ceremony as the secretariat holds it from the poll's page (a scrutiny team chosen
+    first if the session has none): the cards' texts, as printed."""
+    import html
+    import re
+
+    from voting import scrutiny
+
+    if not await scrutiny.members(hall.session_id):
+        await scrutiny.set_members(hall.session_id, hall.deputy_ids[0], [hall.deputy_ids[1]], [], STAFF)
+    shown = await client.post(f"/console/polls/{poll_id}/key-ceremony", data={"_csrf_token": csrf_of(client)})
+    assert shown.status_code == 200 and "钥匙卡只显示这一次" in shown.text, shown.text[-1500:]
+    return [html.unescape(t) for t in re.findall(r'<p class="key-text mono">([^<]+)</p>', shown.text)]
+
+
+async def api_cast(client, poll_id: int, marks: dict[str, str], **extra):
+    """A tablet's cast through the JSON API: the poll's key fetched, the marks sealed, sent
+    (with `extra` fields beside the sealed box)."""
+    import json
+
+    from voting import secrecy
+
+    sealing = (await client.get(f"/api/polls/{poll_id}/ballot")).json()
+    box = secrecy.seal_marks(bytes.fromhex(sealing["public_key"]), sealing["poll"], marks, len(sealing["candidates"]))
+    return await client.post(f"/api/polls/{poll_id}/ballot", content=json.dumps({**extra, "sealed": box}),
+                             headers={"content-type": "application/json"})

@@ -9,6 +9,7 @@ its preconditions, is tested in tests/voting/test_key_ceremony.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from voting import ballot_box, key_ceremony, polls, secrecy
@@ -16,6 +17,10 @@ from voting.audit import Actor
 from voting.tables import Poll, PollKey
 
 CARDS: dict[int, list[str]] = {}
+HOLDERS = json.dumps([{"x": 1, "role": "chief", "role_label": "总监票人", "name": "测试甲", "number": "T1"},
+                      {"x": 2, "role": "scrutineer", "role_label": "监票人", "name": "测试乙", "number": "T2"},
+                      {"x": 3, "role": "presidium", "role_label": "主席团（备用）", "name": "主席团", "number": ""}],
+                     ensure_ascii=False)
 
 
 async def give_key(poll_id: int) -> list[str]:
@@ -28,7 +33,7 @@ async def give_key(poll_id: int) -> list[str]:
         return CARDS[poll_id]
     key = secrecy.make_poll_key(2, 3)
     await PollKey.insert(PollKey(poll=poll_id, public_key=key.public_key.hex(), fingerprint=key.fingerprint,
-                                 threshold=2, holders="[]", made_by="测试"))
+                                 threshold=2, holders=HOLDERS, made_by="测试"))
     CARDS[poll_id] = [s.text for s in key.shares]
     return CARDS[poll_id]
 

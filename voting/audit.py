@@ -18,6 +18,9 @@ from voting.tables import AuditEntry
 # are worded by web/audit_log.py). Every action in ACTION_LABELS below and every detail key
 # recorded anywhere has its label here: tests/web/test_audit_log.py reads the code to check.
 DETAIL_LABELS = {
+    # the key ceremony
+    "fingerprint": "钥匙指纹", "key_fingerprint": "钥匙指纹", "threshold": "开启所需钥匙卡数", "cards": "钥匙卡张数",
+    "holders": "持卡人", "before": "原值", "after": "新值",
     # who and where
     "client": "终端地址", "by": "确认人", "how": "方式", "deputy": "代表", "deputies": "代表",
     "chief": "总监票人", "scrutineers": "监票人", "counters": "计票人", "lead": "组长", "members": "成员",
@@ -37,7 +40,7 @@ DETAIL_LABELS = {
     "added": "新增", "updated": "更新", "delegations_added": "新增代表团", "unchanged": "未变", "skipped": "跳过",
     "sitting": "全体会议", "date": "日期", "time": "时间", "entitled": "应到", "present": "实到",
     "quorum_needed": "法定人数", "requested_by": "申请人", "serials": "选票编号", "approvals": "待批准的补签到与重置登录码", "screen_tallies": "大屏阶段票数", "sittings": "全体会议",
-    "ballots": "选票", "register": "投票登记", "paper_entries": "纸质选票录入", "paper_serials": "选票编号登记",
+    "ballots": "选票", "sealed_ballots": "加密的平板选票", "keys": "票决钥匙", "register": "投票登记", "paper_entries": "纸质选票录入", "paper_serials": "选票编号登记",
     "confirmations": "监票确认", "corrections": "更正记录", "notices": "公告", "scrutiny": "监票人员",
     "check_ins": "签到", "logins": "登录会话", "login_links": "登录链接", "polls": "票决", "sessions": "会议",
     "delegations": "代表团", "terms": "届次",
@@ -67,6 +70,9 @@ class Actor:
 
 
 ACTION_LABELS = {
+    "key_ceremony_held": "生成钥匙卡（钥匙仪式）",
+    "key_ceremony_repeated": "重新生成钥匙卡",
+    "key_threshold_set": "设定开启所需钥匙卡数",
     "login": "登录",
     "login_failed": "登录失败",
     "logout": "退出",

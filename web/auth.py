@@ -12,7 +12,6 @@ from config import settings
 from lifecycle.proposals import Who
 from voting import accounts
 from voting.accounts import Viewer
-from web.ballot_drafts import cleared_cookie
 
 COOKIE = "piaojue_login"
 
@@ -80,19 +79,24 @@ def _fresh_csrf_cookie() -> Cookie:
 
 def login_cookies(token: str, *, deputy: bool) -> list[Cookie]:
     """What a login hands the browser: its login cookie, and everything tied to the previous
-    holder of the device renewed (the form token) or emptied (a ballot being filled in). So a
-    form shown to the deputy before, replayed by the back button or sent from another tab, is
-    refused under this login."""
+    holder of the device renewed (the form token). So a form shown to the deputy before,
+    replayed by the back button or sent from another tab, is refused under this login."""
     lifetime = accounts.DEPUTY_SESSION if deputy else accounts.STAFF_SESSION
     return [Cookie(key=COOKIE, value=token, httponly=True, samesite="lax", path="/",
                    secure=settings().secure_cookies, max_age=int(lifetime.total_seconds())),
-            _fresh_csrf_cookie(), cleared_cookie()]
+            _fresh_csrf_cookie()]
 
 
 def logout_cookies() -> list[Cookie]:
-    """What a logout hands the browser: no login, a new form token, no ballot being filled in."""
+    """What a logout hands the browser: no login, a new form token."""
     return [Cookie(key=COOKIE, value="", httponly=True, samesite="lax", path="/", max_age=0),
-            _fresh_csrf_cookie(), cleared_cookie()]
+            _fresh_csrf_cookie()]
+
+
+def login_tag(login_token: str | None) -> str:
+    """A short keyed tag of the login a page was made under (not the token itself): a form carries
+    it, and one sent under another login (the tablet handed on) is refused."""
+    return accounts.keyed_hash("login-tag:" + login_token)[:24] if login_token else ""
 
 
 def client_of(request: Request) -> str:

@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 
 from lifecycle import projects
 from reports import ballots, documents, login_cards
-from voting import accounts, approvals, audit, notices, paper, polls, poll_settings, scrutiny, sittings
+from reports.login_cards import qr_svg
+from voting import accounts, approvals, audit, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
 from voting.errors import NotFound, Refused
@@ -71,6 +72,7 @@ async def poll_page(request: Request, viewer: Viewer, poll_id: int, status_code:
                 poll_status=polls.STATUS_LABELS, progress=await polls.progress(poll_id),
                 base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""),
                 quorum=await polls.quorum_figures(poll) if poll["status"] == "draft" else None,
+                poll_key=await key_ceremony.key_in_force(poll_id),
                 open_error=more.get("error", "") if more.get("error_at") == "open" else "",
                 error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 
@@ -375,11 +377,20 @@ class ConsoleController(Controller):
         return await act_on_form(request, "open", action,
                                  lambda status, **more: poll_page(request, viewer, poll_id, status, **more))
 
-    @post("/polls/{poll_id:int}/close")
-    async def close_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
+    @post("/polls/{poll_id:int}/key-ceremony")
+    async def key_ceremony(self, request: Request, poll_id: FromPath[int]) -> Template:
+        """The key ceremony at the counting desk: the poll's key is made and its cards shown once,
+        to be printed and sealed in envelopes in front of the scrutineers. Nothing of a card is kept."""
         viewer = await require_staff(request)
-        await polls.close_poll(poll_id, viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}")
+        form = form_dict(await request.form())
+        try:
+            ceremony = await key_ceremony.hold(poll_id, viewer.actor, form.get("reason", ""))
+        except Refused as refused:
+            return await poll_page(request, viewer, poll_id, refused.status_code, error=refused.message,
+                                   error_at="key", form=form)
+        return page("console/key_cards.html", request, viewer, ceremony=ceremony, poll=ceremony.poll,
+                    cards=[{"holder": c.holder, "text": c.share.text, "check": c.share.check_code,
+                            "qr": qr_svg(c.share.text)} for c in ceremony.cards])
 
     @post("/polls/{poll_id:int}/delete")
     async def delete_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:

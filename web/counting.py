@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from voting import paper, polls, roster, scrutiny, sittings
+from voting import ballot_opening, key_ceremony, paper, polls, roster, scrutiny, sittings
 from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.rules import METHOD_VALUES, VALUE_LABELS
@@ -65,11 +65,10 @@ class CountingController(Controller):
     async def stop(self, request: Request, poll_id: FromPath[int]) -> Redirect:
         """End the vote: with paper ballots out, to the counting desk; otherwise count at once."""
         viewer = await require_staff(request)
+        await polls.stop_voting(poll_id, viewer.actor)
         if await polls.paper_issued(poll_id):
-            await polls.stop_voting(poll_id, viewer.actor)
             return Redirect(f"/console/polls/{poll_id}/paper")
-        await polls.close_poll(poll_id, viewer.actor)
-        return Redirect(f"/console/polls/{poll_id}")
+        return Redirect(f"/console/polls/{poll_id}/count")
 
     # --- the paper ballots after the vote: what came back, what did not --------------------
 
@@ -110,15 +109,36 @@ class CountingController(Controller):
                                  partial(self._entry_page, request, viewer, poll_id),
                                  back=f"/console/polls/{poll_id}/paper")
 
+    # --- the count: the scrutineers' key cards open the tablet ballots ---------------------
+
+    async def _count_page(self, request: Request, viewer: Viewer, poll_id: int, status_code: int = 200,
+                          **more: Any) -> Template:
+        poll = await polls.get_poll(poll_id)
+        key = await key_ceremony.key_in_force(poll_id)
+        more.pop("form", None)  # a card's text is never shown back
+        return page("console/count.html", request, viewer, poll=poll, key=key, status_code=status_code,
+                    sealed=await ballot_opening.sealed_count(poll_id), state=await paper.paper_state(poll_id),
+                    recovery=key_ceremony.RECOVERY, error=more.pop("error", ""), **more)
+
+    @get("/polls/{poll_id:int}/count")
+    async def count_form(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        """开启票箱: the cards are scanned (or typed) here, k of them, then the count runs."""
+        viewer = await require_staff(request)
+        poll = await polls.get_poll(poll_id)
+        if poll["status"] not in ("open", "counting"):
+            return Redirect(f"/console/polls/{poll_id}")
+        return await self._count_page(request, viewer, poll_id)
+
     @post("/polls/{poll_id:int}/count")
     async def count(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
 
         async def count(form: dict[str, str]) -> str:
-            await polls.close_poll(poll_id, viewer.actor)
+            cards = [value for name, value in sorted(form.items()) if name.startswith("card_")]
+            await polls.close_poll(poll_id, viewer.actor, cards)
             return f"/console/polls/{poll_id}"
 
-        return await act_on_form(request, "count", count, partial(self._entry_page, request, viewer, poll_id))
+        return await act_on_form(request, "count", count, partial(self._count_page, request, viewer, poll_id))
 
     # --- the scrutiny team, confirmation, publication -----------------------------------
 

@@ -14,8 +14,7 @@ from litestar.response import Redirect, Template
 from voting.accounts import Viewer
 from voting.errors import Refused
 from voting.times import beijing
-from web.auth import login_token
-from web.ballot_drafts import login_tag
+from web.auth import login_tag, login_token
 
 
 PRIVATE_AUDIENCES = ("/tablet", "/console")

@@ -20,18 +20,11 @@ from voting.errors import NotFound, Refused
 from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
 from voting.tables import Term
 from web import public
-from web.auth import client_of, login_cookies, login_token, logout_cookies, require_deputy, viewer_of, who_of
-from web.ballot_drafts import Draft, cleared_cookie, draft_cookie, read_draft
+from web.auth import client_of, login_cookies, login_tag, login_token, logout_cookies, require_deputy, viewer_of, who_of
 from web.pages import form_dict, page
 from web.scrutiny_tablet import scrutiny_entry
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
-
-
-def marks_from_form(form: Any, ballot: OpenBallot) -> dict[str, str]:
-    """The marks a ballot form sent: field `m_<candidate ref>`; any other `m_` field too,
-    so a forged candidate is refused by the rules rather than silently dropped."""
-    return {key[2:]: value for key, value in form.items() if key.startswith("m_") and isinstance(value, str)}
 
 
 async def _session_of(viewer: Viewer) -> dict[str, Any] | None:
@@ -76,11 +69,15 @@ async def _my_proposals(viewer: Viewer) -> list[dict[str, Any]]:
     return [{**r, "stage_label": STAGES.get(r["stage"], r["stage"])} for r in rows]
 
 
-async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:
-    ballot = await ballot_box.open_ballot(poll_id)  # kept a moment while open; the box decides again
+async def _check_session(ballot: OpenBallot, viewer: Viewer) -> None:
     session = await _session_of(viewer)
     if session is None or ballot.poll["session"] != session["id"]:
         raise Refused("这次票决不属于您所在的会议。", code="not_yours")
+
+
+async def _ballot_for_deputy(poll_id: FromPath[int], viewer: Viewer) -> OpenBallot:
+    ballot = await ballot_box.open_ballot(poll_id)  # kept a moment while open; the box decides again
+    await _check_session(ballot, viewer)
     return ballot
 
 
@@ -140,7 +137,7 @@ class TabletController(Controller):
         await sittings.check_in(session["id"], viewer.id, viewer.actor)
         return Redirect("/tablet")
 
-    # --- the ballot: fill in, review, cast (post-redirect-get; marks kept in web.ballot_drafts) ---
+    # --- the ballot: filled in and reviewed on the tablet, sealed there, cast (post-redirect-get) ---
 
     async def _ballot_page(self, request: Request, viewer: Viewer, ballot: OpenBallot) -> Template | None:
         """Why this deputy cannot fill in the ballot now (voted, poll not open), as a page; None if they may."""
@@ -153,79 +150,37 @@ class TabletController(Controller):
                         message=ballot_box.OUTCOME_MESSAGES[refusal], status_code=409)
         return None
 
-    async def _ballot_in_hand(self, request: Request, poll_id: int
-                              ) -> tuple[Viewer, OpenBallot, Template | None, Draft | None]:
-        """The deputy, their ballot, why they cannot fill it in now (as a page) if they cannot,
-        and the marks kept for them under this very login."""
-        viewer = await require_deputy(request)
-        ballot = await _ballot_for_deputy(poll_id, viewer)
-        return (viewer, ballot, await self._ballot_page(request, viewer, ballot),
-                read_draft(request, poll_id, login_token(request)))
-
     @get("/polls/{poll_id:int}")
-    async def ballot(self, request: Request, poll_id: FromPath[int], check: FromQuery[int] = 0) -> Template:
-        """The ballot, with the marks this deputy made under this login if they came back to change them
-        (返回修改); `check=1`: the marks were refused, say why beside them."""
-        viewer, ballot, refused, draft = await self._ballot_in_hand(request, poll_id)
-        if refused is not None:
-            return refused
-        marks, error = (draft.marks if draft else {}), ""
-        if check and draft:
-            try:
-                ballot_box.check_marks(ballot, draft.marks)
-            except Refused as refusal:
-                error = refusal.message
-        return page("tablet/ballot.html", request, viewer, ballot=ballot, marks=marks,
-                    choices=CHOICES[ballot.poll["method"]], labels=VALUE_LABELS, error=error,
-                    status_code=400 if error else 200)
-
-    @post("/polls/{poll_id:int}/review")
-    async def review(self, request: Request, poll_id: FromPath[int]) -> Redirect:
-        """下一步: keep the marks for this login and show them back on a page of their own."""
+    async def ballot(self, request: Request, poll_id: FromPath[int]) -> Template:
+        """The ballot, always blank: the marks are made, reviewed and sealed in the page and never
+        come back from the server (they never reach it)."""
         viewer = await require_deputy(request)
-        ballot = await _ballot_for_deputy(poll_id, viewer)
-        marks = marks_from_form(await request.form(), ballot)
-        cookie, _ = draft_cookie(poll_id, marks, login_token(request))
-        try:
-            ballot_box.check_marks(ballot, marks)
-        except Refused:
-            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303, cookies=[cookie])
-        return Redirect(f"/tablet/polls/{poll_id}/review", status_code=303, cookies=[cookie])
-
-    @get("/polls/{poll_id:int}/review")
-    async def review_page(self, request: Request, poll_id: FromPath[int], changed: FromQuery[int] = 0) -> Template | Redirect:
-        """核对选票: the marks kept under this login, or back to an empty ballot if there are none."""
-        viewer, ballot, refused, draft = await self._ballot_in_hand(request, poll_id)
+        ballot = await ballot_box.ballot_for(poll_id)  # the poll's key as of now, not the moment's cache
+        await _check_session(ballot, viewer)
+        refused = await self._ballot_page(request, viewer, ballot)
         if refused is not None:
             return refused
-        if draft is None:
-            return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
-        try:
-            cleaned = ballot_box.check_marks(ballot, draft.marks)
-        except Refused:
-            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303)
-        unmarked = sum(1 for c in ballot.candidates if c["ref"] not in cleaned)
-        return page("tablet/review.html", request, viewer, ballot=ballot, marks=cleaned, labels=VALUE_LABELS,
-                    approvals=sum(1 for v in cleaned.values() if v == "for"), unmarked=unmarked,
-                    nonce=draft.nonce, changed=bool(changed))
+        return page("tablet/ballot.html", request, viewer, ballot=ballot, choices=CHOICES[ballot.poll["method"]],
+                    labels=VALUE_LABELS)
 
     @post("/polls/{poll_id:int}/cast")
-    async def cast(self, request: Request, poll_id: FromPath[int]) -> Redirect:
-        """确认投票: the marks reviewed under this login (the form names them by their nonce) go in."""
+    async def cast(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
+        """确认投票: the sealed box made on this page under this login goes in; a form of another
+        login (the tablet handed on, a replayed page) casts nothing."""
         viewer = await require_deputy(request)
         await _ballot_for_deputy(poll_id, viewer)
-        draft = read_draft(request, poll_id, login_token(request))
-        if draft is None:  # reviewed under another login, or never: nothing of anyone's is cast
+        form = form_dict(await request.form())
+        if form.get("login") != login_tag(login_token(request)):
             return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
-        if form_dict(await request.form()).get("draft") != draft.nonce:  # changed in another tab meanwhile
-            return Redirect(f"/tablet/polls/{poll_id}/review?changed=1", status_code=303)
         try:
-            outcome = await ballot_box.cast(poll_id, viewer.id, draft.marks)
-        except Refused:
-            return Redirect(f"/tablet/polls/{poll_id}?check=1", status_code=303)
+            outcome = await ballot_box.cast(poll_id, viewer.id, str(form.get("sealed") or ""))
+        except Refused as refused:
+            ballot = await ballot_box.ballot_for(poll_id)
+            return page("tablet/closed.html", request, viewer, poll=ballot.poll, message=refused.message,
+                        retry=True, status_code=refused.status_code)
         if outcome is Outcome.accepted:
-            return Redirect(f"/tablet/polls/{poll_id}/done", status_code=303, cookies=[cleared_cookie()])
-        return Redirect(f"/tablet/polls/{poll_id}", status_code=303, cookies=[cleared_cookie()])
+            return Redirect(f"/tablet/polls/{poll_id}/done", status_code=303)
+        return Redirect(f"/tablet/polls/{poll_id}", status_code=303)
 
     @get("/polls/{poll_id:int}/done")
     async def done(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:

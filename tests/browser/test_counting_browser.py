@@ -116,8 +116,15 @@ async def test_counters_enter_on_tablets_a_scrutineer_rules_and_the_count_is_con
         await desk.get_by_role("button", name="登录").click()
         await desk.goto(f"/console/polls/{poll_id}/paper")
         await expect(desk.locator("#reconciliation")).to_contain_text("印制 4 张 = 计入 2")
-        desk.once("dialog", lambda dialog: dialog.accept())  # 计票后结果封存…确定计票吗？
-        await desk.get_by_role("button", name="全部录入完毕，计票").click()
+        await desk.get_by_role("link", name="全部录入完毕，开启票箱计票").click()
+        # 开启票箱: two scrutineers' key cards, as a hand scanner types them into the fields.
+        cards = await sealed.give_key(poll_id)
+        await expect(desk.locator("h1")).to_have_text("开启票箱计票")
+        await desk.get_by_label("第 1 张钥匙卡").fill(cards[1])
+        await desk.get_by_label("第 2 张钥匙卡").fill(cards[0])
+        await desk.screenshot(path=artifacts / "counting-03b-key-cards.png", full_page=True)
+        desk.once("dialog", lambda dialog: dialog.accept())  # 计票后结果封存…确定开启票箱计票吗？
+        await desk.get_by_role("button", name="开启票箱，计票").click()
         await expect(desk.locator("h1 .status")).to_have_text("已计票")
         result = polls.stored_result(await polls.get_poll(poll_id))
         assert (result["returned"], result["valid"], result["invalid"]) == (6, 5, 1)

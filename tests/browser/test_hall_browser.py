@@ -6,6 +6,7 @@ Screenshots of every step go to tests/artifacts/ (git-ignored) for a person to l
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.async_api import expect
@@ -125,10 +126,15 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         for n, ref in enumerate(refs):
             await expect(rows.nth(n).locator(".review-title")).to_contain_text(titles[ref])
             await expect(rows.nth(n).locator(".mark")).to_have_text(expected[ref])
-        await expect(page.locator(".lead")).to_contain_text("赞成 3 个")
+        await expect(page.locator(".review-step .lead")).to_contain_text("赞成 3 个")
         await page.screenshot(path=artifacts / "hall-04-review.png", full_page=True)
 
-        await page.get_by_role("button", name="确认投票").click()
+        # What leaves the tablet is the sealed box: no mark, no candidate, in the request.
+        async with page.expect_request(lambda r: r.url.endswith(f"/tablet/polls/{poll_id}/cast")) as sent:
+            await page.get_by_role("button", name="确认投票").click()
+        body = parse_qs((await sent.value).post_data or "")
+        assert set(body) == {"_csrf_token", "login", "sealed"}, body
+        assert not re.search(r"P0\d|for|against|abstain", body["sealed"][0])
         await expect(page.get_by_role("heading", name="您的选票已投入票箱")).to_be_visible()
         await page.screenshot(path=artifacts / "hall-05-confirmation.png", full_page=True)
         html, text = await page.content(), await page.locator("body").inner_text()
@@ -137,15 +143,15 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         for word in ("赞成", "弃权", *titles.values()):
             assert word not in text, f"the confirmation page shows {word!r}"
 
-        # --- going back (to the review page, a page of its own) asks the server again: the
-        # tablet says the deputy has voted and shows none of their marks
+        # --- going back leaves the ballot behind (the confirmation took its place in the history):
+        # the home page, asked of the server again, says voted; the ballot's address says so too
         await expect(page).to_have_url(re.compile(rf"/tablet/polls/{poll_id}/done$"))
         await page.go_back()
+        await expect(page.locator(".poll-row")).to_contain_text("已投票")
+        await page.goto(f"/tablet/polls/{poll_id}")
         await expect(page.get_by_role("heading", name="已投票", exact=True)).to_be_visible()
         assert await page.locator("input[type=radio]").count() == 0
         await page.screenshot(path=artifacts / "hall-06-voted-again.png", full_page=True)
-        await page.get_by_role("link", name="返回首页").click()
-        await expect(page.locator(".poll-row")).to_contain_text("已投票")
         assert await ballot_box.has_voted(poll_id, deputy_id)
     finally:
         await tablet.close()
@@ -169,9 +175,16 @@ async def test_deputy_votes_on_a_tablet_and_the_secretariat_counts(live_server, 
         await expect(page).to_have_url(re.compile(r"/console/?$"))
         await page.goto(f"/console/polls/{poll_id}")
         await expect(page.locator("#progress")).to_contain_text("10")
-        await page.get_by_role("button", name="结束投票并计票").click()
-        await expect(page.get_by_role("heading", name="计票结果")).to_be_visible()
+        await page.get_by_role("button", name="结束投票，开启票箱计票").click()
+        await expect(page.get_by_role("heading", name="开启票箱计票")).to_be_visible()
         assert questions and "结束投票" in questions[0]
+        cards = await sealed.give_key(poll_id)
+        await page.get_by_label("第 1 张钥匙卡").fill(cards[0])
+        await page.get_by_label("第 3 张钥匙卡").fill(cards[2])
+        await page.get_by_role("button", name="开启票箱，计票").click()
+        await expect(page.get_by_role("heading", name="计票结果")).to_be_visible()
+        # The tablet's sealed box opened to the marks the deputy chose in the browser.
+        assert {c["id"]: c["for"] for c in polls.stored_result(await polls.get_poll(poll_id))["candidates"]}[refs[0]] == 10
         winners = page.locator(".winners")
         await expect(winners.get_by_role("heading")).to_contain_text("确定的项目（3 个）")
         await expect(winners.locator("ol > li")).to_have_text([titles[refs[0]], titles[refs[1]], titles[refs[2]]])

@@ -7,8 +7,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.test_hall_browser import DESKTOP
-from tests.hall import make_hall
-from voting import accounts, polls, sittings
+from tests.hall import STAFF, make_hall
+from voting import accounts, polls, scrutiny, sittings
 from voting.tables import StaffAccount
 
 pytestmark = pytest.mark.browser
@@ -41,6 +41,21 @@ async def test_the_open_button_states_the_figures_and_a_refusal_stays_beside_it(
             await dialog.accept()
 
         page.on("dialog", answer)
+        # No key yet: the poll does not open, and says why.
+        await page.get_by_role("button", name="开始投票").click()
+        await expect(page.locator("#open-error")).to_contain_text("还没有举行钥匙仪式")
+        # The key ceremony at the counting desk: the cards shown once, to print, with their QR codes.
+        await scrutiny.set_members(hall.session_id, hall.deputy_ids[0], [hall.deputy_ids[1]], [], STAFF)
+        await page.goto(f"/console/polls/{poll_id}")
+        await page.get_by_role("button", name="生成钥匙卡").click()
+        await expect(page.get_by_role("heading", name="钥匙卡：请现在打印")).to_be_visible()
+        await expect(page.locator(".key-card")).to_have_count(3)
+        await expect(page.locator(".key-card svg").first).to_be_visible()
+        await expect(page.locator(".key-card").nth(2)).to_contain_text("主席团（备用）")
+        await page.screenshot(path=artifacts / "key-01-cards.png", full_page=True)
+        await page.get_by_role("link", name="已打印并装封，返回").click()
+        await expect(page.locator("#key")).to_contain_text("钥匙已生成")
+        questions.clear()
         await page.get_by_role("button", name="开始投票").click()
         await expect(page.locator("#open-error")).to_have_text("不足法定人数，不能开始投票：应到 9 人，实到 5 人，需要 6 人。")
         assert "应到 9 人，实到 5 人，需要 6 人，不足法定人数" in questions[0]

@@ -32,7 +32,9 @@ async def test_the_back_button_after_voting_and_after_logging_out_shows_no_marks
         await expect(page.get_by_role("heading", name="您的选票已投入票箱")).to_be_visible()
         assert await ballot_box.has_voted(poll_id, deputy)
 
-        await page.go_back()  # to the ballot as it was filled in
+        await page.go_back()  # the ballot's entry became the confirmation: Back goes to the home page
+        await expect(page.locator(".poll-row")).to_contain_text("已投票")
+        await page.goto(f"/tablet/polls/{poll_id}")  # the ballot's address, typed again
         await expect(page.get_by_text("您在本次票决中已经投过票")).to_be_visible()
         assert await page.locator("input[type=radio]:checked").count() == 0
         await page.screenshot(path=artifacts / "tablet-back-01-after-voting.png", full_page=True)

@@ -3,7 +3,8 @@
 The hall's tablets are handed from deputy to deputy. Deputy A marks a ballot, reviews it, goes
 back to change it, confirms (or walks away before confirming) and logs out; deputy B logs in on
 the same tablet and presses Back, reloads, or opens the tab A left open. B must never see A's
-marks, never cast them, and never land on Chromium's ERR_CACHE_MISS page; A's ballot counts
+marks (they live in the page that showed them, never on the server), never cast them,
+and never land on Chromium's ERR_CACHE_MISS page; A's ballot counts
 once and B's not at all until B marks their own.
 """
 
@@ -18,7 +19,7 @@ from playwright.async_api import expect
 from tests.browser.test_hall_browser import TABLET, tablet_login
 from tests.hall import make_hall
 from voting import ballot_box, polls
-from voting.tables import Ballot, Deputy
+from voting.tables import Ballot, Deputy, SealedBallot
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +32,8 @@ async def mark_and_review(page, poll_id: int, marks: dict[str, str]) -> None:
         await page.locator(f'[id="c-{ref}"] label.choice-{value}').click()
     await page.get_by_role("button", name="下一步：核对选票").click()
     await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
-    await page.get_by_role("link", name="返回修改").click()
-    for ref, value in marks.items():  # 返回修改 keeps A's marks for A
+    await page.get_by_role("button", name="返回修改").click()
+    for ref, value in marks.items():  # 返回修改 keeps A's marks for A (in the page only)
         await expect(page.locator(f'input[name="m_{ref}"][value="{value}"]')).to_be_checked()
     await page.get_by_role("button", name="下一步：核对选票").click()
     await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
@@ -51,7 +52,7 @@ async def shows_none_of(page, marks: dict[str, str], where: str) -> None:
     html = await page.content()
     assert "ERR_CACHE_MISS" not in html and "确认重新提交表单" not in html, where
     assert await page.locator("input[type=radio]:checked").count() == 0, f"{where}: a ticked choice"
-    assert await page.locator(".review-row").count() == 0, f"{where}: a review of a filled-in ballot"
+    assert not await page.locator(".review-step").is_visible(), f"{where}: a review of a filled-in ballot"
     for ref in marks:
         assert await page.locator(f'[id="c-{ref}"] input:checked').count() == 0, where
 
@@ -65,7 +66,9 @@ async def back(page, where: str) -> None:
 
 
 async def ballots_in(poll_id: int) -> int:
-    return await Ballot.count().where(Ballot.poll == poll_id)
+    """Ballots in the box: sealed while the poll is open."""
+    return await SealedBallot.count().where(SealedBallot.poll == poll_id) + await Ballot.count().where(
+        Ballot.poll == poll_id)
 
 
 @pytest.mark.parametrize("a_casts", [True, False], ids=["A-confirmed", "A-walked-away"])

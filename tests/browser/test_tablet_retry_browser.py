@@ -45,7 +45,7 @@ async def test_a_ballot_cast_while_the_server_restarts_is_resent_and_counted_onc
         await expect(page.get_by_role("heading", name="您的选票已投入票箱")).to_be_visible(timeout=30_000)
         await page.screenshot(path=artifacts / "tablet-retry-02-recorded.png", full_page=True)
         assert await ballot_box.has_voted(poll_id, deputy)
-        assert await fetch_value("SELECT COUNT(*) AS n FROM ballot WHERE poll = {}", poll_id) == 1
+        assert await fetch_value("SELECT COUNT(*) AS n FROM sealed_ballot WHERE poll = {}", poll_id) == 1
         await page.get_by_role("link", name="返回首页").click()
         await expect(page.locator(".poll-row")).to_contain_text("已投票")
     finally:

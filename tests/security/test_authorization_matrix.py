@@ -91,8 +91,6 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet/status": DEPUTY,
     "POST /tablet/check-in": DEPUTY,
     "GET /tablet/polls/{poll_id:int}": DEPUTY,
-    "POST /tablet/polls/{poll_id:int}/review": DEPUTY,
-    "GET /tablet/polls/{poll_id:int}/review": DEPUTY_ONWARD,  # back to the ballot: nothing reviewed under this login
     "GET /tablet/polls/{poll_id:int}/done": DEPUTY_ONWARD,  # back to the ballot: this deputy has not voted
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
     "GET /tablet/propose": DEPUTY,
@@ -146,7 +144,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/sessions/{session_id:int}/sittings": STAFF,
     "POST /console/sittings/{sitting_id:int}/{move:str}": STAFF,
     "POST /console/approvals/{request_id:int}/{decision:str}": STAFF,
-    "POST /console/polls/{poll_id:int}/close": STAFF,
+    "POST /console/polls/{poll_id:int}/key-ceremony": STAFF,
+    "GET /console/polls/{poll_id:int}/count": STAFF,
     "POST /console/polls/{poll_id:int}/delete": STAFF,
     "GET /console/polls/{poll_id:int}/ballots.json": STAFF,
     "GET /console/polls/{poll_id:int}/result.json": STAFF,
@@ -248,6 +247,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /api/tablet/login": everyone(BAD),
     "POST /api/tablet/check-in": API_DEPUTY,
     "POST /api/polls/{poll_id:int}/ballot": API_DEPUTY,
+    "GET /api/polls/{poll_id:int}/ballot": API_DEPUTY,
     "GET /api/polls/{poll_id:int}/progress": API_STAFF,
     "GET /api/polls/{poll_id:int}/result": API_STAFF,
     "POST /api/staff/login": everyone(BAD),
@@ -255,6 +255,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /api/rehearsals": API_STAFF,
     "POST /api/rehearsals/{congress_id:int}/polls": API_STAFF,
     "DELETE /api/rehearsals/{congress_id:int}": API_STAFF,
+    "POST /api/polls/{poll_id:int}/key-ceremony": API_STAFF,
     "POST /api/polls/{poll_id:int}/open": API_STAFF,
     "POST /api/polls/{poll_id:int}/close": API_STAFF,
 }
@@ -263,8 +264,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 # permission check where the check comes after it, never enough for a valid change.
 LATER = str(today() + timedelta(days=10))
 FORMS: dict[str, dict[str, str]] = {
-    "POST /tablet/polls/{poll_id:int}/review": {"m_P99": "for"},  # a candidate the poll does not have
-    "POST /tablet/polls/{poll_id:int}/cast": {"m_P99": "for", "draft": "not-reviewed"},
+    "POST /tablet/polls/{poll_id:int}/cast": {"sealed": "not-a-box", "login": "another-login"},
     "POST /tablet/supervision/projects/{project_id:int}/rectifications": {"request": "", "due_on": LATER},
     "POST /tablet/supervision/lots": {"year": "1999", "count": "1"},
     "POST /console/sessions/{session_id:int}/login-cards": {"delegation": "987654321"},

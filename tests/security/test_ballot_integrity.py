@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import secrets
 
-from tests.hall import cast_on_tablet, csrf_of, draft_nonce, login_deputy, make_hall, review_on_tablet
+from tests.hall import api_cast, cast_on_tablet, csrf_of, login_deputy, make_hall, seal_for_page
 from tests.security.world import browser
 from voting import ballot_box
-from voting.tables import Ballot
+from voting.tables import SealedBallot
 from web.auth import COOKIE
 
 
@@ -30,7 +30,7 @@ def impersonating(hall, other: int) -> dict[str, str]:
 
 
 async def ballots(poll_id: int) -> int:
-    return await Ballot.count().where(Ballot.poll == poll_id)
+    return await SealedBallot.count().where(SealedBallot.poll == poll_id)
 
 
 async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_ballot():
@@ -44,15 +44,15 @@ async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_b
     try:
         await login_deputy(tablet, hall.codes[me])
         named = {"x-deputy": str(other), "x-deputy-id": str(other)}
-        review = await tablet.post(f"/tablet/polls/{poll_id}/review", params=fake, headers=named, follow_redirects=True,
-                                   data={"m_P01": "for", "_csrf_token": csrf_of(tablet), **fake})
+        page = await tablet.get(f"/tablet/polls/{poll_id}", params=fake, headers=named)
+        box, login = seal_for_page(page, {"P01": "for"})
         done = await tablet.post(f"/tablet/polls/{poll_id}/cast", params=fake, headers=named, follow_redirects=True,
-                                 data={"draft": draft_nonce(review), "_csrf_token": csrf_of(tablet), **fake})
+                                 data={"sealed": box, "login": login, "_csrf_token": csrf_of(tablet), **fake})
         assert done.status_code == 200 and "您的选票已投入票箱" in done.text
         assert await ballot_box.has_voted(poll_id, me) and not await ballot_box.has_voted(poll_id, other)
         assert await ballots(poll_id) == 1
         # The same deputy again through the other door: the JSON API.
-        again = await tablet.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P02": "for"}})
+        again = await api_cast(tablet, poll_id, {"P02": "for"})
         assert again.status_code == 409 and "已投票" in again.json()["detail"]
     finally:
         await tablet.aclose()
@@ -61,14 +61,12 @@ async def test_naming_another_deputy_anywhere_casts_only_the_logged_in_deputys_b
     try:
         login = await api.post("/api/tablet/login", json={"code": hall.codes[third], "deputy": other})
         assert login.status_code == 200 and login.json()["deputy"] == hall.numbers[third]
-        cast = await api.post(f"/api/polls/{poll_id}/ballot", params=fake,
-                              json={"marks": {"P02": "for"}, **fake, "deputy": other, "deputy_id": other},
-                              headers={"x-deputy": str(other)})
+        cast = await api_cast(api, poll_id, {"P02": "for"}, **{**fake, "deputy": other, "deputy_id": other})
         assert cast.status_code == 201, cast.text
         assert await ballot_box.has_voted(poll_id, third) and not await ballot_box.has_voted(poll_id, other)
         # ... and back through the tablet's form.
         await api.get("/tablet/login")  # the CSRF cookie a form needs
-        form = await review_on_tablet(api, poll_id, {"P03": "for"})
+        form = await api.get(f"/tablet/polls/{poll_id}")
         assert "已投票" in form.text and "确认投票" not in form.text
     finally:
         await api.aclose()
@@ -92,12 +90,17 @@ async def test_a_cast_sent_straight_past_the_pages_is_refused_without_a_check_in
     client = browser()
     try:
         await login_deputy(client, hall.codes[absent])
-        form = await review_on_tablet(client, poll_id, {"P01": "for"})
+        form = await client.get(f"/tablet/polls/{poll_id}")
         assert form.status_code == 409 and "尚未签到" in form.text
+        sealing = (await client.get(f"/api/polls/{poll_id}/ballot")).json()
+        from voting import secrecy
+        from web.auth import login_tag
+        box = secrecy.seal_marks(bytes.fromhex(sealing["public_key"]), sealing["poll"], {"P01": "for"}, 3)
         cast = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
-                                 data={"m_P01": "for", "draft": "guess", "_csrf_token": csrf_of(client)})
+                                 data={"sealed": box, "login": login_tag(client.cookies.get(COOKIE)),
+                                       "_csrf_token": csrf_of(client)})
         assert cast.status_code == 409 and "尚未签到" in cast.text
-        api = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+        api = await api_cast(client, poll_id, {"P01": "for"})
         assert api.status_code == 400 and api.json()["code"] == "not_present"
     finally:
         await client.aclose()
@@ -112,21 +115,21 @@ async def test_a_deputy_of_another_congress_and_a_forged_cookie_cast_nothing():
     stranger = browser()
     try:
         await login_deputy(stranger, elsewhere.codes[elsewhere.deputy_ids[0]])
-        for step in ("review", "cast"):
-            form = await stranger.post(f"/tablet/polls/{poll_id}/{step}",
-                                       data={"m_P01": "for", "draft": "x", "_csrf_token": csrf_of(stranger)})
+        for form in (await stranger.get(f"/tablet/polls/{poll_id}"),
+                     await stranger.post(f"/tablet/polls/{poll_id}/cast",
+                                         data={"sealed": "x", "login": "x", "_csrf_token": csrf_of(stranger)})):
             assert form.status_code == 400 and "不属于您所在的会议" in form.text
-        api = await stranger.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+        api = await api_cast(stranger, poll_id, {"P01": "for"})
         assert api.status_code == 400 and api.json()["code"] == "not_present"
     finally:
         await stranger.aclose()
     forger = browser()
     try:
         forger.cookies.set(COOKIE, secrets.token_urlsafe(32), domain="hall.local")
-        api = await forger.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+        api = await forger.post(f"/api/polls/{poll_id}/ballot", json={"sealed": "x"})
         assert api.status_code == 401
         await forger.get("/tablet/login")
-        form = await forger.post(f"/tablet/polls/{poll_id}/cast", data={"m_P01": "for", "_csrf_token": csrf_of(forger)})
+        form = await forger.post(f"/tablet/polls/{poll_id}/cast", data={"sealed": "x", "_csrf_token": csrf_of(forger)})
         assert form.status_code in (302, 303) and form.headers["location"].endswith("/tablet/login")
     finally:
         await forger.aclose()

@@ -66,7 +66,7 @@ async def test_another_browsers_token_does_not_pass(world):
     try:
         await attacker.get("/public")
         stolen = csrf_of(attacker)
-        response = await victim.post(f"/console/polls/{world.open_poll}/close", data={"_csrf_token": stolen})
+        response = await victim.post(f"/console/polls/{world.open_poll}/stop", data={"_csrf_token": stolen})
         assert response.status_code == 403 and EXPIRED in response.text
         assert (await polls.get_poll(world.open_poll))["status"] == "open"
     finally:

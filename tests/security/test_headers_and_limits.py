@@ -115,7 +115,7 @@ async def test_a_five_megabyte_body_to_an_ordinary_form_is_refused_in_chinese(wo
     staff = await browser_as(world, "secretariat")
     deputy = await browser_as(world, "deputy")
     try:
-        for client, url in ((staff, "/console/congresses"), (deputy, f"/tablet/polls/{world.open_poll}/review"),
+        for client, url in ((staff, "/console/congresses"), (deputy, f"/tablet/polls/{world.open_poll}/cast"),
                             (staff, f"/console/polls/{world.open_poll}/paper/issue")):
             token = csrf_of(client)
             in_header = await client.post(url, content=b"name=" + b"x" * five_mb, headers={

@@ -16,6 +16,7 @@ Each carries a tag of its own, so a page can be checked for the very field it sh
 from __future__ import annotations
 
 import io
+import html
 import re
 from datetime import timedelta
 
@@ -148,13 +149,17 @@ async def stage() -> dict:
         "_csrf_token": token, "title": hostile("PT"), "seats": "1", "threshold_base": "entitled",
         "threshold_fraction": "1/2", "threshold_strict": "1", "quorum_fraction": "2/3"}))
     list_poll = int(made_poll.headers["location"].rsplit("/", 1)[1])
-    await ok(await staff.post(f"/console/polls/{list_poll}/open", data={"_csrf_token": token}))
-    for voter in hall.deputy_ids:
-        await sealed.cast(list_poll, voter, {"P01": "for"})
-    await ok(await staff.post(f"/console/polls/{list_poll}/close", data={"_csrf_token": token}))
     numbers = hall.numbers
     await ok(await staff.post(f"/console/sessions/{session}/scrutiny", data={
         "_csrf_token": token, "chief": number, "scrutineers": numbers[hall.deputy_ids[1]], "counters": ""}))
+    cards_page = await ok(await staff.post(f"/console/polls/{list_poll}/key-ceremony", data={"_csrf_token": token}))
+    cards = [html.unescape(t) for t in re.findall(r'<p class="key-text mono">([^<]+)</p>', cards_page.text)]
+    await ok(await staff.post(f"/console/polls/{list_poll}/open", data={"_csrf_token": token}))
+    for voter in hall.deputy_ids:
+        await sealed.cast(list_poll, voter, {"P01": "for"})
+    await ok(await staff.post(f"/console/polls/{list_poll}/stop", data={"_csrf_token": token}))
+    await ok(await staff.post(f"/console/polls/{list_poll}/count", data={"_csrf_token": token, "card_1": cards[0],
+                                                                        "card_2": cards[1]}))
     for confirming in (deputy, hall.deputy_ids[1]):
         await ok(await staff.post(f"/console/polls/{list_poll}/confirmations", data={
             "_csrf_token": token, "deputy": str(confirming)}))
@@ -177,6 +182,7 @@ async def stage() -> dict:
     assert shown("C1") in draft.text and shown("PT2") in draft.text and SHOWN_IMG in draft.text
     ballots_pdf = await ok(await staff.post(f"/console/polls/{typed_poll}/paper-ballots", data={
         "_csrf_token": token, "count": "1"}), 200)
+    await ok(await staff.post(f"/console/polls/{typed_poll}/key-ceremony", data={"_csrf_token": token}), 200)
     await ok(await staff.post(f"/console/polls/{typed_poll}/open", data={"_csrf_token": token}))
 
     # The project's life: department, plan, report, decision, supervision, acceptance, upkeep.

@@ -306,20 +306,17 @@ def world_rows(world: World) -> dict[str, list[Any]]:
     }
 
 
-MARKS = ["for", "against", "abstain", "satisfied", "dissatisfied"]
 
 
 def api_bodies(world: World, strict: bool) -> dict[tuple[str, str], dict[str, Any]]:
     """The JSON API's bodies: the keys each handler reads (web/api.py), besides anything else."""
     # A rehearsal of thousands of deputies is allowed, and slow: the fuzzing asks for a few.
     if strict:
-        marks = value_format(MARKS, strict=True)
         return {
             ("post", "/api/tablet/login"): {"code": value_format([world.login_code("bystander")], strict=True)},
             ("post", "/api/staff/login"): {"username": value_format(world.usernames.values(), strict=True),
                                            "password": {"type": "string"}},
-            ("post", "/api/polls/{poll_id}/ballot"): {"marks": {
-                "type": "object", "properties": {f"P0{n}": marks for n in range(1, 5)}, "additionalProperties": marks}},
+            ("post", "/api/polls/{poll_id}/ballot"): {"sealed": {"type": "string", "maxLength": 2000}},
             ("post", "/api/rehearsals"): {"deputies": {"type": "integer", "minimum": 1, "maximum": 30},
                                           "candidates": {"type": "integer", "minimum": 2, "maximum": 15},
                                           "seats": {"type": "integer", "minimum": 1, "maximum": 15}},
@@ -330,16 +327,15 @@ def api_bodies(world: World, strict: bool) -> dict[tuple[str, str], dict[str, An
     return {
         ("post", "/api/tablet/login"): {"code": value_format([world.login_code("bystander")])},
         ("post", "/api/staff/login"): {"username": value_format(world.usernames.values()), "password": {}},
-        ("post", "/api/polls/{poll_id}/ballot"): {"marks": {}},  # any JSON at all (the strict schema: marks)
+        ("post", "/api/polls/{poll_id}/ballot"): {"sealed": {}, "marks": {}},  # any JSON (strict: a sealed box)
         ("post", "/api/rehearsals"): {"deputies": {"anyOf": [{"type": "integer", "maximum": 30}, {"type": "string"}]},
                                       "candidates": {}, "seats": {}},
         ("post", "/api/rehearsals/{congress_id}/polls"): {"candidates": {}, "seats": {}},
     }
 
 
-# Forms that post where another page's form posts: the cast form (the review page's, which
-# needs marks reviewed first) gets the ballot form's fields.
-SAME_FORM = {"/tablet/polls/{poll_id}/cast": "/tablet/polls/{poll_id}/review"}
+# Forms that post where another page's form posts (none at present: the cast form is on the ballot page).
+SAME_FORM: dict[str, str] = {}
 
 
 def op_pattern(path: str, operation: dict[str, Any]) -> re.Pattern[str]:

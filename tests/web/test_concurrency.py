@@ -17,7 +17,8 @@ import pytest
 
 from tests.hall import STAFF, make_hall
 from voting import polls
-from voting.tables import Ballot, LoginFailure
+from voting.rehearsal import sealed_body
+from voting.tables import Ballot, LoginFailure, SealedBallot
 from web.auth import COOKIE
 from tests import sealed
 
@@ -65,8 +66,10 @@ async def test_fifty_simultaneous_submissions_from_one_deputy_make_one_ballot(li
     try:
         # Connect every client first, so the ballots leave as close together as possible.
         await asyncio.gather(*(tablet.get("/healthz") for tablet in tablets))
+        sealing = (await tablets[0].get(f"/api/polls/{poll_id}/ballot")).json()
         responses = await asyncio.gather(*(
-            tablet.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}}) for tablet in tablets))
+            tablet.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, {"P01": "for"}),
+                        headers={"content-type": "application/json"}) for tablet in tablets))
     finally:
         await asyncio.gather(*(tablet.aclose() for tablet in tablets))
 
@@ -78,6 +81,8 @@ async def test_fifty_simultaneous_submissions_from_one_deputy_make_one_ballot(li
             problem = response.json()
             assert problem["status"] == 409 and "已投票" in problem["detail"], problem
             assert problem["code"] == "already_voted"
+    assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 1
+    await sealed.close_poll(poll_id, STAFF)
     stored = await Ballot.select(Ballot.marks).where(Ballot.poll == poll_id)
     assert len(stored) == 1 and json.loads(stored[0]["marks"]) == {"P01": "for"}
 
@@ -95,13 +100,15 @@ async def test_a_whole_hall_votes_at_once_and_every_ballot_is_counted(live_serve
         async with in_flight, client_for(live_server) as tablet:
             token, _ = await api_login(tablet, hall.codes[deputy])
             tablet.cookies.set(COOKIE, token)
-            response = await tablet.post(f"/api/polls/{poll_id}/ballot", json={"marks": sent[deputy]})
+            sealing = (await tablet.get(f"/api/polls/{poll_id}/ballot")).json()
+            response = await tablet.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, sent[deputy]),
+                                         headers={"content-type": "application/json"})
             return response.status_code, response.text
 
     answers = await asyncio.gather(*(vote(deputy) for deputy in hall.deputy_ids))
     refused = [text for status, text in answers if status != 201]
     assert not refused, refused[:5]
-    assert await Ballot.count().where(Ballot.poll == poll_id) == 200
+    assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 200
 
     result = await sealed.close_poll(poll_id, STAFF)
     assert result["status"] == "valid" and result["returned"] == 200 and result["valid"] == 200

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from tests.hall import csrf_of, login_staff
+from tests.hall import csrf_of, key_ceremony_on_console, login_staff
 from voting import ballot_box
 from voting.ballot_file import load_ballot_file
 from voting.rules import count
@@ -67,6 +67,9 @@ async def test_the_whole_vote_from_the_console(client, hall):
     assert "卫生院改造" in page.text and "开始投票" in page.text
 
     await hall.check_in()
+    refused = await client.post(f"{poll_path}/open", data={"_csrf_token": token})
+    assert refused.status_code == 409 and "还没有举行钥匙仪式" in refused.text
+    cards = await key_ceremony_on_console(client, hall, poll_id)
     response = await client.post(f"{poll_path}/open", data={"_csrf_token": token})
     assert response.status_code in (302, 303)
     locked = await client.get(f"{poll_path}/edit")
@@ -81,8 +84,19 @@ async def test_the_whole_vote_from_the_console(client, hall):
     assert api_progress["present"] == 30 and api_progress["returned"] == 24 and api_progress["quorum_met"]
     assert sum(d["returned"] for d in api_progress["delegations"]) == 24
 
-    response = await client.post(f"{poll_path}/close", data={"_csrf_token": token})
-    assert response.status_code in (302, 303)
+    stopped = await client.post(f"{poll_path}/stop", data={"_csrf_token": token})
+    assert stopped.headers["location"] == f"{poll_path}/count"
+    desk = await client.get(f"{poll_path}/count")
+    assert "平板选票 <b>24</b> 张（已加密）" in desk.text and desk.text.count('class="mono card-input"') == 3
+    one = await client.post(f"{poll_path}/count", data={"_csrf_token": token, "card_01": cards[2]})
+    assert one.status_code == 400 and "需要 2 张钥匙卡，现在只有 1 张" in one.text and "备用钥匙卡" in one.text
+    assert cards[2] not in one.text  # a card's text is never shown back
+    typo = cards[0][:-3] + ("A" if cards[0][-3] != "A" else "B") + cards[0][-2:]
+    wrong = await client.post(f"{poll_path}/count", data={"_csrf_token": token, "card_01": typo, "card_02": cards[1]})
+    assert wrong.status_code == 400 and "第 1 栏" in wrong.text
+    response = await client.post(f"{poll_path}/count", data={"_csrf_token": token, "card_01": cards[2].lower(),
+                                                             "card_03": cards[0]})
+    assert response.status_code in (302, 303), response.text
     page = await client.get(poll_path)
     assert "计票结果" in page.text and "确定的项目（2 个）" in page.text
     assert page.text.index("村道硬化") < page.text.index("老年食堂")
@@ -103,6 +117,8 @@ async def test_the_whole_vote_from_the_console(client, hall):
 
     audit = await client.get("/console/audit", params={"action": "poll_closed"})
     assert ref in audit.text and "结束投票并计票" in audit.text
+    ceremony = await client.get("/console/audit", params={"action": "key_ceremony_held"})
+    assert ref in ceremony.text and "钥匙指纹" in ceremony.text
     changed = await client.get("/console/audit", params={"action": "poll_rules_changed"})
     assert "主席团调整" in changed.text
 

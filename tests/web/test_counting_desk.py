@@ -89,7 +89,9 @@ async def test_paper_ballots_from_issue_to_published_result(hall, client):
 
     await paper.rule(poll_id, serials[1], {"P01": "for", "P03": "against"}, False,
                      Counter(hall.deputy_ids[28], "总监票人"))
-    counted = await client.post(f"{base}/count", data={"_csrf_token": csrf_of(client)})
+    cards = await sealed.give_key(poll_id)
+    counted = await client.post(f"{base}/count", data={"_csrf_token": csrf_of(client), "card_1": cards[0],
+                                                      "card_2": cards[1]})
     assert counted.status_code in (302, 303)
     result = polls.stored_result(await polls.get_poll(poll_id))
     assert result["returned"] == 21 and {c["id"]: c["for"] for c in result["candidates"]} == {

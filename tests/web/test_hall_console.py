@@ -2,6 +2,7 @@
 
 import re
 
+from tests import sealed
 from tests.hall import STAFF, csrf_of, login_staff
 from voting import approvals, sittings
 from voting.tables import CheckIn, Poll, Sitting, StaffApproval
@@ -35,6 +36,7 @@ async def test_a_sitting_outside_the_session_is_refused_beside_its_form_and_the_
 async def test_opening_without_quorum_keeps_the_poll_page_with_the_figures_beside_the_button(client, hall):
     await hall.check_in(*hall.deputy_ids[:12])
     poll_id = await hall.poll(open_=False)
+    await sealed.give_key(poll_id)
     await login_staff(client)
     page = (await client.get(f"/console/polls/{poll_id}")).text
     confirm = re.search(r'action="/console/polls/\d+/open"[^>]*data-confirm="([^"]*)"', page)[1]

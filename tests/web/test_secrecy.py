@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.hall import STAFF, make_hall
+from tests.hall import STAFF, api_cast, make_hall
 from voting import polls
 from voting.database import fetch, is_sqlite
 from tests import sealed
@@ -60,7 +60,7 @@ async def test_nothing_links_a_deputy_to_a_ballot(caplog):
     for i, deputy in enumerate(cast_order):
         async with httpx.AsyncClient(transport=transport, base_url="http://hall.local") as tablet:
             assert (await tablet.post("/api/tablet/login", json={"code": hall.codes[deputy]})).status_code == 200
-            response = await tablet.post(f"/api/polls/{poll_id}/ballot", json={"marks": marks_for(i)})
+            response = await api_cast(tablet, poll_id, marks_for(i))
             assert response.status_code == 201
             assert set(response.json()) == {"status", "message"}  # no receipt a vote buyer could check
     await sealed.close_poll(poll_id, STAFF)

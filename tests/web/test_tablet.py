@@ -2,9 +2,10 @@
 
 import re
 
-from tests.hall import cast_on_tablet, csrf, csrf_of, draft_nonce, login_deputy, review_on_tablet
+from tests.hall import cast_on_tablet, csrf, csrf_of, login_deputy, seal_for_page
 from voting import ballot_box
-from voting.tables import AuditEntry, Ballot, CheckIn
+from voting.rehearsal import sealed_body
+from voting.tables import AuditEntry, Ballot, CheckIn, SealedBallot
 from tests import sealed
 
 
@@ -69,64 +70,70 @@ async def test_check_in_then_vote_review_confirm(client, hall):
         assert f"候选项目{n:02d}" in ballot_page.text
     assert "赞成最多 3 个" in ballot_page.text and 'name="m_P05"' in ballot_page.text
 
+    # The marks are made and reviewed in the page: the radios are in no form, and the one form
+    # that is sent carries the sealed box, the login it belongs to and the form token only.
+    assert re.fullmatch(r"[0-9a-f]{64}", re.search(r'data-public-key="([^"]*)"', ballot_page.text)[1])
+    cast_form_html = re.search(r'<form method="post" action="/tablet/polls/\d+/cast".*?</form>', ballot_page.text, re.S)[0]
+    assert set(re.findall(r'name="([^"]+)"', cast_form_html)) == {"_csrf_token", "login", "sealed"}
+    assert "请核对您的选票" in ballot_page.text and 'class="review-step" hidden' in ballot_page.text
+
     marks = {"P01": "for", "P02": "for", "P03": "against"}
-    review = await review_on_tablet(client, poll_id, marks)
-    assert review.status_code == 200 and "请核对您的选票" in review.text
-    assert str(review.url).endswith(f"/tablet/polls/{poll_id}/review")  # a page of its own, not a form's answer
-    assert "赞成 <b>2</b> 个" in review.text and review.text.count("未选择（未表态）") == 2
-    assert "有 <b>2</b> 个项目您没有选择" in review.text and "计为<b>未表态</b>" in review.text
-
-    back = await client.get(f"/tablet/polls/{poll_id}")  # 返回修改: the marks as they were
-    assert re.search(r'name="m_P01" value="for"\s+checked', back.text)
-    assert re.search(r'name="m_P03" value="against"\s+checked', back.text)
-
-    cast_form = {"draft": draft_nonce(review), "_csrf_token": csrf_of(client)}
+    box, login = seal_for_page(ballot_page, marks)
+    cast_form = {"sealed": box, "login": login, "_csrf_token": csrf_of(client)}
     done = await client.post(f"/tablet/polls/{poll_id}/cast", data=cast_form, follow_redirects=True)
     assert done.status_code == 200 and "您的选票已投入票箱" in done.text
     assert str(done.url).endswith(f"/tablet/polls/{poll_id}/done")
-    stored = await Ballot.select(Ballot.id).where(Ballot.poll == poll_id)
-    assert len(stored) == 1
+    stored = await SealedBallot.select().where(SealedBallot.poll == poll_id)
+    assert len(stored) == 1 and stored[0]["box"] == box and "P01" not in box
+    assert await Ballot.count().where(Ballot.poll == poll_id) == 0  # nothing readable until the count
     assert stored[0]["id"] not in done.text and "赞成" not in done.text.split("<main")[1]
-    assert "piaojue_ballot" not in client.cookies  # nothing of the marks is left on the tablet
 
     replay = await client.post(f"/tablet/polls/{poll_id}/cast", data=cast_form, follow_redirects=True)
     assert "已投票" in replay.text and "确认投票" not in replay.text
     again = await client.get(f"/tablet/polls/{poll_id}")
     assert "已投票" in again.text and "确认投票" not in again.text
-    assert await Ballot.count().where(Ballot.poll == poll_id) == 1
+    assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 1
 
 
-async def test_bad_ballots_get_a_message_and_keep_the_choices(client, hall):
+async def test_plain_or_broken_ballots_are_refused_and_a_forged_tablets_counts_invalid(client, hall):
+    from tests.hall import STAFF
+
     poll_id = await hall.poll(candidates=5, seats=2)
     deputy = hall.deputy_ids[3]
     await hall.check_in(deputy)
     await login_deputy(client, hall.codes[deputy])
-    too_many = {"P01": "for", "P02": "for", "P03": "for"}
-    response = await review_on_tablet(client, poll_id, too_many)
-    assert response.status_code == 400 and "赞成票不能超过 2 个" in response.text
-    assert re.search(r'name="m_P03" value="for"\s+checked', response.text)
-    assert "请核对您的选票" not in response.text
-    forged = await review_on_tablet(client, poll_id, {"P77": "for"})
-    assert forged.status_code == 400 and "P77" in forged.text
-    # Marks sent straight to 确认投票 are not what it casts: only marks reviewed under this login are.
-    straight = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
-                                 data={"m_P01": "for", "draft": "x", "_csrf_token": csrf_of(client)})
-    assert "请核对您的选票" in straight.text or "下一步" in straight.text
-    assert await Ballot.count().where(Ballot.poll == poll_id) == 0
+    page = await client.get(f"/tablet/polls/{poll_id}")
+    _, login = seal_for_page(page, {})
+    plain = await client.post(f"/tablet/polls/{poll_id}/cast",
+                              data={"m_P01": "for", "login": login, "_csrf_token": csrf_of(client)})
+    assert plain.status_code == 400 and "选票没有加密" in plain.text and "重新填写选票" in plain.text
+    broken = await client.post(f"/tablet/polls/{poll_id}/cast",
+                               data={"sealed": "QUJD" * 10, "login": login, "_csrf_token": csrf_of(client)})
+    assert broken.status_code == 400 and "加密数据不完整" in broken.text
+    assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 0
+    assert not await ballot_box.has_voted(poll_id, deputy)
+    # A tablet whose script was changed to send three approvals where two are allowed: the box takes
+    # it (it cannot read it), and the count finds it invalid, as it would a spoiled paper sheet.
+    box, login = seal_for_page(page, {"P01": "for", "P02": "for", "P03": "for"})
+    forged = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
+                               data={"sealed": box, "login": login, "_csrf_token": csrf_of(client)})
+    assert "您的选票已投入票箱" in forged.text
+    result = await sealed.close_poll(poll_id, STAFF)
+    assert result["returned"] == 1 and result["invalid"] == 1 and result["valid"] == 0
 
 
 async def test_closed_poll_and_foreign_poll_refuse(client, hall):
     from tests.hall import STAFF, make_hall
-    from voting import polls
 
     poll_id = await hall.poll()
     deputy = hall.deputy_ids[4]
     await hall.check_in(deputy)
     await login_deputy(client, hall.codes[deputy])
-    review = await review_on_tablet(client, poll_id, {"P01": "for"})
+    page = await client.get(f"/tablet/polls/{poll_id}")
+    box, login = seal_for_page(page, {"P01": "for"})
     await sealed.close_poll(poll_id, STAFF)
     response = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
-                                 data={"draft": draft_nonce(review), "_csrf_token": csrf_of(client)})
+                                 data={"sealed": box, "login": login, "_csrf_token": csrf_of(client)})
     assert response.status_code == 409 and "没有在投票" in response.text
     other = await make_hall(deputies=3)
     foreign = await other.poll(candidates=2, seats=1)
@@ -140,15 +147,20 @@ async def test_json_api_casts_and_answers_problem_details(client, hall):
     login = await client.post("/api/tablet/login", json={"code": hall.codes[deputy]})
     assert login.status_code == 200
     assert (await client.post("/api/tablet/check-in", json={})).json()["checked_in"] is True
+    sealing = (await client.get(f"/api/polls/{poll_id}/ballot")).json()
+    assert sealing["cap"] == 1 and sealing["candidates"] == ["P01", "P02", "P03"] and len(sealing["public_key"]) == 64
     # What a hostile page's form could send (text/plain, no preflight) is refused.
-    cross_site = await client.post(f"/api/polls/{poll_id}/ballot", content='{"marks": {"P01": "for"}}',
+    cross_site = await client.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, {"P01": "for"}),
                                    headers={"content-type": "text/plain"})
     assert cross_site.status_code == 415
-    bad = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for", "P02": "for"}})
-    assert bad.status_code == 400 and bad.json()["detail"].startswith("赞成票不能超过 1 个")
-    ok = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+    plain = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+    assert plain.status_code == 400 and plain.json()["code"] == "not_sealed" and "明文" in plain.json()["detail"]
+    json_headers = {"content-type": "application/json"}
+    ok = await client.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, {"P01": "for"}),
+                           headers=json_headers)
     assert ok.status_code == 201 and ok.json() == {"status": "accepted", "message": "您的选票已投入票箱。"}
-    twice = await client.post(f"/api/polls/{poll_id}/ballot", json={"marks": {"P01": "for"}})
+    twice = await client.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, {"P02": "for"}),
+                              headers=json_headers)
     assert twice.status_code == 409 and "已投票" in twice.json()["detail"]
     assert twice.headers["content-type"].startswith("application/problem+json")
 
@@ -175,8 +187,6 @@ async def test_a_satisfaction_poll_offers_four_choices_and_gives_verdicts(client
         assert f"<span>{label}</span>" in page.text
     assert "赞成" not in page.text.split("<main")[1]
     marks = {"P01": "satisfied", "P02": "dissatisfied"}
-    review = await review_on_tablet(client, poll_id, marks)
-    assert "满意" in review.text and "不满意" in review.text
     done = await cast_on_tablet(client, poll_id, marks)
     assert "您的选票已投入票箱" in done.text
     for other in hall.deputy_ids[7:23]:  # 16 more: P01 gets 17 of 30 satisfied, more than half
@@ -187,34 +197,26 @@ async def test_a_satisfaction_poll_offers_four_choices_and_gives_verdicts(client
 
 
 async def test_a_form_shown_under_one_login_is_refused_under_the_next(client, hall):
-    """Deputy A reviews a ballot and logs out; deputy B logs in on the same tablet. A's forms,
-    replayed under B (the back button's resubmission, a second tab), are refused, and A's kept
-    marks, even put back into the browser by hand, cast nothing under B's login."""
+    """Deputy A seals a ballot and logs out without casting; deputy B logs in on the same tablet.
+    A's cast form, replayed under B (the back button's resubmission, a second tab), is refused,
+    and even with B's own form token it casts nothing: it names A's login."""
     poll_id = await hall.poll(candidates=3, seats=1)
     a, b = hall.deputy_ids[8], hall.deputy_ids[9]
     await hall.check_in(a, b)
     await login_deputy(client, hall.codes[a])
     a_token = csrf_of(client)
-    review = await review_on_tablet(client, poll_id, {"P01": "for"})
-    assert "请核对您的选票" in review.text
-    a_draft = client.cookies.get("piaojue_ballot")
-    assert a_draft  # the marks kept for A between the steps
-    a_cast = {"draft": draft_nonce(review), "_csrf_token": a_token}
+    page = await client.get(f"/tablet/polls/{poll_id}")
+    box, a_login = seal_for_page(page, {"P01": "for"})
+    a_cast = {"sealed": box, "login": a_login, "_csrf_token": a_token}
     logout = await client.post("/tablet/logout", data={"_csrf_token": a_token})
-    assert logout.status_code in (302, 303)
-    assert "piaojue_ballot" not in client.cookies and csrf_of(client) != a_token  # emptied, renewed
+    assert logout.status_code in (302, 303) and csrf_of(client) != a_token  # renewed
 
     await login_deputy(client, hall.codes[b])
     b_token = csrf_of(client)
     assert b_token != a_token
-    for path, form in (("cast", a_cast), ("review", {"m_P02": "for", "_csrf_token": a_token})):
-        replayed = await client.post(f"/tablet/polls/{poll_id}/{path}", data=form)
-        assert replayed.status_code == 403 and "页面已过期" in replayed.text, path
-    client.cookies.set("piaojue_ballot", a_draft, domain="hall.local", path="/tablet/polls")
-    cast = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True,
-                             data={"draft": a_cast["draft"], "_csrf_token": b_token})
+    replayed = await client.post(f"/tablet/polls/{poll_id}/cast", data=a_cast)
+    assert replayed.status_code == 403 and "页面已过期" in replayed.text
+    cast = await client.post(f"/tablet/polls/{poll_id}/cast", follow_redirects=True, data={**a_cast, "_csrf_token": b_token})
     assert "下一步" in cast.text and not re.search(r"\bchecked\b", cast.text)  # B's own empty ballot
-    review_b = await client.get(f"/tablet/polls/{poll_id}/review", follow_redirects=True)
-    assert "请核对您的选票" not in review_b.text
-    assert await Ballot.count().where(Ballot.poll == poll_id) == 0
+    assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 0
     assert not await ballot_box.has_voted(poll_id, a) and not await ballot_box.has_voted(poll_id, b)

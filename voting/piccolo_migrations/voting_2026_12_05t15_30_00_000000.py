@@ -16,7 +16,7 @@ DESCRIPTION = "poll keys, sealed ballots, key threshold per session"
 
 def statements(sqlite: bool) -> list[str]:
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if sqlite else "SERIAL PRIMARY KEY"
-    stamp = "DATETIME" if sqlite else "TIMESTAMPTZ"
+    stamp = "TIMESTAMPTZ"  # on SQLite too: the type name Piccolo reads back as a datetime
     now = "CURRENT_TIMESTAMP"
     without_rowid = " WITHOUT ROWID" if sqlite else ""
     return [
