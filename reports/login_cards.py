@@ -21,6 +21,11 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=3, border=2, dark="#000")
 
 
+def scalable_qr_svg(text: str) -> str:
+    """A QR code sized by its page (a viewBox, no fixed size): the key cards print it large for a scanner."""
+    return segno.make(text, error="m").svg_inline(scale=1, border=2, dark="#000", omitsize=True)
+
+
 async def issue_and_print(deputies: list[dict[str, Any]], base_url: str, session_name: str, actor: Actor) -> bytes:
     """New codes for these deputies and the PDF of their cards, in roster order."""
     issued = await accounts.issue_login_codes([d["id"] for d in deputies], actor, reason="打印代表登录卡")

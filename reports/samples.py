@@ -17,6 +17,27 @@ from datetime import date
 from pathlib import Path
 
 
+async def _key_cards(poll_id: int, actor) -> list[str]:
+    """The key ceremony for a sample poll: the session's scrutineers hold the cards (chosen from the
+    first deputies if the demo session has none yet); their texts, to open the box at the count."""
+    from voting import key_ceremony, polls, scrutiny
+    from voting.tables import Deputy, Session
+
+    poll = await polls.get_poll(poll_id)
+    if not await scrutiny.members(poll["session"]):
+        term = (await Session.select(Session.term).where(Session.id == poll["session"]).first())["term"]
+        first = [d["id"] for d in await Deputy.select(Deputy.id).where(Deputy.term == term).order_by(Deputy.id).limit(3)]
+        await scrutiny.set_members(poll["session"], first[0], first[1:3], [], actor)
+    ceremony = await key_ceremony.hold(poll_id, actor)
+    return [card.share.text for card in ceremony.cards]
+
+
+async def _cast(poll_id: int, deputy_id: int, marks: dict[str, str]):
+    from voting import ballot_box
+
+    return await ballot_box.cast(poll_id, deputy_id, ballot_box.seal_for(await ballot_box.ballot_for(poll_id), marks))
+
+
 async def write_samples(out: Path) -> list[Path]:
     from reports import ballots, documents, login_cards
     from voting import ballot_box, demo, notices, paper, polls, scrutiny, sittings
@@ -48,6 +69,7 @@ async def write_samples(out: Path) -> list[Path]:
             sitting = await sittings.open_sitting_of(session["id"])
         await CheckIn.insert(*[CheckIn(session=session["id"], sitting=sitting["id"], deputy=d["id"], by="样例")
                                for d in deputies[:219]])
+        cards = await _key_cards(poll["id"], actor)
         await polls.open_poll(poll["id"], actor)
         rng = random.Random(2025)
         popular = {c["ref"]: rng.uniform(0.35, 0.95) for c in candidates}
@@ -59,8 +81,8 @@ async def write_samples(out: Path) -> list[Path]:
             fors = [ref for ref, value in marks.items() if value == "for"]
             for ref in fors[poll["seats"]:]:
                 marks[ref] = "abstain"
-            await ballot_box.cast(poll["id"], deputy["id"], marks)
-        await polls.close_poll(poll["id"], actor)
+            await _cast(poll["id"], deputy["id"], marks)
+        await polls.close_poll(poll["id"], actor, cards)
         for member in await scrutiny.members(session["id"]):
             if member["role"] in scrutiny.CONFIRMING:
                 await scrutiny.confirm(poll["id"], member["deputy"], "paper", actor)
@@ -101,6 +123,7 @@ async def _satisfaction_samples(session, projects, actor, save) -> None:
         save("满意度测评表.pdf", await ballots.ballots_pdf(
             poll, await polls.candidates_of(poll_id), session,
             [(serial, qr_text(poll["ref"], serial)) for serial in serials]))
+        cards = await _key_cards(poll_id, actor)
         await polls.open_poll(poll_id, actor)
         rng = random.Random(2024)
         liking = [rng.uniform(0.3, 0.8) for _ in projects]
@@ -111,8 +134,8 @@ async def _satisfaction_samples(session, projects, actor, save) -> None:
                 roll = rng.random()
                 marks[f"P{n:02d}"] = ("satisfied" if roll < share else "basically_satisfied" if roll < share + 0.25
                                       else "dissatisfied" if roll < share + 0.32 else "abstain")
-            await ballot_box.cast(poll_id, row["deputy"], marks)
-        await polls.close_poll(poll_id, actor)
+            await _cast(poll_id, row["deputy"], marks)
+        await polls.close_poll(poll_id, actor, cards)
     save("满意度测评结果报告.pdf", await documents.satisfaction_pdf(poll_id))
 
 
@@ -197,14 +220,15 @@ async def _projects_of_the_year(session, actor) -> None:
         title=f"{year}年青溪县民生实事项目票决（群众建议）", method="approval", seats=3, max_approvals=None,
         non_competitive=False, threshold_base="entitled", threshold_fraction="1/2", threshold_strict=True,
         quorum_fraction="2/3", candidates=()), secretariat)
+    cards = await _key_cards(poll_id, actor)
     await polls.open_poll(poll_id, actor)
     rng = random.Random(2026)
     present = [row["deputy"] for row in await CheckIn.select(CheckIn.deputy).where(
         CheckIn.session == session["id"]).order_by(CheckIn.id)]
     for deputy in present:
         fors = [f"P{n:02d}" for n, share in enumerate((0.9, 0.85, 0.8, 0.4), start=1) if rng.random() < share]
-        await ballot_box.cast(poll_id, deputy, dict.fromkeys(fors[:3], "for"))
-    await polls.close_poll(poll_id, actor)  # the chosen proposals become projects
+        await _cast(poll_id, deputy, dict.fromkeys(fors[:3], "for"))
+    await polls.close_poll(poll_id, actor, cards)  # the chosen proposals become projects
 
     for proposal_id, (title, department, lead, funding, starts, ends, stones, reports) in zip(proposal_ids, PROJECTS):
         project = await Project.select().where(Project.proposal == proposal_id).first()

@@ -43,10 +43,7 @@ async def open_poll(poll_id: int, actor: Actor) -> None:
     await polls.open_poll(poll_id, actor)
 
 
-def seal(ballot: ballot_box.OpenBallot, marks: Mapping[str, str]) -> str:
-    """What the tablet's script sends for these marks (static/sealed_ballot.js)."""
-    cleaned = {ref: value for ref, value in marks.items() if value}
-    return secrecy.seal_marks(bytes.fromhex(ballot.public_key), ballot.poll["ref"], cleaned, len(ballot.candidates))
+seal = ballot_box.seal_for
 
 
 async def cast(poll_id: int, deputy_id: int, marks: Mapping[str, str], *, check: bool = True) -> ballot_box.Outcome:

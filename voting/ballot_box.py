@@ -66,6 +66,13 @@ class OpenBallot:
         return secrecy.plaintext_length(len(self.candidates))
 
 
+def seal_for(ballot: OpenBallot, marks: Mapping[str, str]) -> str:
+    """What a tablet sends for these marks: sealed to the ballot's key (static/sealed_ballot.js does it
+    in the browser; the rehearsal client, the printed samples and the tests here)."""
+    cleaned = {ref: value for ref, value in marks.items() if value}
+    return secrecy.seal_marks(bytes.fromhex(ballot.public_key), ballot.poll["ref"], cleaned, len(ballot.candidates))
+
+
 async def ballot_for(poll_id: int) -> OpenBallot:
     poll = await Poll.select().where(Poll.id == poll_id).first()
     if poll is None:

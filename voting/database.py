@@ -21,7 +21,8 @@ from piccolo.engine.sqlite import TransactionType
 from voting.errors import StorageNotScrubbed
 
 _write_locks: dict[int, asyncio.Lock] = {}
-CHECKPOINT_TRIES = 10
+CHECKPOINT_TRIES = 5
+CHECKPOINT_WAIT_MS = 1000
 
 
 # aiosqlite logs every statement with its parameters at DEBUG level: a ballot's marks
@@ -113,6 +114,26 @@ async def shutdown() -> None:
         await db.close_pool()
 
 
+async def _checkpoint(db: Engine) -> int:
+    """One TRUNCATE checkpoint, waiting at most CHECKPOINT_WAIT_MS for readers (not the connection's
+    long busy timeout, which would hold the count for minutes); 1 if a reader kept it from finishing."""
+    acquire = getattr(db, "acquire", None)
+    if acquire is None:
+        rows = await fetch("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(rows[0].get("busy", 1)) if rows else 1
+    connection = await acquire()
+    try:
+        before = await (await connection.execute("PRAGMA busy_timeout")).fetchone()
+        await connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        try:
+            row = await (await connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")).fetchone()
+        finally:
+            await connection.execute(f"PRAGMA busy_timeout = {int(next(iter(before.values())))}")
+    finally:
+        await db.release(connection)
+    return int(row["busy"]) if row else 1
+
+
 async def after_seal(tables: Sequence[str]) -> None:
     """After a poll's ballots are sealed, leave no trace of their arrival order behind.
 
@@ -124,8 +145,7 @@ async def after_seal(tables: Sequence[str]) -> None:
     if db.engine_type == "sqlite":
         for attempt in range(CHECKPOINT_TRIES):
             async with _write_lock():
-                rows = await fetch("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy = rows[0].get("busy", 1) if rows else 1
+                busy = await _checkpoint(db)
             if not busy:
                 return
             await asyncio.sleep(0.2 * (attempt + 1))

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from lifecycle import projects
 from reports import ballots, documents, login_cards
-from reports.login_cards import qr_svg
+from reports.login_cards import scalable_qr_svg
 from voting import accounts, approvals, audit, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
@@ -390,7 +390,7 @@ class ConsoleController(Controller):
                                    error_at="key", form=form)
         return page("console/key_cards.html", request, viewer, ceremony=ceremony, poll=ceremony.poll,
                     cards=[{"holder": c.holder, "text": c.share.text, "check": c.share.check_code,
-                            "qr": qr_svg(c.share.text)} for c in ceremony.cards])
+                            "qr": scalable_qr_svg(c.share.text)} for c in ceremony.cards])
 
     @post("/polls/{poll_id:int}/delete")
     async def delete_poll(self, request: Request, poll_id: FromPath[int]) -> Redirect:
