@@ -138,9 +138,8 @@ def seal_for_page(page, marks: dict[str, str]) -> tuple[str, str]:
 
     fields = ballot_page_fields(page)
     cleaned = {ref: value for ref, value in marks.items() if value}
-    text = secrecy.canonical_marks(fields["poll-ref"], cleaned)
-    assert len(text) <= int(fields["padded-length"])
     candidates = page.text.count('class="card candidate"')
+    assert secrecy.plaintext_length(candidates) == int(fields["padded-length"])  # the page pads as the server reads
     return secrecy.seal_marks(bytes.fromhex(fields["public-key"]), fields["poll-ref"], cleaned, candidates), fields["login"]
 
 
@@ -189,11 +188,8 @@ async def key_ceremony_on_console(client, hall: "Hall", poll_id: int) -> list[st
 async def api_cast(client, poll_id: int, marks: dict[str, str], **extra):
     """A tablet's cast through the JSON API: the poll's key fetched, the marks sealed, sent
     (with `extra` fields beside the sealed box)."""
-    import json
-
-    from voting import secrecy
+    from voting.rehearsal import sealed_body
 
     sealing = (await client.get(f"/api/polls/{poll_id}/ballot")).json()
-    box = secrecy.seal_marks(bytes.fromhex(sealing["public_key"]), sealing["poll"], marks, len(sealing["candidates"]))
-    return await client.post(f"/api/polls/{poll_id}/ballot", content=json.dumps({**extra, "sealed": box}),
+    return await client.post(f"/api/polls/{poll_id}/ballot", content=sealed_body(sealing, marks, **extra),
                              headers={"content-type": "application/json"})

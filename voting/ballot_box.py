@@ -215,7 +215,7 @@ async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
                 earlier = outcomes[first[register_key(poll_id, deputy_id)]]
                 outcomes[n] = Outcome.already_voted if earlier is Outcome.accepted else earlier
         if ballots:
-            secrets.SystemRandom().shuffle(ballots)
+            ballots = secrecy.shuffled(ballots)
             await fetch(f"INSERT INTO sealed_ballot (id, poll, box) VALUES {_rows(len(ballots), 3)}",
                         *[value for ballot in ballots for value in ballot])
     return [outcome for outcome in outcomes if outcome is not None]

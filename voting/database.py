@@ -114,14 +114,10 @@ async def shutdown() -> None:
         await db.close_pool()
 
 
-async def _checkpoint(db: Engine) -> int:
+async def _checkpoint(db: Any) -> int:
     """One TRUNCATE checkpoint, waiting at most CHECKPOINT_WAIT_MS for readers (not the connection's
     long busy timeout, which would hold the count for minutes); 1 if a reader kept it from finishing."""
-    acquire = getattr(db, "acquire", None)
-    if acquire is None:
-        rows = await fetch("PRAGMA wal_checkpoint(TRUNCATE)")
-        return int(rows[0].get("busy", 1)) if rows else 1
-    connection = await acquire()
+    connection = await db.acquire()  # the pooled engine of piccolo_conf.py: one connection for all three
     try:
         before = await (await connection.execute("PRAGMA busy_timeout")).fetchone()
         await connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")

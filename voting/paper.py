@@ -29,26 +29,18 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping
 
 from voting.serials import MAX_NUMBER, SerialError, make_serial, parse_serial
-from voting import audit, ballot_box, rules
+from voting import audit, ballot_box, rules, secrecy
 from voting.audit import Actor
 from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused
 from voting.tables import Ballot, Deputy, PaperEntry, PaperNotReturned, PaperSerial, ScrutinyMember
 
 MAX_RUN = 2000
-
-
-def shuffled(serials: list[str]) -> list[str]:
-    """The serials in the order of the printed stack: a cryptographic shuffle, kept nowhere."""
-    stack = list(serials)
-    secrets.SystemRandom().shuffle(stack)
-    return stack
 
 
 async def register_print_run(poll_id: int, count: int, actor: Actor) -> list[str]:
@@ -73,7 +65,7 @@ async def register_print_run(poll_id: int, count: int, actor: Actor) -> list[str
         await PaperSerial.insert(*(PaperSerial(poll=poll_id, serial=s, run=run) for s in serials))
         await audit.record(actor, "ballots_printed", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"run": run, "count": count, "first": serials[0], "last": serials[-1]})
-    return shuffled(serials)
+    return secrecy.shuffled(serials)  # the order of the printed stack, kept nowhere
 
 
 async def is_printed(poll_id: int, serial: str) -> bool:

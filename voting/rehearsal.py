@@ -496,11 +496,12 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
     report.differences = differences(result, report.local_result)
 
 
-def sealed_body(sealing: dict[str, Any], marks: dict[str, str]) -> bytes:
-    """The JSON a tablet posts: its marks sealed to the poll's public key (voting.secrecy)."""
+def sealed_body(sealing: dict[str, Any], marks: dict[str, str], **extra: Any) -> bytes:
+    """The JSON a tablet posts (`sealing`: what GET /api/polls/{id}/ballot answered): its marks sealed
+    to the poll's public key (voting.secrecy); `extra` fields beside it."""
     sealed = secrecy.seal_marks(bytes.fromhex(sealing["public_key"]), sealing["poll"], marks,
                                 len(sealing["candidates"]))
-    return json.dumps({"sealed": sealed}).encode()
+    return json.dumps({**extra, "sealed": sealed}).encode()
 
 
 def summary(report: Report) -> str:
