@@ -7,11 +7,21 @@ from typing import Any
 
 from reports.pdf import render_html, render_pdf_async, render_pdf_fitting_async
 from reports.wording import chinese_date, official_date
-from voting import notices, paper, poll_settings, polls, scrutiny, sittings
+from voting import audit, audit_chain, notices, paper, poll_settings, polls, scrutiny, sittings
 from voting.errors import Conflict
 from voting import rules
 from voting.rules import STATUS_LABELS, VALUE_LABELS, VERDICT_LABELS
 from voting.times import BEIJING
+
+
+async def _anchors(poll: dict[str, Any]) -> dict[str, Any]:
+    """What the paper anchors outside the database (`python -m voting verify --expect --audit-head`):
+    the seal of the count in force (a correction has its own) and the audit chain's head now."""
+    seal = scrutiny.seal_in_force(poll, (await scrutiny.confirmation_state(poll["id"]))["corrections"])
+    head = await audit.head()
+    return {"seal": seal, "seal_short": audit_chain.short(seal),
+            "seal_text": seal if re.fullmatch(r"[0-9a-f]*", seal) else "",  # goes into a CSS string
+            "audit_head": head, "audit_head_short": audit_chain.short(head)}
 
 
 async def _counted(poll_id: int) -> dict[str, Any]:
@@ -30,6 +40,7 @@ async def _counted(poll_id: int) -> dict[str, Any]:
         "winners": [by_ref[ref] for ref in result.get("winners", [])],
         "runoff": [by_ref[ref] for ref in result.get("runoff", [])],
         "outcome": await polls.final_outcome(poll_id) if poll["method"] == "approval" else None,
+        **await _anchors(poll),
     }
 
 
@@ -45,11 +56,10 @@ async def tally_context(poll_id: int) -> dict[str, Any]:
     poll = context["poll"]
     closed = poll["closed_at"]
     context["closed_on"] = chinese_date(closed.astimezone(BEIJING).date()) if closed else ""
-    # The seal of the count in force (a correction has its own), as the scrutineers confirm it.
-    seal = scrutiny.seal_in_force(poll, (await scrutiny.confirmation_state(poll_id))["corrections"])
-    context["seal"] = seal
-    context["seal_text"] = seal if re.fullmatch(r"[0-9a-f]*", seal) else ""  # goes into a CSS string
-    context["signers"] = [{"role": scrutiny.ROLES[m["role"]], "name": m["name"]}
+    confirmed = {m["deputy"]: m["confirmation"] for m in (await scrutiny.confirmation_state(poll_id))["team"]}
+    # Beside each scrutineer who signed on their tablet, their signing key's fingerprint.
+    context["signers"] = [{"role": scrutiny.ROLES[m["role"]], "name": m["name"],
+                           "fingerprint": (confirmed.get(m["deputy"]) or {}).get("fingerprint", "")}
                           for m in sorted(await scrutiny.members(poll["session"]),
                                           key=lambda m: list(scrutiny.ROLES).index(m["role"]))]
     context["medium_labels"] = MEDIUM_LABELS

@@ -143,6 +143,17 @@ def seal_for_page(page, marks: dict[str, str]) -> tuple[str, str]:
     return secrecy.seal_marks(bytes.fromhex(fields["public-key"]), fields["poll-ref"], cleaned, candidates), fields["login"]
 
 
+def signed_confirmation(page, deputy_id: int) -> dict[str, str]:
+    """What the scrutiny page's script adds to the confirm form: the statement the page shows,
+    signed with this deputy's tablet key (tests.sealed.signing_seed)."""
+    import html
+    import re
+
+    found = re.search(r'name="statement" value="([^"]*)"', page.text)
+    assert found, page.text[-2000:]
+    return sealed.signed_form(html.unescape(found.group(1)), deputy_id)
+
+
 async def cast_on_tablet(client, poll_id: int, marks: dict[str, str]):
     """As a deputy does it: open the ballot, mark, 核对选票, 确认投票 (the page seals the marks); the page it ends on."""
     page = await client.get(f"/tablet/polls/{poll_id}")

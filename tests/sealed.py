@@ -9,10 +9,11 @@ its preconditions, is tested in tests/voting/test_key_ceremony.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 
-from voting import ballot_box, key_ceremony, polls, secrecy
+from voting import ballot_box, key_ceremony, polls, scrutiny, secrecy, signed_seal
 from voting.audit import Actor
 from voting.tables import Poll, PollKey
 
@@ -61,3 +62,22 @@ async def close_poll(poll_id: int, actor: Actor, cards: int = 2) -> dict:
     """The count, with `cards` of the poll's key cards presented."""
     await give_key(poll_id)
     return await polls.close_poll(poll_id, actor, CARDS.get(poll_id, [])[:cards])
+
+
+def signing_seed(deputy_id: int) -> bytes:
+    """The signing key a scrutineer's tablet keeps (one per deputy, the same across polls)."""
+    return hashlib.sha256(f"piaojue-test-signing-key-{deputy_id}".encode()).digest()
+
+
+def signed_form(statement: str, deputy_id: int) -> dict[str, str]:
+    """What the tablet's static/seal_signature.js adds to the confirm form: public key and signature."""
+    public_key, signature = signed_seal.sign(signing_seed(deputy_id), statement)
+    return {"statement": statement, "public_key": public_key, "signature": signature}
+
+
+async def confirm_on_tablet(poll_id: int, deputy_id: int, actor: Actor) -> None:
+    """A scrutineer confirms on their tablet: the statement the page would show, signed."""
+    statement = await scrutiny.statement_for(await polls.get_poll(poll_id), deputy_id)
+    form = signed_form(statement.text if statement else "", deputy_id)
+    await scrutiny.confirm(poll_id, deputy_id, "tablet", actor,
+                           signed=scrutiny.Signed(form["statement"], form["public_key"], form["signature"]))

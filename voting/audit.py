@@ -8,9 +8,10 @@ would only help someone line deputies up against the ballot box.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+from voting import audit_chain
 from voting.tables import AuditEntry
 
 
@@ -20,7 +21,7 @@ from voting.tables import AuditEntry
 DETAIL_LABELS = {
     # the key ceremony
     "fingerprint": "钥匙指纹", "key_fingerprint": "钥匙指纹", "threshold": "开启所需钥匙卡数", "cards": "钥匙卡张数",
-    "holders": "持卡人", "before": "原值", "after": "新值",
+    "holders": "持卡人", "before": "原值", "after": "新值", "signing_key": "签名钥匙指纹",
     # who and where
     "client": "终端地址", "by": "确认人", "how": "方式", "deputy": "代表", "deputies": "代表",
     "chief": "总监票人", "scrutineers": "监票人", "counters": "计票人", "lead": "组长", "members": "成员",
@@ -142,12 +143,49 @@ ACTION_LABELS = {
 }
 
 
+# Held while an entry reads the chain's head and adds itself, so two writers never fork the
+# chain (PostgreSQL; SQLite has one writer at a time anyway). Released at commit.
+CHAIN_LOCK = 0x70_6A_61_75  # "pjau"
+
+
 async def record(actor: Actor, action: str, subject: str = "", detail: dict[str, Any] | None = None,
                  reason: str = "") -> None:
-    """Add one entry; call inside the transaction that makes the change."""
-    await AuditEntry.insert(
-        AuditEntry(actor=actor.label, action=action, subject=subject, detail=detail or {}, reason=reason)
-    )
+    """Add one entry, chained to the one before (voting.audit_chain); call inside the
+    transaction that makes the change."""
+    from voting.database import fetch, is_sqlite, write_transaction
+
+    async with write_transaction():
+        if not is_sqlite():
+            await fetch("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+        prev = await head()
+        at = datetime.now(timezone.utc)
+        detail = detail or {}
+        await AuditEntry.insert(AuditEntry(
+            at=at, actor=actor.label, action=action, subject=subject, detail=detail, reason=reason, prev_hash=prev,
+            entry_hash=audit_chain.entry_hash(prev, at, actor.label, action, subject, detail, reason)))
+
+
+async def head() -> str:
+    """The chain's head: the newest entry's hash (GENESIS while the log is empty)."""
+    row = await AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id, ascending=False).first()
+    return row["entry_hash"] if row else audit_chain.GENESIS
+
+
+async def check_chain() -> audit_chain.ChainCheck:
+    """Walk the whole log and recompute every link."""
+    rows = await AuditEntry.select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                                   AuditEntry.subject, AuditEntry.detail, AuditEntry.reason, AuditEntry.prev_hash,
+                                   AuditEntry.entry_hash).order_by(AuditEntry.id)
+    return audit_chain.check(rows)
+
+
+async def has_head(digest: str) -> bool:
+    """Whether `digest` (or, as typed from paper, its first 16 or more hex digits) is a link of the chain."""
+    if digest == audit_chain.GENESIS:
+        return True
+    if len(digest) == 64:
+        return await AuditEntry.exists().where(AuditEntry.entry_hash == digest)
+    return await AuditEntry.exists().where(AuditEntry.entry_hash.like(f"{digest}%"))
 
 
 async def entries(*, action: str = "", actor: str = "", since: datetime | None = None,

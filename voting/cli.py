@@ -68,24 +68,20 @@ async def _export(poll: str) -> str:
 EXIT_ALTERED = 1
 
 
-async def _verify(poll: str) -> dict:
-    from voting import polls
+async def _verify(poll: str, expect: str, audit_head: str) -> dict:
+    from voting import seal_check
 
-    return await polls.verify((await _find_poll(poll))["id"])
+    return await seal_check.verify((await _find_poll(poll))["id"], expect, audit_head)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Recompute a closed poll's seal from the stored ballots; exit 1 if anything changed since."""
-    report = _run_with_database(_verify, args.poll)
-    lines = [f"票决 {report['poll']}：库中选票 {report['ballots']} 张",
-             f"封存的 SHA-256：{report['sealed']}", f"现在计算的 SHA-256：{report['computed']}"]
-    if report["intact"]:
-        lines.append("核验通过：选票自计票封存以来没有被改动、增加或删除，重新计票结果与存档一致。")
-    else:
-        lines.append("核验失败：库中选票与封存时不一致（有选票被改动、增加或删除）"
-                     + ("。" if report["result_matches"] else "，重新计票的结果也与存档不同。"))
-    write_stdout("\n".join(lines) + "\n")
-    return EXIT_OK if report["intact"] else EXIT_ALTERED
+    """Check a counted poll against its seal, the printed tally sheet, the scrutineers'
+    signatures and the audit chain; exit 1 if anything does not hold."""
+    from voting import seal_check
+
+    report = _run_with_database(_verify, args.poll, args.expect or "", args.audit_head or "")
+    write_stdout("\n".join(seal_check.lines(report)) + "\n")
+    return EXIT_OK if report["ok"] else EXIT_ALTERED
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -221,11 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify",
-        help="核验封存：从数据库重新计算选票文件的 SHA-256，与计票时的封存比对",
-        description="重新计算已结束票决的选票封存值并与计票时（或最近一次更正时）的封存比对；"
-                    "一致退出码 0，不一致退出码 1。",
+        help="核验封存：重新计算选票封存值，对照计票单、监票人签名和审计日志哈希链",
+        description="重新计算已结束票决的选票封存值并与计票时（或最近一次更正时）的封存比对，"
+                    "核对计票单上印的封存值、每位监票人的电子签名和审计日志的哈希链；"
+                    "全部通过退出码 0，否则退出码 1。",
     )
     verify.add_argument("poll", metavar="POLL_ID", help="票决编号（如 2025-s1-1）或数据库中的序号")
+    verify.add_argument("--expect", metavar="SHA256",
+                        help="计票单上印的选票文件 SHA-256（完整 64 位，或至少前 16 位）")
+    verify.add_argument("--audit-head", metavar="HEAD",
+                        help="计票单或公告上印的审计日志链头（至少前 16 位）")
     verify.set_defaults(run=cmd_verify)
 
     backup = commands.add_parser(

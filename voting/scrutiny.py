@@ -3,7 +3,8 @@
 A session's chief scrutineer (总监票人), scrutineers (监票人) and counters (计票人) are deputies
 elected for it. After a poll is counted the chief scrutineer and every scrutineer confirm
 it, on their tablets or by a signature on the tally sheet that the secretariat records;
-only then can the result be published (the big screen, the presidium's notice). A
+on a tablet the confirmation is an Ed25519 signature over the seal, made with a key the
+tablet holds and the server never sees (voting.signed_seal). Only then can the result be published (the big screen, the presidium's notice). A
 confirmed result is never edited: a correction (a paper ballot found mis-entered when the
 sheets are checked again) is a new record linked to the poll, with its reason, its own
 seal and result, and it needs confirming again.
@@ -11,10 +12,11 @@ seal and result, and it needs confirming again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from voting import audit, ballot_box, paper, poll_settings, polls, rules
+from voting import audit, ballot_box, paper, poll_settings, polls, rules, signed_seal
 from voting.audit import Actor
 from voting.database import fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
@@ -81,7 +83,7 @@ async def confirmation_state(poll_id: int) -> dict[str, Any]:
     since = corrections[-1]["at"] if corrections else None
     rows = await Confirmation.select().where(Confirmation.poll == poll_id).order_by(Confirmation.id)
     current = [r for r in rows if since is None or r["at"] >= since]
-    done = {r["deputy"]: r for r in current}
+    done = {r["deputy"]: {**r, "fingerprint": signed_seal.key_fingerprint(r["public_key"])} for r in current}
     return {"team": [{**m, "confirmation": done.get(m["deputy"])} for m in team],
             "complete": bool(team) and all(m["deputy"] in done for m in team),
             "published_at": poll["published_at"], "corrections": corrections}
@@ -92,10 +94,56 @@ def seal_in_force(poll: dict[str, Any], corrections: list[dict[str, Any]]) -> st
     return (corrections[-1]["ballots_sha256"] if corrections else poll["ballots_sha256"]) or ""
 
 
-async def confirm(poll_id: int, deputy_id: int, how: str, recorded_by: Actor, seen_seal: str | None = None) -> None:
-    """A scrutineer confirms the count: on their own tablet (`tablet`), or the secretariat records
-    their signature on the tally sheet (`paper`). `seen_seal` is the seal of the count the
-    scrutineer was shown; if a correction has come in since, the confirmation is refused."""
+async def statement_for(poll: dict[str, Any], deputy_id: int) -> signed_seal.Statement | None:
+    """What this scrutineer signs to confirm the count in force, as of now; None if they are not
+    one of the poll's chief scrutineer and scrutineers or the poll is not counted."""
+    role = await role_of(poll["session"], deputy_id)
+    result = await polls.result_in_force(poll)
+    if role not in CONFIRMING or poll["status"] != "closed" or result is None:
+        return None
+    deputy = await Deputy.select(Deputy.name).where(Deputy.id == deputy_id).first()
+    return signed_seal.Statement(
+        poll=poll["ref"], ballots_sha256=seal_in_force(poll, await _corrections(poll["id"])),
+        result_sha256=signed_seal.result_digest(result), audit_head=await audit.head(),
+        signer=f"{ROLES[role]} {deputy['name']}")
+
+
+async def _checked_signature(poll: dict[str, Any], deputy_id: int, signed: Signed | None) -> signed_seal.Statement:
+    """The tablet's signature, taken only if it is good and over this count, this signer and a
+    head of the audit chain."""
+    if signed is None:
+        raise Refused("平板没有送来签名。请刷新页面后重新确认；仍不行时，请在纸质计票单上签字，由秘书处录入。",
+                      code="not_signed")
+    try:
+        statement = signed_seal.check_signature(signed.public_key, signed.statement, signed.signature)
+    except signed_seal.SignatureProblem as problem:
+        raise Refused(str(problem), code="bad_signature") from None
+    expected = await statement_for(poll, deputy_id)
+    if expected is None or (statement.poll, statement.signer) != (expected.poll, expected.signer):
+        raise Refused("签名的不是这次票决或不是您本人，没有记录。请刷新页面后重新确认。", code="bad_signature")
+    if (statement.ballots_sha256, statement.result_sha256) != (expected.ballots_sha256, expected.result_sha256):
+        raise Conflict("计票结果刚刚更正过，与您看到的不同。请核对更正后的结果，再确认。", code="seal_changed")
+    if not await audit.has_head(statement.audit_head):
+        raise Refused("签名中的审计日志链头不存在，没有记录。请刷新页面后重新确认。", code="bad_signature")
+    return statement
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A tablet's signed confirmation as sent: the statement text, the Ed25519 public key (hex)
+    and the signature (base64)."""
+
+    statement: str
+    public_key: str
+    signature: str
+
+
+async def confirm(poll_id: int, deputy_id: int, how: str, recorded_by: Actor, seen_seal: str | None = None,
+                  signed: Signed | None = None) -> None:
+    """A scrutineer confirms the count: on their own tablet (`tablet`, which must come `signed`),
+    or the secretariat records their signature on the tally sheet (`paper`). `seen_seal` is the
+    seal of the count the scrutineer was shown; if a correction has come in since, the
+    confirmation is refused."""
     if how not in ("tablet", "paper"):
         raise Refused("确认方式无效。")
     async with write_transaction():
@@ -110,11 +158,17 @@ async def confirm(poll_id: int, deputy_id: int, how: str, recorded_by: Actor, se
             raise Conflict("计票结果刚刚更正过，与您看到的不同。请核对更正后的结果，再确认。", code="seal_changed")
         if any(m["deputy"] == deputy_id and m["confirmation"] for m in state["team"]):
             raise Conflict("您已确认过这次计票结果。", code="already_confirmed")
+        detail = {}
+        if how == "tablet":
+            await _checked_signature(poll, deputy_id, signed)
+            detail["signing_key"] = signed_seal.key_fingerprint(signed.public_key)
+        kept = signed if how == "tablet" else Signed("", "", "")
         await Confirmation.insert(Confirmation(poll=poll_id, deputy=deputy_id, role=role, how=how,
-                                               recorded_by=recorded_by.label))
+                                               recorded_by=recorded_by.label, statement=kept.statement,
+                                               public_key=kept.public_key, signature=kept.signature))
         deputy = await Deputy.select(Deputy.name).where(Deputy.id == deputy_id).first()
         await audit.record(recorded_by, "count_confirmed", subject=f"{poll['title']}（{poll['ref']}）",
-                           detail={"by": f"{ROLES[role]} {deputy['name']}", "how": how})
+                           detail={"by": f"{ROLES[role]} {deputy['name']}", "how": how, **detail})
 
 
 async def publish(poll_id: int, actor: Actor) -> None:

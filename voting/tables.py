@@ -251,6 +251,8 @@ class AuditEntry(Table, tablename="audit_entry"):
     subject = Varchar(length=200, default="")
     detail = JSON(default="{}")
     reason = Text(default="")
+    prev_hash = Varchar(length=64, default="")  # the chain: voting.audit_chain
+    entry_hash = Varchar(length=64, default="", index=True)
 
 
 class Notice(Table, tablename="notice"):
@@ -321,6 +323,10 @@ class Confirmation(Table, tablename="confirmation"):
     how = Varchar(length=10)  # tablet | paper
     recorded_by = Varchar(length=80)
     at = Timestamptz(default=TimestamptzNow())
+    # On a tablet, the scrutineer signs the seal (voting.signed_seal): what they signed, with which key.
+    statement = Text(default="")
+    public_key = Varchar(length=64, default="")
+    signature = Text(default="")
 
 
 class ResultCorrection(Table, tablename="result_correction"):

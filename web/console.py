@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from lifecycle import projects
 from reports import ballots, documents, login_cards
 from reports.login_cards import scalable_qr_svg
-from voting import accounts, approvals, audit, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
+from voting import accounts, approvals, audit, audit_chain, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
 from voting.errors import NotFound, Refused
@@ -509,5 +509,5 @@ class ConsoleController(Controller):
         return page("console/audit.html", request, viewer, entries=await audit_log.described(rows[:size]),
                     more=len(rows) > size,
                     page_number=max(page_number, 1), action=action, actor=actor, day=day,
-                    actions=audit.ACTION_LABELS, beijing=BEIJING)
+                    actions=audit.ACTION_LABELS, beijing=BEIJING, head=audit_chain.short(await audit.head()))
 

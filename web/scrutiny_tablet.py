@@ -87,9 +87,11 @@ async def _scrutiny_items(session: dict[str, Any], viewer: Viewer, role: str) ->
             if mine is None:
                 continue
             candidates = await polls.candidates_of(poll["id"])
+            statement = None if mine["confirmation"] else await scrutiny.statement_for(poll, viewer.id)
             items.append({"kind": "closed", "poll": poll, "by_ref": {c["ref"]: c for c in candidates},
                           "result": await scrutiny.current_result(poll), "confirmation": confirmation,
                           "mine": mine["confirmation"], "seal": scrutiny.seal_in_force(poll, confirmation["corrections"]),
+                          "statement": statement.text if statement else "",
                           "pending": 0 if mine["confirmation"] else 1})
     return items
 
@@ -242,8 +244,12 @@ class ScrutinyTabletController(Controller):
         viewer = await require_deputy(request)
         poll, _ = await self._scrutiny_poll(viewer, poll_id)
         form = form_dict(await request.form())
+        # A form sends a hidden field's line breaks as CRLF; the tablet signed the text with LF.
+        statement = form.get("statement", "").replace("\r\n", "\n")
+        signed = scrutiny.Signed(statement, form.get("public_key", ""), form.get("signature", ""))
         try:
-            await scrutiny.confirm(poll_id, viewer.id, "tablet", viewer.actor, seen_seal=form.get("seal", ""))
+            await scrutiny.confirm(poll_id, viewer.id, "tablet", viewer.actor, seen_seal=form.get("seal", ""),
+                                   signed=signed if signed.signature or signed.public_key else None)
         except Refused as refused:
             return await self._scrutiny_page(request, viewer, refused.status_code,
                                              error={"poll": poll_id, "message": refused.message})

@@ -163,9 +163,9 @@ async def test_publishing_needs_every_scrutineer_and_a_confirmed_count_is_correc
     await paper.declare_not_returned(poll_id, "代表未交回，已离开会场", STAFF)
     await sealed.close_poll(poll_id, STAFF)
     chief, scrutineer = hall.deputy_ids[0], hall.deputy_ids[1]
-    await scrutiny.confirm(poll_id, chief, "tablet", STAFF)
+    await sealed.confirm_on_tablet(poll_id, chief, STAFF)
     with pytest.raises(Refused, match="总监票人和监票人才能确认"):
-        await scrutiny.confirm(poll_id, hall.deputy_ids[2], "tablet", STAFF)
+        await sealed.confirm_on_tablet(poll_id, hall.deputy_ids[2], STAFF)
     with pytest.raises(Conflict, match="监票人.*确认计票结果，才能公布"):
         await scrutiny.publish(poll_id, STAFF)
     await scrutiny.confirm(poll_id, scrutineer, "paper", STAFF)

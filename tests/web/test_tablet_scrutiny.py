@@ -2,8 +2,8 @@
 
 import re
 
-from tests.hall import STAFF, counting_team, csrf_of, login_deputy
-from voting import ballot_box, paper, polls, scrutiny
+from tests.hall import STAFF, counting_team, csrf_of, login_deputy, signed_confirmation
+from voting import ballot_box, paper, polls, scrutiny, signed_seal
 from voting.paper import Counter, Entry
 from voting.tables import AuditEntry, PaperEntry
 from tests import sealed
@@ -172,7 +172,21 @@ async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall
     wrong_seal = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm", data={"seal": "0" * 64,
                                                                                       "_csrf_token": token})
     assert wrong_seal.status_code == 409 and "计票结果刚刚更正过" in wrong_seal.text
-    done = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm", data={"seal": seal, "_csrf_token": token})
+    unsigned = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm", data={"seal": seal, "_csrf_token": token})
+    assert unsigned.status_code == 400 and "平板没有送来签名" in unsigned.text
+    forged = {**signed_confirmation(page, scrutineer), "signature": signed_confirmation(page, chief)["signature"]}
+    wrong_key = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm",
+                                  data={"seal": seal, "_csrf_token": token, **forged})
+    assert wrong_key.status_code == 400 and "签名与确认内容不符" in wrong_key.text
+    as_chief = signed_confirmation(page, scrutineer)
+    as_chief = sealed.signed_form(as_chief["statement"].replace(
+        re.search(r"signer: (.*)", as_chief["statement"]).group(1), f"总监票人 {chief_name}"), scrutineer)
+    impostor = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm",
+                                 data={"seal": seal, "_csrf_token": token, **as_chief})
+    assert impostor.status_code == 400 and "不是您本人" in impostor.text
+    assert not (await scrutiny.confirmation_state(poll_id))["complete"]
+    done = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm",
+                             data={"seal": seal, "_csrf_token": token, **signed_confirmation(page, scrutineer)})
     assert done.status_code == 303 and done.headers["location"] == f"/tablet/scrutiny#poll-{poll_id}"
     state = await scrutiny.confirmation_state(poll_id)
     mine = next(m for m in state["team"] if m["deputy"] == scrutineer)
@@ -182,10 +196,13 @@ async def test_a_scrutineer_confirms_the_count_from_the_tablet_once(client, hall
 
     after = await client.get("/tablet/scrutiny")
     assert "您已确认" in after.text and "确认时间：" in after.text and "（平板）" in after.text
+    fingerprint = signed_seal.key_fingerprint(signed_confirmation(page, scrutineer)["public_key"])
+    assert f"您的签名钥匙指纹：<span class=\"mono\">{fingerprint}</span>" in after.text
     assert 'action="/tablet/scrutiny/polls/' not in after.text and "尚未确认" not in after.text
     assert "项待办" not in (await client.get("/tablet/")).text
 
-    twice = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm", data={"seal": seal, "_csrf_token": token})
+    twice = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm",
+                              data={"seal": seal, "_csrf_token": token, **signed_confirmation(page, scrutineer)})
     assert twice.status_code == 409 and "您已确认过这次计票结果" in twice.text
     assert sum(1 for m in (await scrutiny.confirmation_state(poll_id))["team"] if m["confirmation"]) == 2
 
@@ -195,7 +212,7 @@ async def test_a_corrected_count_shows_and_is_confirmed_again(client, hall):
     await paper.rule(poll_id, serial, {"P01": "for"}, False, Counter(hall.deputy_ids[0], "总监票人"))
     await sealed.close_poll(poll_id, STAFF)
     scrutineer = hall.deputy_ids[1]
-    await scrutiny.confirm(poll_id, scrutineer, "tablet", STAFF)
+    await sealed.confirm_on_tablet(poll_id, scrutineer, STAFF)
     await scrutiny.correct_paper_ballot(poll_id, serial, {"P01": "for", "P03": "for"}, False,
                                         "复核原票，第3项划了“赞成”", STAFF)
     await log_in_as(client, hall, scrutineer)
@@ -205,7 +222,7 @@ async def test_a_corrected_count_shows_and_is_confirmed_again(client, hall):
     assert "确认计票结果" in page.text and "您已确认" not in page.text
     seal = re.search(r'name="seal" value="([0-9a-f]{64})"', page.text).group(1)
     done = await client.post(f"/tablet/scrutiny/polls/{poll_id}/confirm",
-                             data={"seal": seal, "_csrf_token": csrf_of(client)})
+                             data={"seal": seal, "_csrf_token": csrf_of(client), **signed_confirmation(page, scrutineer)})
     assert done.status_code == 303 and "您已确认" in (await client.get("/tablet/scrutiny")).text
 
 
