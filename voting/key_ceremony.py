@@ -63,7 +63,8 @@ async def threshold_of(session_id: int) -> int:
 
 
 async def set_threshold(session_id: int, k: int, actor: Actor) -> None:
-    """How many key cards open a poll of this session; for ceremonies held from now on."""
+    """How many key cards open a poll of this session; for ceremonies held from now on. Checked
+    against the team even when unchanged, so a smaller team cannot leave k out of its reach."""
     if not isinstance(k, int) or k < MIN_THRESHOLD:
         raise Refused(f"开启电子选票所需的钥匙卡数至少为 {MIN_THRESHOLD} 张。", code="threshold_too_low")
     async with write_transaction():
@@ -73,6 +74,8 @@ async def set_threshold(session_id: int, k: int, actor: Actor) -> None:
             raise Refused(f"本次会议只有 {team} 位总监票人和监票人，所需钥匙卡数不能超过 {team} 张。",
                           code="threshold_too_high")
         session = await Session.select(Session.name, Session.key_threshold).where(Session.id == session_id).first()
+        if session["key_threshold"] == k:
+            return
         await Session.update({Session.key_threshold: k}).where(Session.id == session_id)
         await audit.record(actor, "key_threshold_set", subject=session["name"],
                            detail={"before": session["key_threshold"], "after": k})

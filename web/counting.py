@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from voting import ballot_opening, key_ceremony, paper, polls, roster, scrutiny, sittings
 from voting.accounts import Viewer
+from voting.database import write_transaction
 from voting.errors import Refused
 from voting.rules import METHOD_VALUES, VALUE_LABELS
 from web.auth import require_staff
@@ -154,8 +155,14 @@ class CountingController(Controller):
         chief = await ids("chief")
         if len(chief) > 1:
             raise Refused("总监票人只能有一位。", code="two_chiefs")
-        await scrutiny.set_members(session_id, chief[0] if chief else None, await ids("scrutineers"),
-                                   await ids("counters"), viewer.actor)
+        threshold = whole(form.get("key_threshold", "")) if form.get("key_threshold", "").strip() else None
+        if form.get("key_threshold", "").strip() and threshold is None:
+            raise Refused("开启电子选票所需的钥匙卡数请填一个整数。", code="threshold_not_a_number")
+        async with write_transaction():  # the team and its threshold together, or neither
+            await scrutiny.set_members(session_id, chief[0] if chief else None, await ids("scrutineers"),
+                                       await ids("counters"), viewer.actor)
+            current = (await sittings.session_context(session_id))["key_threshold"]
+            await key_ceremony.set_threshold(session_id, current if threshold is None else threshold, viewer.actor)
         return Redirect(f"/console/sessions/{session_id}#scrutiny")
 
     @post("/polls/{poll_id:int}/confirmations")

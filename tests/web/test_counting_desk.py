@@ -135,3 +135,34 @@ async def test_a_tie_goes_to_a_further_vote_with_one_click(hall, client):
     page = await client.get(f"/console/polls/{tie}")
     assert "各轮合计确定的项目（1 个）" in page.text and "开始另行票决" not in page.text
     assert "候选项目02 <span class=\"muted small\">第 2 轮</span>" in page.text
+
+
+async def test_the_session_sets_how_many_key_cards_open_its_polls_with_the_team(hall, client):
+    from voting import scrutiny, sittings
+    from voting.tables import AuditEntry
+
+    await login_staff(client)
+    numbers = [hall.numbers[d] for d in hall.deputy_ids[:4]]
+    at = f"/console/sessions/{hall.session_id}/scrutiny"
+
+    def form(**more: str) -> dict[str, str]:
+        return {"_csrf_token": csrf_of(client), "chief": numbers[0], "scrutineers": f"{numbers[1]},{numbers[2]}",
+                "counters": numbers[3], **more}
+
+    saved = await client.post(at, data=form(key_threshold="3"))
+    assert saved.status_code in (302, 303)
+    assert (await sittings.session_context(hall.session_id))["key_threshold"] == 3
+    assert await AuditEntry.exists().where(AuditEntry.action == "key_threshold_set")
+    page = await client.get(f"/console/sessions/{hall.session_id}")
+    assert "开启电子选票须 <b>3</b> 张钥匙卡" in page.text and 'name="key_threshold"' in page.text
+
+    # More cards than the team holds, or not a number: refused, and neither the team nor k changes.
+    too_many = await client.post(at, data=form(scrutineers=numbers[1], key_threshold="3"))
+    assert too_many.status_code == 400 and "不能超过 2 张" in too_many.text
+    assert len(await scrutiny.members(hall.session_id)) == 4
+    assert (await sittings.session_context(hall.session_id))["key_threshold"] == 3
+    typed = await client.post(at, data=form(key_threshold="三"))
+    assert typed.status_code == 400 and "请填一个整数" in typed.text
+    too_few = await client.post(at, data=form(key_threshold="1"))
+    assert too_few.status_code == 400 and "至少为 2 张" in too_few.text
+    assert (await sittings.session_context(hall.session_id))["key_threshold"] == 3
