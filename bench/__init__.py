@@ -16,4 +16,6 @@ BENCHMARKS: dict[str, str] = {
     "project-dashboard": "bench.project_dashboard:project_dashboard",
     "rehearsal-sqlite": "bench.rehearsal:on_sqlite",
     "rehearsal-postgresql": "bench.rehearsal:on_postgresql",
+    "ballot-opening": "bench.ballot_opening:ballot_opening",
+    "seal-in-chromium": "bench.seal_in_chromium:seal_in_chromium",
 }
