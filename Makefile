@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIAOJUE_DATA ?= ./var
 
-.PHONY: setup system-packages migrate run test test-sqlite test-postgresql postgres samples bench clean
+.PHONY: setup system-packages migrate run hall test test-sqlite test-postgresql postgres samples bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,11 @@ migrate: setup
 run: setup migrate
 	@if [ "$${PIAOJUE_DEMO:-1}" != 0 ]; then $(BIN)/python -m voting demo && $(BIN)/python -m lifecycle demo; fi
 	$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT) --no-access-log --timeout-keep-alive 75
+
+# The hall: HTTPS on this machine's LAN addresses for the tablets, with the hall's own certificate
+# authority (made once in $(PIAOJUE_DATA)/tls); tablets install it from http://<address>:8080/trust.
+hall: setup migrate
+	$(BIN)/python -m voting hall
 
 test: setup system-packages test-sqlite test-postgresql
 

@@ -38,6 +38,7 @@ from web.supervision import SupervisionConsoleController, SupervisionTabletContr
 from web.scrutiny_tablet import ScrutinyTabletController
 from web.tablet import TabletController
 from web.tablet_results import TabletResultsController
+from web.trust import TrustController
 
 ROOT = Path(__file__).parent
 log = logging.getLogger("piaojue")
@@ -133,6 +134,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
                 headers[key] = value
         if headers.get("Cache-Control") is None and scope["path"].startswith(PRIVATE_PATHS):
             headers["Cache-Control"] = "no-store"
+        if scope.get("scheme") == "https" and headers.get("Strict-Transport-Security") is None:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
 
 
 @get("/", include_in_schema=False)
@@ -163,7 +166,7 @@ def create_app() -> Litestar:
         route_handlers=[
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
-            AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController,
+            AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

@@ -190,6 +190,39 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def _hall_addresses(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    from voting import hall_server, tls
+
+    addresses = args.address or tls.lan_addresses()
+    names = args.name if args.name is not None else hall_server.default_names()
+    return addresses, names
+
+
+def cmd_tls(args: argparse.Namespace) -> int:
+    """Make (or renew) the hall's certificate authority and server certificate, and say what they are."""
+    from voting import hall_server, tls
+
+    try:
+        made = tls.ensure(hall_server.tls_directory(), *_hall_addresses(args))
+    except tls.TlsError as error:
+        raise CommandError(str(error)) from None
+    write_stdout(f"{'已签发新的服务器证书' if made.renewed else '服务器证书仍然有效'}：{made.server_cert}\n"
+                 f"地址：{'、'.join(made.addresses + made.names)}；有效期至 {made.not_after:%Y-%m-%d}（剩 {made.days_left()} 天）\n"
+                 f"会场证书机构：{made.ca_cert}（平板安装这一份），有效期至 {made.ca_not_after:%Y-%m-%d}\n"
+                 f"指纹 SHA-256：{made.ca_fingerprint}\n")
+    return EXIT_OK
+
+
+def cmd_hall(args: argparse.Namespace) -> int:
+    """Serve the hall over HTTPS on the LAN (voting.hall_server)."""
+    from voting import hall_server, tls
+
+    try:
+        return hall_server.serve(args.port, args.http_port, *_hall_addresses(args), host=args.host)
+    except tls.TlsError as error:
+        raise CommandError(str(error)) from None
+
+
 class _ChineseHelp(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
@@ -241,6 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
         "checkpoint", help="清空预写日志：计票后未能清空时（另有程序在读数据库）再做一次",
         description="把 SQLite 的预写日志（WAL）并入数据库文件并清空；做不到时退出码 2 并说明原因。")
     checkpoint.set_defaults(run=cmd_checkpoint)
+
+    for name, run, summary in (("tls", cmd_tls, "会场证书：创建本机的会场证书机构和服务器证书，快到期时更新"),
+                               ("hall", cmd_hall, "会场服务：在局域网地址上以 HTTPS 提供服务，供平板投票")):
+        command = commands.add_parser(name, help=summary, description=summary)
+        command.add_argument("--address", action="append", metavar="IP",
+                             help="平板访问的局域网地址（可多次给出；默认：本机所有局域网地址）")
+        command.add_argument("--name", action="append", metavar="HOST", help="主机名（可多次给出；默认：本机主机名）")
+        if name == "hall":
+            command.add_argument("--port", type=int, default=8443, help="HTTPS 端口（默认 8443）")
+            command.add_argument("--http-port", type=int, default=8080, help="安装证书用的 HTTP 端口（默认 8080）")
+            command.add_argument("--host", default="0.0.0.0", help="监听的地址（默认 0.0.0.0，所有网卡）")
+        command.set_defaults(run=run)
 
     demo = commands.add_parser("demo", help="空数据库时载入演示数据，并显示访问地址")
     demo.set_defaults(run=cmd_demo)

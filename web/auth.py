@@ -67,7 +67,8 @@ def who_of(viewer: Viewer) -> Who:
 
 def csrf_config() -> CSRFConfig:
     """Forms carry a token that matches a cookie (double submit), signed with the server key."""
-    return CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"], cookie_samesite="lax")
+    return CSRFConfig(secret=accounts.server_key().decode(), exclude=["/api/", "/healthz"], cookie_samesite="lax",
+                      cookie_secure=settings().secure_cookies)
 
 
 def _fresh_csrf_cookie() -> Cookie:

@@ -20,6 +20,7 @@ from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.accounts import Viewer
 from web import audit_log
+from web.addresses import tablet_address
 from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
 from web.pages import DB_INT, act_on_form, document_preview, download, form_dict, page, typed_date, whole
 
@@ -207,6 +208,7 @@ class ConsoleController(Controller):
                     sitting=await sittings.open_sitting_of(session_id), pending=await approvals.pending(session_id),
                     polls_open=await approvals.polls_open(session_id), changed=changed,
                     did=request.query_params.get("did", ""), me=approvals.staff_key(viewer.actor),
+                    address=tablet_address(request),
                     error=more.pop("error", ""), error_at=more.pop("error_at", ""), **more)
 
     def _back_to_deputies(self, session_id: int, deputy_id: int, did: str) -> str:
@@ -251,7 +253,7 @@ class ConsoleController(Controller):
                    code: tuple[str, str]) -> Template:
         return page("console/login_code.html", request, viewer, session={"id": session_id}, deputy=deputy,
                     code=accounts.format_code(code[0]),
-                    link=str(request.base_url).rstrip("/") + f"/tablet/l/{code[1]}")
+                    link=tablet_address(request).url + f"/tablet/l/{code[1]}")
 
     @post("/sessions/{session_id:int}/deputies/{deputy_id:int}/login-code")
     async def reissue_code(self, request: Request, session_id: FromPath[int],
@@ -487,7 +489,10 @@ class ConsoleController(Controller):
         deputies = [d for d in await sittings.deputies_with_presence(session_id, delegation) if d["active"]]
         if not deputies:
             raise Refused("没有可以打印登录卡的代表。")
-        content = await login_cards.issue_and_print(deputies, str(request.base_url), session["name"], viewer.actor)
+        address = tablet_address(request)
+        if address.problem and form.get("address_ok") != address.url:
+            raise Refused(address.problem + "如确认平板能访问该地址，请在打印表单中勾选确认后再打印。", code="tablet_address")
+        content = await login_cards.issue_and_print(deputies, address.url, session["name"], viewer.actor)
         return _pdf(content, "代表登录卡.pdf")
 
     # --- audit ------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from lifecycle.proposal_input import without_bidi_controls
 from voting import screen
 from voting.errors import NotFound
+from web.addresses import tablet_address
 from web.pages import page
 
 log = logging.getLogger("piaojue")
@@ -146,7 +147,8 @@ class ScreenController(Controller):
     @get("/sessions/{session_id:int}", name="screen")
     async def screen_page(self, request: Request, session_id: FromPath[int]) -> Template:
         state = await screen.recent_screen_state(session_id)
-        return page("screen/session.html", request, state=shown(state))
+        address = tablet_address(request)
+        return page("screen/session.html", request, state=shown(state), tablet_url=address.url if address.certain else "")
 
     @get("/sessions/{session_id:int}/state")
     async def state(self, session_id: FromPath[int]) -> Response[dict[str, Any]]:

@@ -11,8 +11,13 @@ from tests.reports.pages import look
 
 async def test_printed_cards_carry_working_codes_for_every_deputy(client, hall):
     await login_staff(client)
+    page = await client.get(f"/console/sessions/{hall.session_id}/deputies")
+    assert "没有设置平板访问地址" in page.text and 'name="address_ok" value="http://hall.local"' in page.text
+    unconfirmed = await client.post(f"/console/sessions/{hall.session_id}/login-cards",
+                                    data={"_csrf_token": csrf_of(client)})
+    assert unconfirmed.status_code == 400 and "请在打印表单中勾选确认" in unconfirmed.text
     response = await client.post(f"/console/sessions/{hall.session_id}/login-cards",
-                                 data={"_csrf_token": csrf_of(client)})
+                                 data={"_csrf_token": csrf_of(client), "address_ok": "http://hall.local"})
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     look(response.content, "login-cards", resolution=50, keep_pdf=True)
     reader = PdfReader(io.BytesIO(response.content))
@@ -34,3 +39,30 @@ async def test_printed_cards_carry_working_codes_for_every_deputy(client, hall):
     assert new.status_code in (302, 303)
     home = await client.get("/tablet/")
     assert first_number in home.text
+
+
+async def test_the_address_on_the_cards_is_the_configured_one_and_a_loopback_one_is_questioned(client, hall,
+                                                                                                 monkeypatch):
+    from config import settings
+
+    await login_staff(client)
+    at = f"/console/sessions/{hall.session_id}/login-cards"
+    try:
+        monkeypatch.setenv("PIAOJUE_PUBLIC_URL", "https://192.168.10.2:8443/")
+        settings.cache_clear()
+        page = await client.get(f"/console/sessions/{hall.session_id}/deputies")
+        assert "https://192.168.10.2:8443</span>" in page.text and 'name="address_ok"' not in page.text
+        cards = await client.post(at, data={"_csrf_token": csrf_of(client)})
+        assert cards.status_code == 200
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(cards.content)).pages)
+        assert "https://192.168.10.2:8443/tablet/login" in re.sub(r"\s+", "", text) and "hall.local" not in text
+
+        monkeypatch.setenv("PIAOJUE_PUBLIC_URL", "http://127.0.0.1:8000")
+        settings.cache_clear()
+        refused = await client.post(at, data={"_csrf_token": csrf_of(client)})
+        assert refused.status_code == 400 and "本机回环地址，平板无法访问" in refused.text
+        meant = await client.post(at, data={"_csrf_token": csrf_of(client), "address_ok": "http://127.0.0.1:8000"})
+        assert meant.status_code == 200
+    finally:
+        monkeypatch.delenv("PIAOJUE_PUBLIC_URL")
+        settings.cache_clear()
