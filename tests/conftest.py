@@ -67,6 +67,25 @@ def pytest_report_header(config):  # noqa: ARG001
     return f"piaojue database under test: {ENGINE}"
 
 
+# What does not depend on the engine runs once, in the SQLite run: the browser (what the page
+# does), printed documents (what WeasyPrint lays out), deployment (certificates, the hall's
+# server), and tests marked `once`. Their database calls are the same on both engines and are
+# covered by the rest of the suite on each.
+ONCE_DIRECTORIES = ("browser", "reports", "deploy")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ENGINE != "postgresql":
+        return
+    keep, once = [], []
+    for item in items:
+        part = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        (once if part in ONCE_DIRECTORIES or item.get_closest_marker("once") else keep).append(item)
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def engine_name() -> str:
     return ENGINE

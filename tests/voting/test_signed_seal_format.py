@@ -9,6 +9,8 @@ import pytest
 
 from voting import audit_chain, signed_seal
 
+pytestmark = pytest.mark.once
+
 STATEMENT = signed_seal.Statement("2025-s1-1", "a" * 64, "b" * 64, "c" * 64, "监票人 王芳")
 SEED = bytes(range(32))
 
