@@ -11,7 +11,9 @@ export PIAOJUE_DATA ?= ./var
 setup: $(VENV)/.installed
 
 # Every machine installs the same versions: requirements.lock pins them with hashes
-# (regenerate it with `uv pip compile pyproject.toml --extra test --generate-hashes -o requirements.lock`).
+# (regenerate it with `uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes
+# --no-strip-extras -o requirements.lock`: pip 23 refuses `fonttools[woff]` in hash mode unless the
+# lock pins the extra too, and takes a newer fonttools from the index instead).
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
