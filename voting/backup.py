@@ -52,3 +52,49 @@ def backup_sqlite(dest: Path | None = None) -> dict[str, Any]:
     partial.replace(dest)
     return {"path": str(dest), "bytes": dest.stat().st_size, "integrity": integrity,
             "polls": counts["poll"], "ballots": counts["ballot"], "deputies": counts["deputy"]}
+
+
+# --- Backups on a schedule while the hall server runs (voting.hall_server) -------------------
+
+PREFIX = "piaojue-"
+
+
+def backup_postgresql(dest: Path) -> dict[str, Any]:
+    """`pg_dump --format=custom` of DATABASE_URL into `dest` (restore: pg_restore --clean)."""
+    import subprocess
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    try:
+        done = subprocess.run(["pg_dump", "--format=custom", f"--file={partial}", settings().database_url],
+                              capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BackupError(f"无法运行 pg_dump：{error}") from None
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump 失败：{done.stderr.strip()[:300]}")
+    partial.replace(dest)
+    return {"path": str(dest), "bytes": dest.stat().st_size, "integrity": "pg_dump ok"}
+
+
+def take(directory: Path, now: datetime | None = None) -> dict[str, Any]:
+    """One backup into `directory`, named by its time, for either engine."""
+    stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    if settings().engine == "sqlite":
+        return backup_sqlite(directory / f"{PREFIX}{stamp}.sqlite3")
+    return backup_postgresql(directory / f"{PREFIX}{stamp}.dump")
+
+
+def kept(directory: Path) -> list[Path]:
+    """The backups in `directory`, oldest first (their names sort by time)."""
+    if not directory.exists():
+        return []
+    return sorted(p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.suffix in (".sqlite3", ".dump"))
+
+
+def rotate(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups; the deleted paths."""
+    old = kept(directory)[:-keep] if keep > 0 else []
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old

@@ -25,6 +25,9 @@ from urllib.parse import urlsplit
 from voting import tls
 
 RECHECK_SECONDS = 12 * 3600
+# Backups while the hall runs: every PIAOJUE_BACKUP_MINUTES (default 10) into PIAOJUE_BACKUP_DIR
+# (default <data dir>/backups; a second disk or a USB stick in the hall), the newest
+# PIAOJUE_BACKUP_KEEP (default 48, eight hours) kept.
 DRAIN_SECONDS = 30
 PLAIN_PATHS = ("/trust", "/static/", "/favicon.ico")
 
@@ -70,6 +73,28 @@ def prepare(port: int, addresses: list[str], names: list[str]) -> tls.Certificat
     return certificates
 
 
+def backup_plan() -> tuple[Path, float, int]:
+    from config import settings
+
+    directory = Path(os.environ.get("PIAOJUE_BACKUP_DIR") or settings().data_dir / "backups")
+    return (directory, float(os.environ.get("PIAOJUE_BACKUP_MINUTES") or 10),
+            int(os.environ.get("PIAOJUE_BACKUP_KEEP") or 48))
+
+
+async def _backing_up() -> None:
+    from voting import backup
+
+    directory, minutes, keep = backup_plan()
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            made = await asyncio.to_thread(backup.take, directory)
+            await asyncio.to_thread(backup.rotate, directory, keep)
+            print(f"已备份：{made['path']}（{made['bytes']:,} 字节）", flush=True)
+        except (backup.BackupError, OSError) as error:  # a full USB stick must not stop the vote
+            print(f"备份失败：{error}", flush=True)
+
+
 async def _renewing(config, addresses: list[str], names: list[str]) -> None:
     while True:
         await asyncio.sleep(RECHECK_SECONDS)
@@ -99,12 +124,14 @@ def serve(port: int, http_port: int, addresses: list[str], names: list[str], hos
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signal_number, stop)
         renewing = asyncio.ensure_future(_renewing(https, list(certificates.addresses), list(certificates.names)))
+        backing_up = asyncio.ensure_future(_backing_up())
         side_task = asyncio.ensure_future(side.serve())
         try:
             await main.serve()
         finally:
             side.should_exit = True
             renewing.cancel()
+            backing_up.cancel()
             await side_task
 
     print(f"会场服务：{os.environ['PIAOJUE_PUBLIC_URL']}（HTTPS）；平板先访问 "

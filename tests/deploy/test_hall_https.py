@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import signal
+import sqlite3
 import ssl
 import stat
 import subprocess
@@ -100,7 +101,9 @@ def wait_for(url: str, verify, seconds: float = 40.0) -> None:
 
 def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_certificate(tmp_path):
     data = tmp_path / "data"
-    env = {**os.environ, "PIAOJUE_DATA": str(data), "PIAOJUE_DEMO": "0"}
+    backups = tmp_path / "usb-stick"
+    env = {**os.environ, "PIAOJUE_DATA": str(data), "PIAOJUE_DEMO": "0", "PIAOJUE_BACKUP_DIR": str(backups),
+           "PIAOJUE_BACKUP_MINUTES": "0.025", "PIAOJUE_BACKUP_KEEP": "2"}
     env.pop("DATABASE_URL", None)
     env.pop("PIAOJUE_PUBLIC_URL", None)
     subprocess.run([str(ROOT / ".venv/bin/piccolo"), "migrations", "forwards", "all"], cwd=ROOT, env=env, check=True,
@@ -135,6 +138,17 @@ def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_
         assert b"PRIVATE" not in ca.content
         over_https = httpx.get(f"{base}/trust", verify=trusted, timeout=10)
         assert "已经信任会场证书" in over_https.text
+
+        # Backups on the schedule (here every 1.5 s), the newest two kept, each a sound database.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (tmp_path / "hall.log").read_text().count("已备份") < 3:
+            time.sleep(0.5)
+        copies = sorted(backups.glob("piaojue-*.sqlite3"))
+        assert (tmp_path / "hall.log").read_text().count("已备份") >= 3 and len(copies) == 2, copies
+        for copy in copies:
+            with sqlite3.connect(copy) as db:
+                assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                assert db.execute("SELECT COUNT(*) FROM poll").fetchone() == (0,)  # the tables are there
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -146,3 +160,21 @@ def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_
         output = log.read()
     assert code == 0, output
     assert f"https://127.0.0.1:{port}" in output and "会场证书机构指纹" in output
+
+
+def test_the_service_unit_runs_the_hall_and_reads_the_settings_the_app_knows():
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(ROOT / "scripts" / "piaojue-hall.service")
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("-m voting hall") and service["KillSignal"] == "SIGTERM"
+    from voting import hall_server
+
+    assert int(service["TimeoutStopSec"]) > hall_server.DRAIN_SECONDS  # systemd waits for the drain
+    assert service["EnvironmentFile"] == "/etc/piaojue.env"
+    settings_read = (ROOT / "config.py").read_text() + (ROOT / "voting" / "hall_server.py").read_text()
+    for line in (ROOT / "scripts" / "piaojue.env").read_text().splitlines():
+        name = line.lstrip("#").split("=", 1)[0].strip()
+        if "=" in line and name.isupper():
+            assert f'"{name}"' in settings_read, f"{name} in piaojue.env is read by nothing"

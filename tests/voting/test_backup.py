@@ -111,3 +111,26 @@ async def test_a_backup_never_overwrites_the_database(engine_name):
 
     refused = run_cli("backup", str(settings().sqlite_path))
     assert refused.returncode == 2 and "不能是数据库本身" in refused.stderr
+
+
+async def test_scheduled_backups_are_taken_on_either_engine_and_only_the_newest_kept(hall, tmp_path, engine_name):
+    from datetime import datetime, timedelta
+
+    from voting import backup
+
+    await hall.check_in()
+    start = datetime(2026, 12, 6, 9, 0, 0)
+    made = [await asyncio.to_thread(backup.take, tmp_path, start + timedelta(minutes=10 * n)) for n in range(3)]
+    assert all(m["bytes"] > 0 for m in made)
+    removed = backup.rotate(tmp_path, keep=2)
+    assert [p.name for p in removed] == [Path(made[0]["path"]).name]
+    assert [str(p) for p in backup.kept(tmp_path)] == [made[1]["path"], made[2]["path"]]
+    newest = Path(made[2]["path"])
+    if engine_name == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(newest) as db:
+            assert db.execute("SELECT COUNT(*) FROM check_in").fetchone()[0] == len(hall.deputy_ids)
+    else:
+        listed = subprocess.run(["pg_restore", "--list", str(newest)], capture_output=True, text=True, check=True)
+        assert "TABLE DATA public check_in" in listed.stdout and "TABLE DATA public ballot" in listed.stdout
