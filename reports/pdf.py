@@ -35,7 +35,7 @@ def environment() -> Environment:
 
 
 @lru_cache(maxsize=1)
-def _font_families() -> frozenset[str]:
+def font_families() -> frozenset[str]:
     """Every family name fontconfig knows, in each language a font names itself in."""
     try:
         listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=30).stdout
@@ -47,7 +47,7 @@ def _font_families() -> frozenset[str]:
 def has_font(family: str) -> bool:
     """Whether a font family is installed: a template picks a face's weight by it (方正小标宋
     is bold by design and must not be made bolder; its Noto stand-in needs weight 700)."""
-    return family in _font_families()
+    return family in font_families()
 
 
 def render_html(template: str, **context: Any) -> str:

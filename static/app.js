@@ -57,6 +57,20 @@
     } catch (e) { /* storage refused: the server still refuses forms of another login */ }
   });
 
+  // 会前检查's clock: the server's time when the page was made against this browser's clock.
+  document.addEventListener("DOMContentLoaded", function () {
+    var row = document.getElementById("clock-check");
+    if (!row) { return; }
+    var gap = Math.abs(Date.now() - Date.parse(row.getAttribute("data-server-time"))) / 1000;
+    var state = document.getElementById("clock-state"), text = document.getElementById("clock-gap");
+    var off = gap > 120;
+    row.classList.add(off ? "preflight-fail" : "preflight-ok");
+    state.textContent = off ? "✗ 不通过" : "✓ 正常";
+    text.textContent = off
+      ? "与本电脑的时钟相差约 " + Math.round(gap / 60) + " 分钟：请校准服务器或本电脑的时钟，否则投票和公告的时间会记错。"
+      : "与本电脑的时钟相差 " + Math.round(gap) + " 秒以内。";
+  });
+
   // A print button (the key cards): the browser's print dialog, no inline script.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }

@@ -22,6 +22,7 @@ DETAIL_LABELS = {
     # the key ceremony
     "fingerprint": "钥匙指纹", "key_fingerprint": "钥匙指纹", "threshold": "开启所需钥匙卡数", "cards": "钥匙卡张数",
     "holders": "持卡人", "before": "原值", "after": "新值", "signing_key": "签名钥匙指纹",
+    "passed": "演练通过", "accepted": "接受的选票", "throughput": "每秒选票数", "p99": "99% 响应时间（秒）",
     # who and where
     "client": "终端地址", "by": "确认人", "how": "方式", "deputy": "代表", "deputies": "代表",
     "chief": "总监票人", "scrutineers": "监票人", "counters": "计票人", "lead": "组长", "members": "成员",
@@ -100,6 +101,7 @@ ACTION_LABELS = {
     "rehearsal_created": "新建会前演练",
     "rehearsal_poll_created": "新建演练票决",
     "rehearsal_removed": "删除会前演练数据",
+    "rehearsal_reported": "记录会前演练结果",
     "notice_issued": "发布公告",
     "round_created": "新建征集",
     "proposal_submitted": "提交建议",

@@ -400,6 +400,7 @@ async def rehearse(options: Options, say: Callable[[str], None] = print) -> Repo
             f"（{report.phases['create']:.1f} 秒）")
         try:
             await _run(client, options, plan, staff, rng, report, say)
+            await _report_outcome(client, staff, report, say)
         finally:
             if not options.keep:
                 try:
@@ -408,6 +409,17 @@ async def rehearse(options: Options, say: Callable[[str], None] = print) -> Repo
                 except RehearsalError as error:
                     say(f"删除演练数据失败：{error.message}")
     return report
+
+
+async def _report_outcome(client: httpx.AsyncClient, staff: str, report: Report, say: Callable[[str], None]) -> None:
+    """Tell the server what this rehearsal found: its pre-flight check (会前检查) looks for a passed one."""
+    body = {"poll": report.poll_ref, "passed": report.passed, "accepted": report.accepted,
+            "throughput": report.throughput, "p99": report.percentile(99)}
+    try:
+        kept = (await _call(client, "POST", f"/api/rehearsals/{report.congress_id}/outcome", staff, body)).json()
+        say("服务器已记录演练结果：" + ("通过" if kept["passed"] else "未通过"))
+    except RehearsalError as error:
+        say(f"服务器未能记录演练结果：{error.message}")
 
 
 async def _run(client: httpx.AsyncClient, options: Options, plan: dict[str, Any], staff: str, rng: random.Random,

@@ -251,3 +251,29 @@ async def remove(congress_id: int, actor: Actor) -> dict[str, int]:
         raise Conflict("演练数据被其他记录引用（例如在演练人大中建立了征集或项目），未能删除；数据没有改动。",
                        code="rehearsal_in_use") from None
     return removed
+
+
+async def record_outcome(congress_id: int, poll_ref: str, found: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """What the rehearsal client found, kept for the pre-flight check (voting.preflight). The
+    server checks what it can itself: the poll is this rehearsal's and counted, and its stored
+    count took exactly the ballots the client says were accepted, one from each simulated
+    deputy. A rehearsal is recorded as passed only if the client and these checks agree."""
+    async with write_transaction():
+        congress = await _rehearsal_congress(congress_id)
+        poll = await polls.get_poll_by_ref(str(poll_ref or ""))
+        term = await Session.select(Session.term).where(Session.id == poll["session"]).first()
+        if term is None or (await Term.select(Term.congress).where(Term.id == term["term"]).first())["congress"] \
+                != congress_id:
+            raise Refused("这次票决不属于该演练人大。", code="not_this_rehearsal")
+        if poll["status"] != "closed":
+            raise Conflict("演练票决计票后才能记录演练结果。", code="not_closed")
+        deputies = await fetch_value(f"SELECT COUNT(*) FROM deputy WHERE id IN ({_DEPUTIES})", congress_id)
+        returned = (polls.stored_result(poll) or {}).get("returned")
+        accepted = found.get("accepted")
+        agrees = isinstance(accepted, int) and accepted == returned == deputies
+        outcome = {"poll": poll["id"], "deputies": deputies, "accepted": accepted,
+                   "passed": bool(found.get("passed")) and agrees,
+                   "throughput": round(float(found.get("throughput") or 0), 1),
+                   "p99": found.get("p99") if isinstance(found.get("p99"), (int, float)) else None}
+        await audit.record(actor, "rehearsal_reported", subject=congress["name"], detail=outcome)
+    return outcome

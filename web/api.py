@@ -118,6 +118,14 @@ class ApiController(Controller):
         return await rehearsal_data.add_poll(congress_id, data.get("candidates", 12), data.get("seats", 10),
                                              viewer.actor)
 
+    @post("/rehearsals/{congress_id:int}/outcome", status_code=201)
+    async def rehearsal_outcome(self, request: Request, congress_id: FromPath[int],
+                                data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+        """What the rehearsal client found (passed, accepted, throughput, p99), checked against the
+        stored count and kept for the pre-flight check."""
+        viewer = await require_staff(request)
+        return await rehearsal_data.record_outcome(congress_id, data.get("poll", ""), data, viewer.actor)
+
     @delete("/rehearsals/{congress_id:int}", status_code=200)
     async def remove_rehearsal(self, request: Request, congress_id: FromPath[int]) -> dict[str, Any]:
         """Everything of a rehearsal congress, in one transaction; 409 for a real congress."""

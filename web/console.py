@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import asyncio
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from litestar.params import FromPath, FromQuery
@@ -494,6 +495,20 @@ class ConsoleController(Controller):
             raise Refused(address.problem + "如确认平板能访问该地址，请在打印表单中勾选确认后再打印。", code="tablet_address")
         content = await login_cards.issue_and_print(deputies, address.url, session["name"], viewer.actor)
         return _pdf(content, "代表登录卡.pdf")
+
+    # --- 会前检查 ----------------------------------------------------------------------
+
+    @get("/preflight")
+    async def preflight(self, request: Request) -> Template:
+        """会前检查: HTTPS, disk, database, today's backup, fonts, a passed rehearsal, the clock."""
+        viewer = await require_staff(request)
+        from reports.pdf import font_families
+        from voting import preflight as checks
+
+        now = datetime.now(timezone.utc)
+        found = await checks.run(set(await asyncio.to_thread(font_families)), now)
+        return page("console/preflight.html", request, viewer, checks=found, server_time=now,
+                    beijing=BEIJING, states={"ok": "正常", "warn": "注意", "fail": "不通过"})
 
     # --- audit ------------------------------------------------------------------------
 

@@ -139,6 +139,15 @@ def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_
         over_https = httpx.get(f"{base}/trust", verify=trusted, timeout=10)
         assert "已经信任会场证书" in over_https.text
 
+        # 会前检查's HTTPS check, against this server: trusted with the hall's authority, not with another.
+        from voting import preflight
+
+        status = tls.status(data / "tls")
+        good = preflight._https(base, data / "tls" / "ca.crt", status)
+        assert good.state == preflight.OK and f"还有 {status['days_left']} 天到期" in good.detail
+        other = tls.ensure(tmp_path / "other", ["127.0.0.1"], [])
+        assert preflight._https(base, other.ca_cert, status).state == preflight.FAIL
+
         # Backups on the schedule (here every 1.5 s), the newest two kept, each a sound database.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (tmp_path / "hall.log").read_text().count("已备份") < 3:

@@ -158,6 +158,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /console/notices/{notice_id:int}/pdf": STAFF,
     "GET /console/notices/{notice_id:int}/html": STAFF,
     "GET /console/audit": STAFF,
+    "GET /console/preflight": STAFF,
     "POST /console/polls/{poll_id:int}/paper/issue": STAFF,
     "POST /console/polls/{poll_id:int}/paper/exchange": STAFF,
     "POST /console/polls/{poll_id:int}/stop": STAFF,
@@ -235,6 +236,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /public/proposals": PUBLIC,
     "GET /public/proposals/{code:str}": PUBLIC,
     "GET /public/projects": PUBLIC,
+    "GET /trust": PUBLIC,  # how a tablet installs the hall's authority: public by design
+    "GET /trust/ca.crt": everyone(GONE),  # public; 404 here, where the hall server made no certificates
     "GET /public/projects/{code:str}": PUBLIC,
     "GET /public/projects/{code:str}/files/{sha256:str}": PUBLIC,
     "GET /public/attachments/{sha256:str}": PUBLIC,
@@ -255,6 +258,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /api/rehearsals": API_STAFF,
     "POST /api/rehearsals/{congress_id:int}/polls": API_STAFF,
     "DELETE /api/rehearsals/{congress_id:int}": API_STAFF,
+    "POST /api/rehearsals/{congress_id:int}/outcome": API_STAFF,
     "POST /api/polls/{poll_id:int}/key-ceremony": API_STAFF,
     "POST /api/polls/{poll_id:int}/open": API_STAFF,
     "POST /api/polls/{poll_id:int}/close": API_STAFF,

@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -65,7 +65,11 @@ async def test_a_rehearsal_of_sixty_deputies_passes_and_leaves_nothing_behind(se
     assert "5 位已投票的代表再次提交，5 次被拒绝（409 已投票）" in out
     assert "收回 60 张、有效 60 张" in out and "完全一致" in out
     assert "已删除演练数据：代表 60 位、票决 1 次、选票 60 张" in out
-    assert out.rstrip().endswith("演练通过")
+    assert out.rstrip().endswith("演练通过") and "服务器已记录演练结果：通过" in out
+    from voting import preflight
+
+    rehearsal = await preflight._rehearsal(datetime.now(timezone.utc))
+    assert rehearsal.state == preflight.OK and "60 位模拟代表" in rehearsal.detail  # for the pre-flight check
     assert await rehearsal_congresses() == before
     assert await Deputy.count() == deputies_before
     assert await rehearsal_polls() == polls_before
@@ -220,6 +224,16 @@ async def test_the_api_makes_a_rehearsal_opens_and_closes_it_and_removes_it_whol
     result = (await client.post(f"/api/polls/{poll_id}/close", json={"cards": [cards[3], cards[1]]},
                                 headers=cookies)).json()
     assert result["returned"] == 5 and result["candidates"][0]["for"] == 5 and result["status"] == "valid"
+
+    # The server keeps what the client found only as far as its own count bears it out.
+    at = f"/api/rehearsals/{plan['congress_id']}/outcome"
+    for claimed in (5, 7):
+        kept = await client.post(at, json={"poll": plan["poll_ref"], "passed": True, "accepted": claimed,
+                                           "throughput": 100, "p99": 0.2}, headers=cookies)
+        assert kept.status_code == 201 and kept.json()["passed"] is False  # 2 of 7 never voted; 7 were not counted
+    foreign = await client.post(f"/api/rehearsals/{plan['congress_id']}/outcome", json={"poll": "2025-s1-1"},
+                                headers=cookies)
+    assert foreign.status_code in (400, 404)
 
     listed = (await client.get("/api/rehearsals", headers=cookies)).json()
     assert any(r["congress_id"] == plan["congress_id"] and r["deputies"] == 7 for r in listed)
