@@ -130,7 +130,8 @@ async def test_scheduled_backups_are_taken_on_either_engine_and_only_the_newest_
         import sqlite3
 
         with sqlite3.connect(newest) as db:
-            assert db.execute("SELECT COUNT(*) FROM check_in").fetchone()[0] == len(hall.deputy_ids)
+            assert db.execute("SELECT COUNT(*) FROM check_in WHERE session = ?",
+                              (hall.session_id,)).fetchone()[0] == len(hall.deputy_ids)
     else:
         listed = subprocess.run(["pg_restore", "--list", str(newest)], capture_output=True, text=True, check=True)
         assert "TABLE DATA public check_in" in listed.stdout and "TABLE DATA public ballot" in listed.stdout
