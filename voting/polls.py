@@ -324,7 +324,8 @@ async def verify(poll_id: int) -> dict[str, Any]:
     now_sha = seal(poll_rules, ballots)
     recount = rules.count(poll_rules, ballots).to_json()
     return {"poll": poll["ref"], "sealed": sealed_sha, "computed": now_sha, "ballots": len(ballots),
-            "intact": now_sha == sealed_sha and recount == sealed_result, "result_matches": recount == sealed_result}
+            "intact": now_sha == sealed_sha and recount == sealed_result, "result_matches": recount == sealed_result,
+            "recount": recount}
 
 
 async def root_of(poll_id: int) -> int:

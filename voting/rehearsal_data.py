@@ -261,9 +261,7 @@ async def record_outcome(congress_id: int, poll_ref: str, found: dict[str, Any],
     async with write_transaction():
         congress = await _rehearsal_congress(congress_id)
         poll = await polls.get_poll_by_ref(str(poll_ref or ""))
-        term = await Session.select(Session.term).where(Session.id == poll["session"]).first()
-        if term is None or (await Term.select(Term.congress).where(Term.id == term["term"]).first())["congress"] \
-                != congress_id:
+        if poll["id"] not in {row["id"] for row in await fetch(_POLLS, congress_id)}:
             raise Refused("这次票决不属于该演练人大。", code="not_this_rehearsal")
         if poll["status"] != "closed":
             raise Conflict("演练票决计票后才能记录演练结果。", code="not_closed")
