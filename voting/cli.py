@@ -229,6 +229,8 @@ class _ChineseHelp(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from voting import hall_server
+
     parser = argparse.ArgumentParser(prog="python -m voting", description="票决：计票与核对")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -282,8 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="平板访问的局域网地址（可多次给出；默认：本机所有局域网地址）")
         command.add_argument("--name", action="append", metavar="HOST", help="主机名（可多次给出；默认：本机主机名）")
         if name == "hall":
-            command.add_argument("--port", type=int, default=8443, help="HTTPS 端口（默认 8443）")
-            command.add_argument("--http-port", type=int, default=8080, help="安装证书用的 HTTP 端口（默认 8080）")
+            command.add_argument("--port", type=int, default=hall_server.HTTPS_PORT,
+                                 help=f"HTTPS 端口（默认 {hall_server.HTTPS_PORT}）")
+            command.add_argument("--http-port", type=int, default=hall_server.HTTP_PORT,
+                                 help=f"安装证书用的 HTTP 端口（默认 {hall_server.HTTP_PORT}）")
             command.add_argument("--host", default="0.0.0.0", help="监听的地址（默认 0.0.0.0，所有网卡）")
         command.set_defaults(run=run)
 

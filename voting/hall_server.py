@@ -20,10 +20,14 @@ import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from voting import tls
+if TYPE_CHECKING:  # cryptography loads only when certificates are made: the command line parses without it
+    from voting import tls
 
+HTTPS_PORT = 8443
+HTTP_PORT = 8080  # plain HTTP, for /trust only
 RECHECK_SECONDS = 12 * 3600
 # Backups while the hall runs: every PIAOJUE_BACKUP_MINUTES (default 10) into PIAOJUE_BACKUP_DIR
 # (default <data dir>/backups; a second disk or a USB stick in the hall), the newest
@@ -60,9 +64,17 @@ def plain_http_gate(app, https_port: int):
     return gate
 
 
-def prepare(port: int, addresses: list[str], names: list[str]) -> tls.Certificates:
+def plain_port() -> int:
+    """The port of the plain-HTTP side where tablets fetch the authority (set by `prepare`)."""
+    return int(os.environ.get("PIAOJUE_HALL_HTTP_PORT") or HTTP_PORT)
+
+
+def prepare(port: int, http_port: int, addresses: list[str], names: list[str]) -> tls.Certificates:
     """Certificates made or renewed, and the settings the app reads set for HTTPS."""
+    from voting import tls
+
     certificates = tls.ensure(tls_directory(), addresses, names)
+    os.environ["PIAOJUE_HALL_HTTP_PORT"] = str(http_port)
     public = f"https://{certificates.addresses[0]}:{port}" if certificates.addresses else \
         f"https://{certificates.names[0]}:{port}"
     os.environ.setdefault("PIAOJUE_PUBLIC_URL", public)
@@ -98,6 +110,8 @@ async def _backing_up() -> None:
 async def _renewing(config, addresses: list[str], names: list[str]) -> None:
     while True:
         await asyncio.sleep(RECHECK_SECONDS)
+        from voting import tls
+
         renewed = await asyncio.to_thread(tls.ensure, tls_directory(), addresses, names)
         if renewed.renewed and config.ssl is not None:
             config.ssl.load_cert_chain(str(renewed.server_cert), str(renewed.server_key))
@@ -106,7 +120,7 @@ async def _renewing(config, addresses: list[str], names: list[str]) -> None:
 def serve(port: int, http_port: int, addresses: list[str], names: list[str], host: str = "0.0.0.0") -> int:
     import uvicorn
 
-    certificates = prepare(port, addresses, names)
+    certificates = prepare(port, http_port, addresses, names)
     from app import app
 
     https = uvicorn.Config(app, host=host, port=port, ssl_certfile=str(certificates.server_cert),

@@ -30,7 +30,7 @@ class TrustController(Controller):
         if found:
             # The address a tablet reaches before it trusts anything: the HTTP side of the hall server.
             host = (found["addresses"] or found["names"] or [request.url.hostname])[0]
-            port = request.url.port if request.url.scheme == "http" else 8080
+            port = request.url.port if request.url.scheme == "http" else hall_server.plain_port()
             plain = f"http://{host}:{port}/trust"
         return page("public/trust.html", request, found=found, plain=plain,
                     qr=scalable_qr_svg(plain + "/ca.crt") if plain else "", https=request.url.scheme == "https",

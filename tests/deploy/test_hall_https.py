@@ -138,6 +138,7 @@ def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_
         assert b"PRIVATE" not in ca.content
         over_https = httpx.get(f"{base}/trust", verify=trusted, timeout=10)
         assert "已经信任会场证书" in over_https.text
+        assert f"{plain}/trust/ca.crt" in over_https.text  # the QR over HTTPS names this server's HTTP port
 
         # 会前检查's HTTPS check, against this server: trusted with the hall's authority, not with another.
         from voting import preflight
