@@ -28,6 +28,7 @@ from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
 from web.guards import plausible_address
+from web import logs
 from web.public import PublicController
 from web.roster import RosterController
 from web.pages import register_filters
@@ -100,7 +101,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     else:
         message = messages.get(status, "请求无法处理。") if status < 500 else "服务器出现问题，请稍后重试或联系秘书处。"
     if status >= 500:
-        log.error("server error on %s: %s", request.url.path, exc.detail)
+        log.error("server error on %s: %s", logs.loggable_path(request.url.path), exc.detail)
+        message = _with_error_number(message)
     if _wants_json(request):
         if status == 404:  # no such route (or a path parameter of the wrong kind): not a "page" here
             message = "没有找到您要的内容：请检查请求的地址。"
@@ -110,9 +112,14 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _page_error(request, status, message)
 
 
+def _with_error_number(message: str) -> str:
+    """A server error's message with the request's id, which names its lines in the log."""
+    return f"{message.rstrip('。')}（错误编号 {logs.request_id.get()}）。"
+
+
 def server_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path)
-    message = "服务器出现问题，请稍后重试或联系秘书处。"
+    log.exception("unhandled error on %s", logs.loggable_path(request.url.path))
+    message = _with_error_number("服务器出现问题，请稍后重试或联系秘书处。")
     if _wants_json(request):
         return _problem(500, message, message)
     return _page_error(request, 500, message)
@@ -153,6 +160,7 @@ def favicon() -> Response[bytes]:
 
 
 async def on_startup() -> None:
+    logs.configure()
     await database.prepare()
 
 
@@ -185,6 +193,7 @@ def create_app() -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=4 * 1024 * 1024,
+        logging_config=None,  # web/logs.py configures logging, once, for the whole server
         # The schema as JSON only: Litestar's documentation pages load their scripts from
         # CDNs, which a hall without internet (and our Content-Security-Policy) never reaches.
         openapi_config=OpenAPIConfig(title="piaojue 票决", version="0.1.0", path="/schema",
@@ -193,3 +202,4 @@ def create_app() -> Litestar:
 
 
 app = create_app()
+app.asgi_handler = logs.with_request_log(app.asgi_handler)

@@ -26,8 +26,9 @@ CHECKPOINT_WAIT_MS = 1000
 
 
 # aiosqlite logs every statement with its parameters at DEBUG level: a ballot's marks
-# must never reach a log, whatever level an operator turns logging up to.
-logging.getLogger("aiosqlite").setLevel(logging.INFO)
+# must never reach a log, whatever level an operator turns logging up to (web/logs.py sets
+# the same for the server; this holds for scripts and tests that never import it).
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 def engine() -> Engine:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -34,6 +35,8 @@ RECHECK_SECONDS = 12 * 3600
 # PIAOJUE_BACKUP_KEEP (default 48, eight hours) kept.
 DRAIN_SECONDS = 30
 PLAIN_PATHS = ("/trust", "/static/", "/favicon.ico")
+
+log = logging.getLogger("piaojue.hall")
 
 
 def tls_directory() -> Path:
@@ -102,9 +105,9 @@ async def _backing_up() -> None:
         try:
             made = await asyncio.to_thread(backup.take, directory)
             await asyncio.to_thread(backup.rotate, directory, keep)
-            print(f"已备份：{made['path']}（{made['bytes']:,} 字节）", flush=True)
+            log.info("已备份：%s（%s 字节）", made["path"], f"{made['bytes']:,}")
         except (backup.BackupError, OSError) as error:  # a full USB stick must not stop the vote
-            print(f"备份失败：{error}", flush=True)
+            log.error("备份失败：%s", error)
 
 
 async def _renewing(config, addresses: list[str], names: list[str]) -> None:

@@ -17,7 +17,9 @@ import ssl
 import stat
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -159,8 +161,36 @@ def test_the_hall_command_serves_tablets_over_https_and_plain_http_only_for_the_
             with sqlite3.connect(copy) as db:
                 assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 assert db.execute("SELECT COUNT(*) FROM poll").fetchone() == (0,)  # the tables are there
-    finally:
+
+        # Stopping it (systemd's SIGTERM) drains: a tablet's request still arriving is answered by the
+        # app, a new connection is refused, and the server then exits cleanly.
+        first_part_sent, answered = threading.Event(), {}
+
+        def slow_body() -> Iterator[bytes]:
+            yield b'{"code": "'
+            first_part_sent.set()
+            time.sleep(2)
+            yield b'0000 0000"}'
+
+        def tablet() -> None:
+            answered["response"] = httpx.post(f"{base}/api/tablet/login", content=slow_body(), verify=trusted,
+                                              headers={"content-type": "application/json"}, timeout=30)
+
+        in_flight = threading.Thread(target=tablet)
+        in_flight.start()
+        assert first_part_sent.wait(10)
+        time.sleep(0.5)
         server.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/healthz", verify=trusted, timeout=3)
+        in_flight.join(30)
+        response = answered["response"]
+        assert response.status_code in (400, 401) and response.headers["content-type"] == "application/problem+json"
+        assert "登录码" in response.json()["detail"], response.text
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
         try:
             code = server.wait(timeout=45)
         except subprocess.TimeoutExpired:
@@ -183,7 +213,7 @@ def test_the_service_unit_runs_the_hall_and_reads_the_settings_the_app_knows():
 
     assert int(service["TimeoutStopSec"]) > hall_server.DRAIN_SECONDS  # systemd waits for the drain
     assert service["EnvironmentFile"] == "/etc/piaojue.env"
-    settings_read = (ROOT / "config.py").read_text() + (ROOT / "voting" / "hall_server.py").read_text()
+    settings_read = "".join((ROOT / name).read_text() for name in ("config.py", "voting/hall_server.py", "web/logs.py"))
     for line in (ROOT / "scripts" / "piaojue.env").read_text().splitlines():
         name = line.lstrip("#").split("=", 1)[0].strip()
         if "=" in line and name.isupper():
