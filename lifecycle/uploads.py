@@ -16,33 +16,32 @@ An upload comes from anyone, so nothing about it is trusted but its bytes:
   a small file cannot unpack to gigabytes (a decompression bomb);
 - PDFs are stored as they are: taking metadata out of a PDF (document info, XMP,
   embedded images) is out of scope here;
-- the file is stored under the data directory by its SHA-256 (`uploads/ab/ab…`),
-  written atomically and once per content; the name the citizen gave is kept only as a
-  cleaned display name, never as a path;
+- the file is stored in the database (`stored_file`) by its SHA-256, once per content, so
+  every app node serves what any node took and a backup holds the files with the records
+  that name them; the name the citizen gave is kept only as a cleaned display name;
 - it is served with the detected type, `nosniff`, a sandboxing CSP and a
   Content-Disposition, so a browser never runs anything in it.
 
 How a photo is cleaned, and why that way: lifecycle.photos.
 
-Filesystem only: callers keep the `StoredUpload` fields in the database.
+Callers keep the `StoredUpload` fields (hash, kind, size, display name) in their own records.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import os
 import re
 import struct
-import tempfile
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
-import config
 from lifecycle import photos
+from voting.database import write_transaction
 from voting.errors import NotFound, Refused
+from voting.tables import StoredFile
 
 MAX_BYTES = 10 * 1024 * 1024       # per file
 MAX_PER_PROPOSAL = 6               # files per proposal, checked by callers with check_count
@@ -149,14 +148,6 @@ def display_name(original_name: str, kind: str) -> str:
 
 # --- storage -----------------------------------------------------------------------
 
-def uploads_dir() -> Path:
-    return config.settings().data_dir / "uploads"
-
-
-def _path(sha256: str, root: Path | None) -> Path:
-    return (root or uploads_dir()) / sha256[:2] / sha256
-
-
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
 
@@ -167,7 +158,7 @@ def check_count(existing: int, adding: int = 1, limit: int = MAX_PER_PROPOSAL) -
         raise Refused(f"每个项目建议最多上传 {limit} 个附件，已有 {existing} 个", code="upload_too_many")
 
 
-def _prepared(data: bytes, original_name: str, max_bytes: int = MAX_BYTES) -> tuple[bytes, str, str]:
+def prepare(data: bytes, original_name: str, max_bytes: int = MAX_BYTES) -> tuple[bytes, str, str]:
     """Check an upload and make what is stored of it: (content, kind, display name).
     Raises Refused saying why; nothing is written."""
     if not data:
@@ -182,43 +173,54 @@ def _prepared(data: bytes, original_name: str, max_bytes: int = MAX_BYTES) -> tu
     return data, kind, display_name(original_name, kind)
 
 
-def _write(content: bytes, kind: str, name: str, root: Path | None) -> StoredUpload:
-    sha256 = hashlib.sha256(content).hexdigest()
-    target = _path(sha256, root)
-    if not (target.is_file() and target.stat().st_size == len(content)):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    return StoredUpload(sha256, kind, KINDS[kind][0], len(content), name)
+def check(data: bytes, original_name: str, *, max_bytes: int = MAX_BYTES) -> None:
+    """Raise Refused saying why `data` would not be stored (what `store` would refuse); writes nothing."""
+    prepare(data, original_name, max_bytes)
 
 
-def store(data: bytes, original_name: str, *, max_bytes: int = MAX_BYTES,
-          root: Path | None = None) -> StoredUpload:
-    """Check `data` and keep it under the uploads directory by its hash (once per content).
-    A photo is kept without its metadata, turned upright (see the module's docstring), and
-    the hash and size are those of what is kept. Raises Refused, having written nothing, if
-    it is empty, too large, not a JPEG, PNG, WebP or PDF, or a photo that cannot be decoded
-    or has more than photos.MAX_PIXELS pixels."""
-    return _write(*_prepared(data, original_name, max_bytes), root)
+async def _keep(prepared: list[tuple[bytes, str, str]]) -> tuple[StoredUpload, ...]:
+    """Keep checked contents in the database, once per content, all in one transaction."""
+    kept = tuple(StoredUpload(hashlib.sha256(content).hexdigest(), kind, KINDS[kind][0], len(content), name)
+                 for content, kind, name in prepared)
+    async with write_transaction():
+        for upload, (content, _, _) in zip(kept, prepared):
+            await StoredFile.insert(StoredFile(sha256=upload.sha256, size=upload.size, content=content)).on_conflict(
+                target=StoredFile.sha256, action="DO NOTHING")
+    return kept
 
 
-def open_stored(sha256: str, size: int | None = None, *, root: Path | None = None) -> Path:
-    """The path of a stored upload. `sha256` must be 64 lowercase hex digits (so it is
-    never a path of its own); if `size` is given the file must have that size."""
+async def store(data: bytes, original_name: str, *, max_bytes: int = MAX_BYTES) -> StoredUpload:
+    """Check `data` and keep it by its hash (once per content). A photo is kept without its
+    metadata, turned upright (see the module's docstring), and the hash and size are those of
+    what is kept. Raises Refused, having written nothing, if it is empty, too large, not a JPEG,
+    PNG, WebP or PDF, or a photo that cannot be decoded or has more than photos.MAX_PIXELS pixels."""
+    prepared = await asyncio.to_thread(prepare, data, original_name, max_bytes)
+    return (await _keep([prepared]))[0]
+
+
+async def store_all(files: list[tuple[bytes, str]], *, existing: int = 0,
+                    limit: int = MAX_PER_PROPOSAL) -> tuple[StoredUpload, ...]:
+    """Store several files for one record, all or none: every file is checked (and every
+    photo decoded and cleaned, off the event loop) before any is written."""
+    check_count(existing, len(files), limit)
+    prepared = await asyncio.to_thread(lambda: [prepare(data, name) for data, name in files])
+    return await _keep(prepared)
+
+
+async def read(sha256: str, size: int | None = None) -> bytes:
+    """A stored upload's content. `sha256` must be 64 lowercase hex digits; if `size` is given
+    the content must have that size. NotFound otherwise."""
     if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise NotFound("没有找到这个附件")
-    path = _path(sha256, root)
-    if not path.is_file() or (size is not None and path.stat().st_size != size):
+    row = await StoredFile.select(StoredFile.content).where(StoredFile.sha256 == sha256).first()
+    if row is None or (size is not None and len(row["content"]) != size):
         raise NotFound("没有找到这个附件")
-    return path
+    return bytes(row["content"])
+
+
+async def stored_hashes() -> set[str]:
+    """The SHA-256 of every stored upload (for checks that something was, or was not, kept)."""
+    return {row["sha256"] for row in await StoredFile.select(StoredFile.sha256)}
 
 
 # --- serving -----------------------------------------------------------------------
@@ -239,12 +241,3 @@ def safe_headers(stored: StoredUpload) -> dict[str, str]:
         "Cache-Control": f"private, max-age={CACHE_SECONDS}",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
-
-
-def store_all(files: list[tuple[bytes, str]], *, existing: int = 0,
-              limit: int = MAX_PER_PROPOSAL) -> tuple[StoredUpload, ...]:
-    """Store several files for one record, all or none: every file is checked (and every
-    photo decoded and cleaned) before any is written."""
-    check_count(existing, len(files), limit)
-    prepared = [_prepared(data, name) for data, name in files]  # raises Refused, having written nothing
-    return tuple(_write(content, kind, name, None) for content, kind, name in prepared)

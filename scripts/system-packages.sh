@@ -6,8 +6,9 @@
 #   postgresql            the second database engine the suite runs on
 #   chromium              the real browser for deputies' and secretariat's pages
 #   poppler-utils         pdftoppm, to look at printed pages
+#   nginx-light           the reverse proxy in front of several app nodes (tests/province)
 set -euo pipefail
-packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium poppler-utils)
+packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium poppler-utils nginx-light)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

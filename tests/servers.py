@@ -43,6 +43,7 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None  # of the last server stopped
         self._stderr = None
+        self.environment: dict[str, str] = {}
 
     @property
     def url(self) -> str:
@@ -59,8 +60,9 @@ class LiveServer:
             raise RuntimeError("the server is already running")
         # A file, not a pipe: a chatty server must never block on a full pipe buffer.
         self._stderr = tempfile.TemporaryFile()
+        self.environment = os.environ.copy()
         self.process = subprocess.Popen(
-            self.command(), cwd=ROOT, env=os.environ.copy(), stdin=subprocess.DEVNULL,
+            self.command(), cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL,
             stdout=self._stderr, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so workers can be killed with it
         )

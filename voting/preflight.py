@@ -8,12 +8,14 @@ Each check says ok, warn or fail, and what to do about it, in Chinese:
 - a backup taken today (voting.backup);
 - the fonts the printed documents need;
 - a rehearsal that passed in the last 7 days (voting.rehearsal_data.record_outcome);
+- on PostgreSQL, that the server key is set (PIAOJUE_SECRET), so every app node agrees on logins;
 - the clock: the server's time is shown beside the browser's, and the page flags a gap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import ssl
@@ -122,6 +124,16 @@ async def _rehearsal(now: datetime) -> Check:
                  f"每秒 {detail.get('throughput')} 张选票。")
 
 
+def _server_key(engine: str, configured: bool) -> Check:
+    name = "服务器密钥"
+    if configured:
+        return Check(name, OK, "已在设置中配置（PIAOJUE_SECRET），各台应用服务器使用同一个密钥。")
+    if engine == "sqlite":
+        return Check(name, OK, "单机部署：密钥保存在数据目录的 secret.key 中，请随数据一起备份。")
+    return Check(name, WARN, "使用 PostgreSQL 但没有设置 PIAOJUE_SECRET：密钥只在本机数据目录。如有多台应用服务器，"
+                 "请在每台的设置文件中写入同一个 PIAOJUE_SECRET，否则在一台登录的平板到另一台会被要求重新登录。")
+
+
 async def run(families: set[str], now: datetime | None = None) -> list[Check]:
     from voting import hall_server, tls
 
@@ -137,4 +149,5 @@ async def run(families: set[str], now: datetime | None = None) -> list[Check]:
         _backups(hall_server.backup_plan()[0], now),
         _fonts(families),
         await _rehearsal(now),
+        _server_key(config.engine, bool(os.environ.get("PIAOJUE_SECRET"))),
     ]

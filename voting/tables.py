@@ -11,6 +11,7 @@ rewritten in key order when it closes (voting.polls.close_poll).
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -338,3 +339,26 @@ class ResultCorrection(Table, tablename="result_correction"):
     reason = Text()
     by = Varchar(length=80)
     at = Timestamptz(default=TimestamptzNow())
+
+
+class StoredFile(Table, tablename="stored_file"):
+    """An uploaded file as kept (a proposal's attachment, an inspection's photo), once per content,
+    named by the SHA-256 of what is kept. In the database, so every app node serves what any node
+    took, and a backup holds the files with the records that name them (voting.file_store)."""
+
+    sha256 = Varchar(length=64, unique=True)
+    size = Integer()
+    content = Bytea()
+    stored_at = Timestamptz(default=TimestamptzNow())
+
+
+class PendingUpload(Table, tablename="pending_upload"):
+    """A file between its preview and its confirmation (voting.pending_uploads): for one staff
+    member and one purpose, removed once confirmed or cancelled, or after two hours."""
+
+    token = Varchar(length=32, unique=True)
+    purpose = Varchar(length=60)
+    owner = Integer()
+    filename = Varchar(length=255)
+    content = Bytea()
+    kept_at = Timestamptz(default=TimestamptzNow())

@@ -100,15 +100,13 @@ async def uploaded_files(form: Any, field: str) -> list[tuple[bytes, str]]:
 
 async def stored_file(sha256: str, media_type: str, size: int, name: str) -> Response[bytes]:
     """An uploaded file as stored (lifecycle.uploads), with the headers that keep it inert."""
-    import asyncio
-
     from lifecycle import uploads
 
     kind = next(k for k, (media, _) in uploads.KINDS.items() if media == media_type)
-    path = uploads.open_stored(sha256, size)
+    content = await uploads.read(sha256, size)
     headers = uploads.safe_headers(uploads.StoredUpload(sha256, kind, media_type, size, name))
     media = headers.pop("Content-Type")
-    return Response(await asyncio.to_thread(path.read_bytes), media_type=media, headers=headers)
+    return Response(content, media_type=media, headers=headers)
 
 
 def typed_date(text: str, label: str, *, optional: bool = False) -> date | None:

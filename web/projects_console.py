@@ -3,7 +3,6 @@ progress reports and decisions. A department's staff see only their own projects
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -124,7 +123,7 @@ class ProjectConsoleController(Controller):
             spent = typed_number(form.get("spent_wan", ""), "累计支出", commas=True) or 0
             await projects.file_report(project_id, form.get("period", ""), filed_on, percents, spent,
                                        form.get("narrative", ""), who,
-                                       await asyncio.to_thread(uploads.store_all, photos))
+                                       await uploads.store_all(photos))
         return await self._act(request, project_id, "report", action)
 
     @post("/projects/{project_id:int}/decisions")

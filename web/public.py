@@ -12,7 +12,6 @@ the same handling (`handle_submission`) with the channel fixed to 代表建议.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -323,9 +322,9 @@ def _uploaded_files(form: Any) -> list[UploadFile]:
 
 
 def _check_upload(data: bytes, name: str) -> None:
-    """Refuse a file before anything is written: uploads.store checks first and writes last."""
+    """Refuse a file before anything is written, saying why (uploads.check)."""
     if not data or len(data) > uploads.MAX_BYTES or uploads.detect_kind(data) is None:
-        uploads.store(data, name)  # raises Refused with the reason, having written nothing
+        uploads.check(data, name)
 
 
 async def handle_submission(request: Request, rounds: list[dict[str, Any]], who: Who, *, channel: str,
@@ -379,7 +378,7 @@ async def handle_submission(request: Request, rounds: list[dict[str, Any]], who:
                 return again(400, {"files": f"“{shown}”：{refused.message}。附件都没有保存，请重新选择附件。"},
                              "附件不符合要求，请看标红的说明。")
             contents.append((content, upload.filename))
-        stored = await asyncio.to_thread(uploads.store_all, contents)  # all or none: a photo may fail to decode
+        stored = await uploads.store_all(contents)  # all or none: a photo may fail to decode
         made = await proposals.submit(chosen["id"], data, who, deputy_id=deputy_id, client=client_of(request),
                                       attachments=stored)
         return Submission(code=made["code"])

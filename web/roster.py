@@ -76,7 +76,7 @@ class RosterController(Controller):
             why = "；".join(f"第 {s.row} 行：{s.reason}" for s in parsed.skipped[:5])
             return self._form(request, viewer, term, 400,
                               error="文件中没有可以导入的代表" + (f"（{why}）。" if why else "。"))
-        held = pending_uploads.keep(_purpose(term_id), viewer.id, upload.filename, data)
+        held = await pending_uploads.keep(_purpose(term_id), viewer.id, upload.filename, data)
         return Redirect(f"/console/terms/{term_id}/import/preview?{urlencode({'token': held.token})}", status_code=303)
 
     @get("/terms/{term_id:int}/import/preview")
@@ -87,14 +87,14 @@ class RosterController(Controller):
         viewer = await require_staff(request)
         term = await _term(term_id)
         try:
-            held = pending_uploads.load(token, _purpose(term_id), viewer.id)
+            held = await pending_uploads.load(token, _purpose(term_id), viewer.id)
         except NotFound as gone:
             return self._form(request, viewer, term, 404, error=gone.message)
         try:
             plan = await roster.preview_import(term_id, roster_import.parse_roster(held.filename, held.data),
                                                held.sha256)
         except Refused:  # e.g. a rehearsal's term: the file is not kept for nothing
-            pending_uploads.drop(held.token)
+            await pending_uploads.drop(held.token)
             raise
         return self._preview(request, viewer, term, plan, held.token, held.filename,
                              RosterChanged.MESSAGE if changed else "")
@@ -106,7 +106,7 @@ class RosterController(Controller):
         term = await _term(term_id)
         form = form_dict(await request.form())
         try:
-            held = pending_uploads.load(form.get("token", ""), _purpose(term_id), viewer.id)
+            held = await pending_uploads.load(form.get("token", ""), _purpose(term_id), viewer.id)
         except NotFound as gone:
             return self._form(request, viewer, term, 404, error=gone.message)
         parsed = roster_import.parse_roster(held.filename, held.data)
@@ -120,7 +120,7 @@ class RosterController(Controller):
             plan = await roster.preview_import(term_id, parsed, held.sha256)
             return self._preview(request, viewer, term, plan, held.token, held.filename, refused.message,
                                  refused.status_code)
-        pending_uploads.drop(held.token)
+        await pending_uploads.drop(held.token)
         return Redirect(f"/console/terms/{term_id}/import?added={summary.added}&updated={summary.updated}"
                         f"&unchanged={summary.unchanged}&skipped={summary.skipped}"
                         f"&delegations={summary.delegations_added}", status_code=303)
@@ -130,11 +130,11 @@ class RosterController(Controller):
         viewer = await require_staff(request)
         form = form_dict(await request.form())
         try:
-            pending_uploads.load(form.get("token", ""), _purpose(term_id), viewer.id)
+            await pending_uploads.load(form.get("token", ""), _purpose(term_id), viewer.id)
         except NotFound:
             pass  # already gone, or not this clerk's: nothing of theirs to remove
         else:
-            pending_uploads.drop(form.get("token", ""))
+            await pending_uploads.drop(form.get("token", ""))
         return Redirect(f"/console/terms/{term_id}/import")
 
     @get("/import-template.xlsx")

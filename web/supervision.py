@@ -5,7 +5,6 @@ requests on its own projects). The use cases are in lifecycle.supervision."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -46,7 +45,7 @@ def check_photos(files: list[tuple[bytes, str]]) -> None:
     for data, name in files:
         kind = uploads.detect_kind(data) if data and len(data) <= uploads.MAX_BYTES else None
         if kind is None:
-            uploads.store(data, name)  # raises Refused saying why, having written nothing
+            uploads.check(data, name)  # raises Refused saying why
         if kind not in PHOTO_KINDS:
             raise Refused(f"“{name[-uploads.MAX_NAME_CHARS:]}”不是照片：视察记录只能附 JPG、PNG 或 WebP 照片",
                           code="upload_kind")
@@ -150,7 +149,7 @@ class SupervisionTabletController(Controller):
             if problems:  # said before any photo is stored
                 raise Refused("".join(problems), code="inspection_invalid")
             check_photos(files)
-            stored = await asyncio.to_thread(uploads.store_all, files, limit=supervision.MAX_PHOTOS)
+            stored = await uploads.store_all(files, limit=supervision.MAX_PHOTOS)
             await supervision.record_inspection(project_id, held_on, went, values["others"], values["findings"],
                                                 values["unannounced"], _optional_id(values["lot_draw"]),
                                                 who_of(viewer), stored)

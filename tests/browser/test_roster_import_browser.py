@@ -9,7 +9,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests.voting.test_roster_import import padded_term, roll_of, the_office_file
-from voting import accounts, pending_uploads
+from voting import accounts
+from voting.tables import PendingUpload
 from voting.tables import StaffAccount
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ async def test_upload_preview_confirm(live_server, browser, artifacts, tmp_path)
         after = await roll_of(term_id)
         assert len(after) == len(before) + 3 and after["000102"]["name"] == "李秀兰"
         assert "101" not in after  # the number Excel shortened did not become a second deputy
-        assert not any(pending_uploads._root().iterdir())
+        assert not await PendingUpload.count().where(PendingUpload.purpose == f"roster:{term_id}")
 
         await page.go_back()  # Back to the preview: it is gone, the form says so (no resend, no cache-miss page)
         await expect(page.get_by_role("alert")).to_contain_text("预览已失效")

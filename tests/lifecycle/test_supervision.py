@@ -108,7 +108,7 @@ async def test_a_member_records_an_inspection_with_photos_and_the_public_sees_it
     await with_group(hall, project_id)
     went = [hall.deputy_ids[0], hall.deputy_ids[1]]
     findings = "路基已完成，东段排水沟未按设计施工，部分路段压实度不足。" * 8
-    photo = uploads.store(png(), "现场.png")
+    photo = await uploads.store(png(), "现场.png")
     today = proposals.today()
 
     stranger = deputy(hall, 5)  # a deputy of the congress, not in this group

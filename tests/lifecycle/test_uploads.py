@@ -3,6 +3,7 @@ and headers."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import struct
@@ -17,8 +18,9 @@ from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFile, ImageStat, Jpe
 
 import config
 from lifecycle import photos, uploads
-from lifecycle.uploads import MAX_BYTES, StoredUpload, check_count, open_stored, safe_headers, store
+from lifecycle.uploads import MAX_BYTES, StoredUpload, check_count, read, safe_headers, store, stored_hashes
 from voting.errors import NotFound, Refused
+from voting.tables import StoredFile
 
 
 def pillow_image(kind: str) -> bytes:
@@ -52,11 +54,6 @@ def handmade_pdf() -> bytes:
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
 # --- accepted kinds -----------------------------------------------------------------
 
 @pytest.mark.parametrize("data, kind, media_type", [
@@ -66,65 +63,78 @@ def root(tmp_path: Path) -> Path:
     (handmade_png(), "png", "image/png"),
     (handmade_pdf(), "pdf", "application/pdf"),
 ], ids=["jpeg", "png", "webp", "handmade-png", "handmade-pdf"])
-def test_accepted_kinds_are_stored_by_hash(root, data, kind, media_type):
-    stored = store(data, "现场照片.bin", root=root)
-    path = root / stored.sha256[:2] / stored.sha256
-    content = path.read_bytes()   # a photo is written again from its pixels, a PDF kept as it is
+async def test_accepted_kinds_are_stored_by_hash(data, kind, media_type):
+    stored = await store(data, "现场照片.bin")
+    content = await read(stored.sha256, stored.size)  # a photo is written again from its pixels, a PDF kept as it is
     digest = sha256(content).hexdigest()
     assert stored == StoredUpload(digest, kind, media_type, len(content), f"现场照片.{uploads.KINDS[kind][1]}")
     if kind == "pdf" or data == pillow_image("PNG"):
         assert content == data     # a PNG Pillow wrote, with its defaults, comes out the same
     else:
         assert_same_picture(content, data, lossless=kind == "png")
-    assert open_stored(digest, len(content), root=root) == path
-    assert [p.name for p in path.parent.iterdir()] == [digest]    # no temporary file left behind
 
 
-def test_weasyprint_pdf_is_accepted(root):
+async def test_weasyprint_pdf_is_accepted():
     import weasyprint
 
     data = weasyprint.HTML(string="<p>关于新建青溪镇农贸市场的建议</p>").write_pdf()
-    stored = store(data, "建议书.pdf", root=root)
+    stored = await store(data, "建议书.pdf")
     assert (stored.kind, stored.media_type, stored.name) == ("pdf", "application/pdf", "建议书.pdf")
 
 
-def test_default_location_is_the_data_directory():
+async def test_files_live_in_the_database_not_on_the_node_s_disk():
+    """Any app node serves what another took, and a backup of the database holds the files."""
     data = handmade_png()
-    stored = store(data, "a.png")
-    assert config.settings().data_dir == Path(os.environ["PIAOJUE_DATA"]).resolve()
-    expected = config.settings().data_dir / "uploads" / stored.sha256[:2] / stored.sha256
-    assert open_stored(stored.sha256) == expected
-    assert sha256(expected.read_bytes()).hexdigest() == stored.sha256
-    assert_same_picture(expected.read_bytes(), data, lossless=True)
+    stored = await store(data, "a.png")
+    row = await StoredFile.select().where(StoredFile.sha256 == stored.sha256).first()
+    assert bytes(row["content"]) == await read(stored.sha256) and row["size"] == stored.size
+    assert sha256(bytes(row["content"])).hexdigest() == stored.sha256
+    assert_same_picture(bytes(row["content"]), data, lossless=True)
+    assert not (config.settings().data_dir / "uploads").exists()
 
 
-def test_same_content_is_stored_once(root):
+async def test_same_content_is_stored_once():
     data = pillow_image("PNG")
-    first = store(data, "一.png", root=root)
-    path = open_stored(first.sha256, root=root)
-    written = path.stat().st_mtime_ns
-    second = store(data, "二.jpg", root=root)
+    first = await store(data, "一.png")
+    second = await store(data, "二.jpg")
     assert second.sha256 == first.sha256 and second.name == "二.png"
-    assert path.stat().st_mtime_ns == written
-    assert sum(1 for p in root.rglob("*") if p.is_file()) == 1
+    assert await StoredFile.count().where(StoredFile.sha256 == first.sha256) == 1
 
 
-def test_a_damaged_copy_is_rewritten(root):
-    data = pillow_image("PNG")
-    stored = store(data, "a.png", root=root)
-    path = open_stored(stored.sha256, root=root)
-    path.write_bytes(data[:10])
+async def test_files_an_earlier_version_kept_on_disk_are_copied_in_by_the_migration(tmp_path, monkeypatch):
+    import importlib
+
+    migration = importlib.import_module("voting.piccolo_migrations.voting_2026_12_06t04_00_01_000000")
+    content = pillow_image("PNG") + b""
+    digest = sha256(content).hexdigest()
+    old = tmp_path / "uploads" / digest[:2]
+    old.mkdir(parents=True)
+    (old / digest).write_bytes(content)
+    damaged = sha256(b"other").hexdigest()
+    (old.parent / damaged[:2]).mkdir(exist_ok=True)
+    (old.parent / damaged[:2] / damaged).write_bytes(b"not what its name says")
+    (old / ".part-x1y2").write_bytes(b"half")
+    earlier = dataclasses.replace(config.settings(), data_dir=tmp_path)
+    monkeypatch.setattr(config, "settings", lambda: earlier)
+    await StoredFile.delete().where(StoredFile.sha256.is_in([digest, damaged]))
+    assert await migration.copy_files_from_disk() == 1
+    assert await read(digest, len(content)) == content
     with pytest.raises(NotFound):
-        open_stored(stored.sha256, stored.size, root=root)
-    store(data, "a.png", root=root)
-    assert path.read_bytes() == data
+        await read(damaged)
+    assert await migration.copy_files_from_disk() == 1  # run again: nothing doubled
+    assert await StoredFile.count().where(StoredFile.sha256 == digest) == 1
 
 
 # --- refusals -----------------------------------------------------------------------
 
-def refused(data: bytes, name: str = "file", **kwargs) -> Refused:
+async def refused(data: bytes, name: str = "file", **kwargs) -> Refused:
+    before = await stored_hashes()
     with pytest.raises(Refused) as caught:
-        store(data, name, **kwargs)
+        await store(data, name, **kwargs)
+    assert await stored_hashes() == before, "a refused file keeps nothing"
+    with pytest.raises(Refused) as checked:
+        uploads.check(data, name, **kwargs)
+    assert (checked.value.code, checked.value.message) == (caught.value.code, caught.value.message)
     return caught.value
 
 
@@ -143,34 +153,32 @@ def refused(data: bytes, name: str = "file", **kwargs) -> Refused:
     (b"MZ\x90\x00" + bytes(100), "setup.exe"),
 ], ids=["html", "html-as-jpg", "svg-script", "svg-onload", "gif", "png-garbage", "jpeg-garbage",
         "webp-wrong-size", "pdf-without-eof", "html-then-pdf", "png-after-space", "exe"])
-def test_other_content_is_refused_whatever_its_name(root, data, name):
-    error = refused(data, name, root=root)
+async def test_other_content_is_refused_whatever_its_name(data, name):
+    error = await refused(data, name)
     assert (error.code, error.message) == ("upload_kind", "只能上传 JPG、PNG、WebP 图片或 PDF 文件")
-    assert not root.exists()
 
 
-def test_png_with_a_wrong_ihdr_crc_is_refused(root):
+async def test_png_with_a_wrong_ihdr_crc_is_refused():
     data = bytearray(handmade_png())
     data[29] ^= 0xFF
-    assert refused(bytes(data), root=root).code == "upload_kind"
+    assert (await refused(bytes(data))).code == "upload_kind"
 
 
-def test_webp_with_trailing_bytes_is_refused(root):
-    assert refused(pillow_image("WEBP") + b"<script>alert(1)</script>", root=root).code == "upload_kind"
+async def test_webp_with_trailing_bytes_is_refused():
+    assert (await refused(pillow_image("WEBP") + b"<script>alert(1)</script>")).code == "upload_kind"
 
 
-def test_empty_file_is_refused(root):
-    error = refused(b"", root=root)
+async def test_empty_file_is_refused():
+    error = await refused(b"")
     assert (error.code, error.message) == ("upload_empty", "文件是空的")
 
 
-def test_oversized_file_is_refused(root):
+async def test_oversized_file_is_refused():
     big = handmade_pdf()[:-7] + b" " * MAX_BYTES + b"\n%%EOF\n"
-    error = refused(big, "big.pdf", root=root)
+    error = await refused(big, "big.pdf")
     assert (error.code, error.message) == ("upload_too_large", "文件超过 10 MB")
-    assert refused(handmade_png(), max_bytes=10, root=root).code == "upload_too_large"
-    assert store(handmade_png(), "a.png", max_bytes=len(handmade_png()), root=root).kind == "png"
-    assert not (root / sha256(big).hexdigest()[:2]).exists()
+    assert (await refused(handmade_png(), max_bytes=10)).code == "upload_too_large"
+    assert (await store(handmade_png(), "a.png", max_bytes=len(handmade_png()))).kind == "png"
 
 
 def test_count_limit():
@@ -194,18 +202,19 @@ def test_count_limit():
     "a" * 63 + "\n",
     "a" * 63 + "g",
     "",
-], ids=["dotdot", "deep-dotdot", "nested", "uppercase", "short", "long", "newline", "non-hex", "empty"])
-def test_open_stored_refuses_anything_but_a_hash(root, sha):
+    "' OR 1=1 --" + "a" * 53,
+], ids=["dotdot", "deep-dotdot", "nested", "uppercase", "short", "long", "newline", "non-hex", "empty", "sql"])
+async def test_read_refuses_anything_but_a_hash(sha):
     with pytest.raises(NotFound):
-        open_stored(sha, root=root)
+        await read(sha)
 
 
-def test_open_stored_refuses_a_missing_file_or_wrong_size(root):
-    stored = store(handmade_png(), "a.png", root=root)
+async def test_read_refuses_a_missing_file_or_wrong_size():
+    stored = await store(handmade_png(), "a.png")
     with pytest.raises(NotFound):
-        open_stored("0" * 64, root=root)
+        await read("0" * 64)
     with pytest.raises(NotFound):
-        open_stored(stored.sha256, stored.size + 1, root=root)
+        await read(stored.sha256, stored.size + 1)
 
 
 # --- photos are stored without their metadata ---------------------------------------------
@@ -284,9 +293,9 @@ def webp_chunks(data: bytes, start: int = 12, end: int | None = None) -> list[by
     return chunks
 
 
-def stored_bytes(data: bytes, root: Path, name: str = "现场.jpg") -> tuple[StoredUpload, bytes]:
-    stored = store(data, name, root=root)
-    return stored, open_stored(stored.sha256, stored.size, root=root).read_bytes()
+async def stored_bytes(data: bytes, name: str = "现场.jpg") -> tuple[StoredUpload, bytes]:
+    stored = await store(data, name)
+    return stored, await read(stored.sha256, stored.size)
 
 
 def assert_no_metadata(content: bytes) -> None:
@@ -304,7 +313,7 @@ def with_segments(jpeg: bytes, *segments: tuple[int, bytes], trailer: bytes = b"
     return jpeg[:2] + added + jpeg[2:] + trailer
 
 
-def test_a_jpeg_keeps_no_exif_gps_xmp_iptc_comment_thumbnail_or_trailer(root):
+async def test_a_jpeg_keeps_no_exif_gps_xmp_iptc_comment_thumbnail_or_trailer():
     iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x12\x1c\x02\x5a\x00\x0bqingxi-home\x00"
     motion_photo = b"\x00\x00\x00\x18ftypmp42MotionPhoto_Data\xa9xyz+30.2520+120.1617/"
     photo = phone_photo("JPEG", 1, xmp=XMP, comment="Zhang Xiuying", icc_profile=SRGB_PROFILE, quality=90,
@@ -316,7 +325,7 @@ def test_a_jpeg_keeps_no_exif_gps_xmp_iptc_comment_thumbnail_or_trailer(root):
     for secret in (b"GPS", b"HUAWEI", b"xmpmeta", b"Photoshop 3.0", b"qingxi-home", b"MotionPhoto"):
         assert secret in data                                     # the upload has it all
     assert uploads.detect_kind(data) == "jpeg"
-    stored, content = stored_bytes(data, root)
+    stored, content = await stored_bytes(data)
     assert (stored.kind, stored.size, stored.name) == ("jpeg", len(content), "现场.jpg")
     assert_no_metadata(content)
     markers = [marker for marker, _ in jpeg_segments(content)]
@@ -331,9 +340,9 @@ def test_a_jpeg_keeps_no_exif_gps_xmp_iptc_comment_thumbnail_or_trailer(root):
     assert_same_picture(content, data, lossless=False)
 
 
-def test_a_turned_jpeg_is_written_with_its_own_quantization_tables(root):
+async def test_a_turned_jpeg_is_written_with_its_own_quantization_tables():
     data = phone_photo("JPEG", 6, xmp=XMP, icc_profile=SRGB_PROFILE, quality=83, subsampling="4:2:0")
-    stored, content = stored_bytes(data, root)
+    stored, content = await stored_bytes(data)
     assert_no_metadata(content)
     assert {marker for marker, _ in jpeg_segments(content) if 0xE0 <= marker <= 0xEF} <= {0xE0, 0xE2}
     with Image.open(io.BytesIO(content)) as kept, Image.open(io.BytesIO(data)) as given:
@@ -353,11 +362,11 @@ def test_a_turned_jpeg_is_written_with_its_own_quantization_tables(root):
     ("PNG", 6, RED, (20, 40)),      # eXIf chunk
     ("WEBP", 6, RED, (20, 40)),     # EXIF chunk
 ], ids=["jpeg-6", "jpeg-8", "jpeg-3", "jpeg-1", "png-6", "webp-6"])
-def test_a_photo_is_stored_the_way_up_it_was_shown(root, kind, orientation, top_left, size):
+async def test_a_photo_is_stored_the_way_up_it_was_shown(kind, orientation, top_left, size):
     data = phone_photo(kind, orientation)
     with Image.open(io.BytesIO(data)) as given:
         assert given.size == (40, 20) and given.getexif()[ExifTags.Base.Orientation] == orientation
-    stored, content = stored_bytes(data, root, "竖拍.img")
+    stored, content = await stored_bytes(data, "竖拍.img")
     assert_no_metadata(content)                                   # no Orientation tag left to turn it twice
     with Image.open(io.BytesIO(content)) as kept:
         assert kept.size == size                                  # width and height swapped for 6 and 8
@@ -367,7 +376,7 @@ def test_a_photo_is_stored_the_way_up_it_was_shown(root, kind, orientation, top_
         assert max(abs(a - b) for a, b in zip(far, BLUE if top_left == RED else RED)) < 40
 
 
-def test_png_text_time_exif_and_private_chunks_are_dropped_colour_kept(root):
+async def test_png_text_time_exif_and_private_chunks_are_dropped_colour_kept():
     chunks = PngImagePlugin.PngInfo()
     chunks.add_text("Author", "Zhang Xiuying")
     chunks.add_text("Comment", "qingxi-home", zip=True)                       # zTXt
@@ -379,7 +388,7 @@ def test_png_text_time_exif_and_private_chunks_are_dropped_colour_kept(root):
     halves().save(buffer, "PNG", pnginfo=chunks, exif=gps_exif(1), icc_profile=SRGB_PROFILE)
     data = buffer.getvalue()
     assert {b"tEXt", b"zTXt", b"iTXt", b"tIME", b"eXIf", b"prVt"} <= set(png_chunks(data))
-    stored, content = stored_bytes(data, root, "村口.png")
+    stored, content = await stored_bytes(data, "村口.png")
     assert_no_metadata(content)
     assert set(png_chunks(content)) == {b"IHDR", b"iCCP", b"gAMA", b"IDAT", b"IEND"}
     with Image.open(io.BytesIO(content)) as kept:
@@ -387,13 +396,13 @@ def test_png_text_time_exif_and_private_chunks_are_dropped_colour_kept(root):
     assert_same_picture(content, data, lossless=True)
 
 
-def test_a_palette_png_keeps_its_transparency(root):
+async def test_a_palette_png_keeps_its_transparency():
     image = halves().convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
     chunks = PngImagePlugin.PngInfo()
     chunks.add_text("Author", "Zhang Xiuying")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", pnginfo=chunks, transparency=image.getpixel((0, 0)))
-    stored, content = stored_bytes(buffer.getvalue(), root, "a.png")
+    stored, content = await stored_bytes(buffer.getvalue(), "a.png")
     assert b"Zhang Xiuying" not in content and b"tEXt" not in png_chunks(content)
     with Image.open(io.BytesIO(content)) as kept:
         assert kept.mode == "P" and kept.convert("RGBA").getpixel((0, 0))[3] == 0
@@ -401,10 +410,10 @@ def test_a_palette_png_keeps_its_transparency(root):
 
 
 @pytest.mark.parametrize("lossless", [True, False], ids=["lossless", "lossy"])
-def test_webp_exif_and_xmp_chunks_are_dropped(root, lossless):
+async def test_webp_exif_and_xmp_chunks_are_dropped(lossless):
     data = phone_photo("WEBP", 1, xmp=XMP, icc_profile=SRGB_PROFILE, lossless=lossless)
     assert {b"EXIF", b"XMP "} <= set(webp_chunks(data))
-    stored, content = stored_bytes(data, root, "a.webp")
+    stored, content = await stored_bytes(data, "a.webp")
     assert stored.kind == "webp" and uploads.detect_kind(content) == "webp"
     assert_no_metadata(content)
     chunks = webp_chunks(content)
@@ -416,13 +425,13 @@ def test_webp_exif_and_xmp_chunks_are_dropped(root, lossless):
 
 @pytest.mark.parametrize("orientation, size", [(1, (40, 20)), (6, (20, 40))], ids=["upright", "turned"])
 @pytest.mark.parametrize("kind", ["PNG", "WEBP"])
-def test_an_animation_keeps_its_frames_and_timing_each_turned_upright(root, kind, orientation, size):
+async def test_an_animation_keeps_its_frames_and_timing_each_turned_upright(kind, orientation, size):
     frames = [halves(mode="RGBA")] + [Image.new("RGBA", (40, 20), colour) for colour in ("green", "yellow")]
     buffer = io.BytesIO()
     frames[0].save(buffer, kind, save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=2,
                    exif=gps_exif(orientation), lossless=True)
     assert b"HUAWEI" in buffer.getvalue()
-    stored, content = stored_bytes(buffer.getvalue(), root, "动图")
+    stored, content = await stored_bytes(buffer.getvalue(), "动图")
     assert_no_metadata(content)
     with Image.open(io.BytesIO(content)) as kept:
         assert kept.n_frames == 3 and kept.size == size and kept.info["loop"] == 2
@@ -436,13 +445,13 @@ def test_an_animation_keeps_its_frames_and_timing_each_turned_upright(root, kind
         assert durations == [100, 200, 300]
 
 
-def test_only_the_first_picture_of_a_phones_mpo_is_kept(root):
+async def test_only_the_first_picture_of_a_phones_mpo_is_kept():
     buffer = io.BytesIO()
     halves().save(buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 20), "gray")],
                   exif=gps_exif(1))
     data = buffer.getvalue()
     assert Image.open(io.BytesIO(data)).n_frames == 2 and data.count(b"HUAWEI") == 2
-    stored, content = stored_bytes(data, root)
+    stored, content = await stored_bytes(data)
     assert_no_metadata(content)
     assert b"MPF\x00" not in content and content.count(b"\xff\xd8") == 1
     with Image.open(io.BytesIO(content)) as kept:
@@ -451,7 +460,7 @@ def test_only_the_first_picture_of_a_phones_mpo_is_kept(root):
 
 
 @pytest.mark.parametrize("lenient", [False, True], ids=["pillow-strict", "pillow-lenient"])
-def test_metadata_inside_a_damaged_jpegs_picture_data_is_not_kept(root, lenient, monkeypatch):
+async def test_metadata_inside_a_damaged_jpegs_picture_data_is_not_kept(lenient, monkeypatch):
     # An MPO whose first end marker and second image's markers are lost: the second image's
     # EXIF now sits inside the first image's scan data, where a marker filter would keep it
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
@@ -463,24 +472,24 @@ def test_metadata_inside_a_damaged_jpegs_picture_data_is_not_kept(root, lenient,
     damaged = data[:data.rindex(b"\xff\xd9", 0, second)] + data[data.index(b"\xff\xe1", second) + 4:]
     assert b"HUAWEI" in damaged and uploads.detect_kind(damaged) == "jpeg"
     try:
-        stored, content = stored_bytes(damaged, root)
+        stored, content = await stored_bytes(damaged)
     except Refused as error:                     # Pillow strict: the scan does not decode cleanly
-        assert error.code == "upload_damaged" and not root.exists()
+        assert error.code == "upload_damaged"
     else:                                        # Pillow lenient: what it decoded, without the EXIF
         assert_no_metadata(content)
 
 
-def test_the_same_picture_with_other_metadata_is_stored_once(root):
+async def test_the_same_picture_with_other_metadata_is_stored_once():
     first = phone_photo("PNG", 1)
     chunks = PngImagePlugin.PngInfo()
     chunks.add_text("Author", "somebody else")
     buffer = io.BytesIO()
     halves().save(buffer, "PNG", pnginfo=chunks)
     assert first != buffer.getvalue()
-    one, two = store(first, "一.png", root=root), store(buffer.getvalue(), "二.png", root=root)
+    one, two = await store(first, "一.png"), await store(buffer.getvalue(), "二.png")
     assert one.sha256 == two.sha256 and one.size == two.size
-    assert sum(1 for p in root.rglob("*") if p.is_file()) == 1
-    assert store(open_stored(one.sha256, root=root).read_bytes(), "三.png", root=root).sha256 == one.sha256
+    assert await StoredFile.count().where(StoredFile.sha256 == one.sha256) == 1
+    assert (await store(await read(one.sha256), "三.png")).sha256 == one.sha256
 
 
 def damaged_photos() -> dict[str, tuple[bytes, bool]]:
@@ -511,16 +520,15 @@ def damaged_photos() -> dict[str, tuple[bytes, bool]]:
 
 @pytest.mark.parametrize("lenient", [False, True], ids=["pillow-strict", "pillow-lenient"])
 @pytest.mark.parametrize("name", list(damaged_photos()))
-def test_a_photo_that_cannot_be_decoded_is_refused_in_chinese(root, name, lenient, monkeypatch):
+async def test_a_photo_that_cannot_be_decoded_is_refused_in_chinese(name, lenient, monkeypatch):
     # WeasyPrint, once imported, makes Pillow fill truncated or broken pixel data with grey
     # for the whole process: the refusal must not depend on whether a PDF was made before
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
     data, seen_before_storing = damaged_photos()[name]
     assert uploads._structural_kind(data) is not None          # it passes for a photo by its bytes
-    error = refused(data, "坏照片.jpg", root=root)
+    error = (await refused(data, "坏照片.jpg"))
     assert (error.code, error.message) == ("upload_damaged", photos.DAMAGED)
     assert "图片已损坏" in error.message
-    assert not root.exists()
     assert (uploads.detect_kind(data) is None) == seen_before_storing
 
 
@@ -537,30 +545,30 @@ def png_header_only(width: int, height: int, frames: int = 1) -> bytes:
     png_header_only(30000, 30000),         # so many that Pillow itself refuses to open it
     png_header_only(3000, 3000, frames=100),
 ], ids=["81-megapixels", "900-megapixels", "100-frames-of-9-megapixels"])
-def test_a_decompression_bomb_is_refused_before_it_is_decoded(root, data):
+async def test_a_decompression_bomb_is_refused_before_it_is_decoded(data):
     assert len(data) < 200
-    error = refused(data, "bomb.png", root=root)
+    error = (await refused(data, "bomb.png"))
     assert error.code == "upload_pixels"
     assert error.message == "图片尺寸太大（最多 7000 万像素），请缩小后再上传" == photos.TOO_MANY_PIXELS
-    assert uploads.detect_kind(data) is None and not root.exists()
+    assert uploads.detect_kind(data) is None
 
 
-def test_store_all_writes_nothing_if_one_photo_cannot_be_decoded():
+async def test_store_all_writes_nothing_if_one_photo_cannot_be_decoded():
     damaged, seen_before_storing = damaged_photos()["png-with-broken-pixel-data"]
     assert not seen_before_storing and uploads.detect_kind(damaged) == "png"
     good = phone_photo("JPEG", 6)
-    on_disk = {p.name for p in uploads.uploads_dir().rglob("*")} if uploads.uploads_dir().exists() else set()
+    before = await stored_hashes()
     with pytest.raises(Refused) as caught:
-        uploads.store_all([(good, "好.jpg"), (damaged, "坏.png")])
+        await uploads.store_all([(good, "好.jpg"), (damaged, "坏.png")])
     assert caught.value.code == "upload_damaged"
-    assert ({p.name for p in uploads.uploads_dir().rglob("*")} if uploads.uploads_dir().exists() else set()) == on_disk
-    first, = uploads.store_all([(good, "好.jpg")])
-    assert_no_metadata(open_stored(first.sha256, first.size).read_bytes())
+    assert await stored_hashes() == before
+    first, = await uploads.store_all([(good, "好.jpg")])
+    assert_no_metadata(await read(first.sha256, first.size))
 
 
-def test_a_pdf_is_stored_as_it_is(root):
+async def test_a_pdf_is_stored_as_it_is():
     data = handmade_pdf().replace(b"/Type/Catalog", b"/Type/Catalog/Author(Zhang Xiuying)")
-    stored, content = stored_bytes(data, root, "建议书.pdf")
+    stored, content = await stored_bytes(data, "建议书.pdf")
     assert content == data and stored.sha256 == sha256(data).hexdigest()
 
 
@@ -603,8 +611,8 @@ def test_display_names_are_always_safe(original, kind):
 
 # --- headers ------------------------------------------------------------------------
 
-def test_headers_for_an_image(root):
-    stored = store(pillow_image("JPEG"), "青溪镇 农贸市场.jpg", root=root)
+async def test_headers_for_an_image():
+    stored = (await store(pillow_image("JPEG"), "青溪镇 农贸市场.jpg"))
     headers = safe_headers(stored)
     assert headers["Content-Type"] == "image/jpeg"
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -621,8 +629,8 @@ def test_headers_for_an_image(root):
     assert all(value.isascii() and "\n" not in value and "\r" not in value for value in headers.values())
 
 
-def test_headers_for_a_pdf_download_it(root):
-    stored = store(handmade_pdf(), "proposal; v2.pdf", root=root)
+async def test_headers_for_a_pdf_download_it():
+    stored = (await store(handmade_pdf(), "proposal; v2.pdf"))
     headers = safe_headers(stored)
     assert headers["Content-Type"] == "application/pdf"
     assert headers["Content-Disposition"] == \
@@ -641,18 +649,17 @@ def test_headers_are_always_plain_ascii(original):
 # --- property: nothing but an accepted kind is ever stored ------------------------------
 
 MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp", b"%PDF-": "pdf"}
-PROPERTY_ROOT = config.settings().data_dir / "property-uploads"   # removed with the test data directory
 
 
 def _check_only_accepted_magic_stores(data: bytes) -> None:
+    """uploads.prepare decides what `store` keeps (it keeps exactly what prepare returns)."""
     try:
-        stored = store(data, "x", root=PROPERTY_ROOT)
+        _, kind, _ = uploads.prepare(data, "x")
     except Refused as error:
         assert error.code in {"upload_kind", "upload_empty", "upload_damaged"}
-        assert not (PROPERTY_ROOT / sha256(data).hexdigest()[:2] / sha256(data).hexdigest()).exists()
         return
-    assert any(data.startswith(magic) and stored.kind == kind for magic, kind in MAGIC.items())
-    assert uploads.detect_kind(data) == stored.kind   # callers rely on: None means store refuses
+    assert any(data.startswith(magic) and kind == known for magic, known in MAGIC.items())
+    assert uploads.detect_kind(data) == kind   # callers rely on: None means store refuses
 
 
 @hypothesis_settings(max_examples=500, deadline=None)

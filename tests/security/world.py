@@ -103,7 +103,7 @@ async def build_world() -> World:
     today = proposals.today()
     round_id = await proposals.create_round(hall.congress_id, today.year + 1, f"安全测试征集 {hall.congress_id}",
                                             today - timedelta(days=3), today + timedelta(days=30), 5000, SECRETARIAT)
-    picture = uploads.store(photo((30, 60, 200)), "现场.png")
+    picture = await uploads.store(photo((30, 60, 200)), "现场.png")
     made = await proposals.submit(round_id, ProposalInput(
         title="南山村饮水工程改造", description="水管老化，夏季经常停水。", township="城关镇", village="南山村",
         category="water", cost_wan=80, beneficiaries=1200, channel="liaison_station"), SECRETARIAT,

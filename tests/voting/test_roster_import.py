@@ -531,7 +531,8 @@ def test_normalise_number():
 from voting import pending_uploads, roster  # noqa: E402
 from voting.errors import NotFound  # noqa: E402
 from voting.roster import RosterChanged  # noqa: E402
-from voting.tables import AuditEntry, Deputy  # noqa: E402
+from voting.tables import AuditEntry, Deputy, PendingUpload  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
 
 _terms = __import__("itertools").count(1)
 
@@ -726,19 +727,22 @@ async def test_numbers_stored_in_lower_case_before_are_raised_by_the_migration()
     assert "只差大小写" in plan.conflicts[0].message
 
 
-def test_kept_uploads_are_only_for_their_owner_and_purpose_and_expire(tmp_path):
-    held = pending_uploads.keep("roster:1", 7, "名册.xlsx", b"bytes")
-    assert pending_uploads.load(held.token, "roster:1", 7).data == b"bytes"
+async def test_kept_uploads_are_only_for_their_owner_and_purpose_and_expire(monkeypatch):
+    held = await pending_uploads.keep("roster:1", 7, "名册.xlsx", b"bytes")
+    assert (await pending_uploads.load(held.token, "roster:1", 7)).data == b"bytes"
     for purpose, owner in (("roster:2", 7), ("roster:1", 8)):
         with pytest.raises(NotFound):
-            pending_uploads.load(held.token, purpose, owner)
-    for bad in ("", "../../etc/passwd", "x" * 32):
+            await pending_uploads.load(held.token, purpose, owner)
+    for bad in ("", "../../etc/passwd", "x" * 32, "' OR '1'='1"):
         with pytest.raises(NotFound):
-            pending_uploads.load(bad, "roster:1", 7)
-    pending_uploads.drop(held.token)
+            await pending_uploads.load(bad, "roster:1", 7)
+    await pending_uploads.drop(held.token)
     with pytest.raises(NotFound):
-        pending_uploads.load(held.token, "roster:1", 7)
-    old = pending_uploads.keep("roster:1", 7, "旧.xlsx", b"old")
-    assert pending_uploads.sweep(now=__import__("time").time() + pending_uploads.MAX_AGE + 1) == 2
-    with pytest.raises(NotFound):
-        pending_uploads.load(old.token, "roster:1", 7)
+        await pending_uploads.load(held.token, "roster:1", 7)
+    old = await pending_uploads.keep("roster:1", 7, "旧.xlsx", b"old")
+    later = datetime.now(timezone.utc) + pending_uploads.MAX_AGE + timedelta(seconds=1)
+    monkeypatch.setattr(pending_uploads, "_now", lambda: later)
+    with pytest.raises(NotFound):  # too old to confirm, even before it is swept away
+        await pending_uploads.load(old.token, "roster:1", 7)
+    assert await pending_uploads.sweep() >= 1
+    assert not await PendingUpload.exists().where(PendingUpload.token == old.token)

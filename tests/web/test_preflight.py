@@ -51,3 +51,12 @@ async def test_a_failed_rehearsal_or_none_in_a_week_fails_the_check():
 def test_missing_fonts_are_named_with_the_package():
     check = preflight._fonts({"Noto Sans CJK SC"})
     assert check.state == preflight.FAIL and "Noto Serif CJK SC" in check.detail and "fonts-noto-cjk" in check.detail
+
+
+async def test_the_server_key_is_checked_where_several_nodes_need_the_same_one(client):
+    await login_staff(client)
+    assert row((await client.get("/console/preflight")).text, "服务器密钥").startswith("ok 已在设置中配置")
+    alone = preflight._server_key("sqlite", configured=False)
+    assert alone.state == preflight.OK and "secret.key" in alone.detail
+    province = preflight._server_key("postgresql", configured=False)
+    assert province.state == preflight.WARN and "同一个 PIAOJUE_SECRET" in province.detail

@@ -44,9 +44,8 @@ def fields(round_id: int, token: str, **more: str) -> dict[str, str]:
             "category": "transport", "cost_wan": "120", "beneficiaries": "3000", "website": "", **more}
 
 
-def uploads_on_disk() -> set[str]:
-    root = uploads.uploads_dir()
-    return {p.name for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+async def uploads_kept() -> set[str]:
+    return await uploads.stored_hashes()
 
 
 async def propose(client, round_id: int, files=None, **more: str) -> httpx.Response:
@@ -127,7 +126,7 @@ async def test_csrf_is_checked_on_the_multipart_form(citizen, hall):
 
 async def test_bad_fields_are_explained_next_to_each_and_everything_typed_comes_back(citizen, hall):
     round_id = await open_round(hall)
-    before, on_disk = await Proposal.count(), uploads_on_disk()
+    before, kept_before = await Proposal.count(), await uploads_kept()
     response = await propose(citizen, round_id, files=[("files", ("photo.png", png(colour="blue"), "image/png"))],
                              title="修路", description="", township="城关镇<b>", village="东岭村" * 20,
                              category="", cost_wan="一百万", beneficiaries="3000",
@@ -141,12 +140,12 @@ async def test_bad_fields_are_explained_next_to_each_and_everything_typed_comes_
     assert 'value="3000"' in text and 'value="张秀英"' in text and 'value="13700001111"' in text
     assert f'value="{"东岭村" * 20}"' in text
     assert 'aria-invalid="true"' in text and 'href="#f-title"' in text
-    assert await Proposal.count() == before and uploads_on_disk() == on_disk
+    assert await Proposal.count() == before and await uploads_kept() == kept_before
 
 
 async def test_an_html_file_named_jpg_is_refused_and_nothing_is_stored(citizen, hall):
     round_id = await open_round(hall)
-    before, attempts, on_disk = await Proposal.count(), await SubmitAttempt.count(), uploads_on_disk()
+    before, attempts, kept_before = await Proposal.count(), await SubmitAttempt.count(), await uploads_kept()
     page = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
     response = await propose(citizen, round_id, files=[("files", ("good.png", png(), "image/png")),
                                                        ("files", ("photo.jpg", page, "image/jpeg"))],
@@ -155,7 +154,7 @@ async def test_an_html_file_named_jpg_is_refused_and_nothing_is_stored(citizen, 
     assert "“photo.jpg”：只能上传 JPG、PNG、WebP 图片或 PDF 文件" in response.text
     assert "重新选择附件" in response.text and 'value="东岭村文化礼堂修缮"' in response.text
     assert await Proposal.count() == before and await SubmitAttempt.count() == attempts
-    assert uploads_on_disk() == on_disk  # not even the good file: every file is checked before any is kept
+    assert await uploads_kept() == kept_before  # not even the good file: every file is checked before any is kept
 
 
 async def test_file_limits_per_file_count_and_body(citizen, hall):
@@ -182,12 +181,12 @@ async def test_file_limits_per_file_count_and_body(citizen, hall):
 
 async def test_the_honeypot_refuses_and_stores_nothing(citizen, hall):
     round_id = await open_round(hall)
-    before, attempts, on_disk = await Proposal.count(), await SubmitAttempt.count(), uploads_on_disk()
+    before, attempts, kept_before = await Proposal.count(), await SubmitAttempt.count(), await uploads_kept()
     response = await propose(citizen, round_id, files=[("files", ("x.png", png(colour="yellow"), "image/png"))],
                              website="http://cheap-pills.example")
     assert response.status_code == 400 and "提交未被接受" in response.text
     assert await Proposal.count() == before and await SubmitAttempt.count() == attempts
-    assert uploads_on_disk() == on_disk
+    assert await uploads_kept() == kept_before
 
 
 async def test_after_five_submissions_an_address_is_throttled_in_chinese_and_nothing_is_stored(citizen, hall):
@@ -195,12 +194,12 @@ async def test_after_five_submissions_an_address_is_throttled_in_chinese_and_not
     for n in range(proposals.PUBLIC_LIMIT):
         response = await propose(citizen, round_id, title=f"第{n + 1}条民生建议")
         assert response.status_code == 303
-    before, on_disk = await Proposal.count(), uploads_on_disk()
+    before, kept_before = await Proposal.count(), await uploads_kept()
     response = await propose(citizen, round_id, files=[("files", ("y.png", png(colour="purple"), "image/png"))],
                              title="第六条民生建议")
     assert response.status_code == 429 and "提交太频繁" in response.text
     assert 'value="第六条民生建议"' in response.text and "重新选择附件" in response.text
-    assert await Proposal.count() == before and uploads_on_disk() == on_disk
+    assert await Proposal.count() == before and await uploads_kept() == kept_before
 
 
 async def test_several_open_rounds_must_be_chosen_between(citizen, hall):

@@ -36,7 +36,7 @@ async def lived_project(hall) -> dict:
     await projects.save_plan(project["id"], plan(department, START), SECRETARIAT)
     await projects.move_project(project["id"], "implementing", dept)
     stones = await projects.milestones(project["id"])
-    road = uploads.store(photo(), "路基施工.png")
+    road = await uploads.store(photo(), "路基施工.png")
     await projects.file_report(project["id"], "2027年第一季度", START + timedelta(days=90),
                                {stones[0]["id"]: 100, stones[1]["id"]: 10}, 50, "路基全部完成，路面开始铺设。", dept,
                                photos=(road,))
@@ -47,7 +47,7 @@ async def lived_project(hall) -> dict:
     await supervision.set_group(project["id"], deputies[0], deputies[1:], SECRETARIAT)
     lead = Who(Actor("deputy", deputies[0], "监督小组 陈组长账号"), "deputy")
     on = proposals.today()
-    site = uploads.store(photo((150, 90, 40)), "弯道护栏缺失.png")
+    site = await uploads.store(photo((150, 90, 40)), "弯道护栏缺失.png")
     inspection = await supervision.record_inspection(
         project["id"], on, deputies, "镇长李四、村民赵五", "路面平整，但弯道处缺少护栏。", True, None, lead,
         photos=(site,))
@@ -120,7 +120,7 @@ async def test_the_public_page_tells_the_whole_life_and_nothing_private(hall, cl
     more = (await Inspection.insert(Inspection(project=project["id"], held_on=date(2027, 6, 1),
                                                deputies=project["deputies"], findings="复查", by="测试"))
             .returning(Inspection.id))[0]
-    extra = uploads.store(photo((10, 20, 30)), "复查.png")
+    extra = await uploads.store(photo((10, 20, 30)), "复查.png")
     await ProjectAttachment.insert(ProjectAttachment(project=project["id"], kind="inspection", record=more["id"],
                                                      sha256=extra.sha256, media_type=extra.media_type,
                                                      size=extra.size, name=extra.name))

@@ -8,6 +8,7 @@ import re
 from tests.hall import STAFF, csrf_of, login_staff
 from tests.voting.test_roster_import import HEADER, csv_bytes, padded_term, roll_of, the_office_file
 from voting import accounts, pending_uploads, roster, roster_import
+from voting.tables import PendingUpload
 from voting.roster_import import DeputyRow
 from voting.tables import AuditEntry, Deputy
 
@@ -20,9 +21,10 @@ def hidden(page: str, name: str) -> str:
     return match.group(1)
 
 
-def kept_files() -> list[str]:
-    root = pending_uploads._root()
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+async def kept_files(term_id: int) -> list[str]:
+    """The uploads kept on the server for this term's roster."""
+    return sorted(r["token"] for r in await PendingUpload.select(PendingUpload.token).where(
+        PendingUpload.purpose == f"roster:{term_id}"))
 
 
 async def upload(client, term_id: int, name: str, data: bytes, media: str = XLSX):
@@ -60,7 +62,7 @@ async def test_upload_previews_and_only_the_confirmation_writes_exactly_the_prev
     assert "代表证号 101 按名册中已有的 000101（王建国）处理" in text
     assert await roll_of(term_id) == before  # nothing written before confirmation
     assert await AuditEntry.count().where(AuditEntry.action == "deputies_imported") == audits
-    assert len(kept_files()) == 2  # the file waits on the server, not in the form
+    assert len(await kept_files(term_id)) == 1  # the file waits on the server, not in the form
     assert "base64" not in text and len(hidden(text, "token")) == 32
     reloaded = await client.get(f"/console/terms/{term_id}/import/preview", params={"token": hidden(text, "token")})
     assert "新增 3 人，更新 2 人，跳过 3 行" in reloaded.text and await roll_of(term_id) == before
@@ -71,7 +73,7 @@ async def test_upload_previews_and_only_the_confirmation_writes_exactly_the_prev
     assert "新增 3 人，更新 2 人，无变化 1 人，跳过 3 行，新建 1 个代表团" in result.text
     after = await roll_of(term_id)
     assert len(after) == len(before) + 3 and after["000102"]["name"] == "李秀兰"
-    assert kept_files() == []  # the upload is removed once confirmed
+    assert await kept_files(term_id) == []  # the upload is removed once confirmed
     audit = await client.get("/console/audit", params={"action": "deputies_imported"})
     assert "导入代表" in audit.text and "测试员" in audit.text
 
@@ -89,7 +91,7 @@ async def test_cancel_removes_the_upload_and_writes_nothing(client):
     preview = await upload(client, term_id, "名册.xlsx", the_office_file())
     cancelled = await client.post(f"/console/terms/{term_id}/import/cancel",
                                   data={"_csrf_token": csrf_of(client), "token": hidden(preview.text, "token")})
-    assert cancelled.status_code in (302, 303) and kept_files() == []
+    assert cancelled.status_code in (302, 303) and await kept_files(term_id) == []
     late = await confirm(client, term_id, preview.text)
     assert late.status_code == 404 and await roll_of(term_id) == before
 
@@ -111,8 +113,8 @@ async def test_another_clerk_or_another_term_cannot_confirm_the_upload(client):
     assert stolen.status_code == 404 and await roll_of(term_id) == before
     forged = await client.post(f"/console/terms/{term_id}/import/cancel",
                                data={"_csrf_token": csrf_of(client), "token": hidden(preview.text, "token")})
-    assert forged.status_code in (302, 303) and len(kept_files()) == 2  # not theirs to remove
-    pending_uploads.drop(hidden(preview.text, "token"))
+    assert forged.status_code in (302, 303) and len(await kept_files(term_id)) == 1  # not theirs to remove
+    await pending_uploads.drop(hidden(preview.text, "token"))
 
 
 async def test_a_roll_changed_after_the_preview_is_shown_again_not_written(client):
@@ -147,7 +149,7 @@ async def test_refusals_stay_on_the_page_beside_the_form(client):
     assert "模板中的示例行" in only_examples.text
     none = await client.post(f"/console/terms/{term_id}/import", data={"_csrf_token": csrf_of(client)})
     assert none.status_code == 400 and "请选择要导入的名册文件" in none.text
-    assert await roll_of(term_id) == before and kept_files() == []
+    assert await roll_of(term_id) == before and await kept_files(term_id) == []
 
 
 async def test_a_gb18030_csv_with_a_changed_name_is_an_update_not_a_new_deputy(client):
@@ -172,7 +174,7 @@ async def test_an_unchanged_file_offers_nothing_to_confirm(client):
     refused = await client.post(f"/console/terms/{term_id}/import/confirm", data={
         "_csrf_token": csrf_of(client), "token": hidden(preview.text, "token"), "digest": plan.digest})
     assert refused.status_code == 400 and "没有需要写入的变化" in refused.text
-    pending_uploads.drop(hidden(preview.text, "token"))
+    await pending_uploads.drop(hidden(preview.text, "token"))
 
 
 async def test_lower_case_numbers_find_the_deputy_in_the_console(client, hall):

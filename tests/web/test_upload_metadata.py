@@ -12,7 +12,7 @@ from PIL import Image
 from lifecycle import photos
 from lifecycle.tables import Proposal, ProposalAttachment
 from tests.lifecycle.test_uploads import RED, XMP, assert_no_metadata, damaged_photos, phone_photo
-from tests.web.test_public import code_of, open_round, png, propose, uploads_on_disk
+from tests.web.test_public import code_of, open_round, png, propose, uploads_kept
 
 
 
@@ -41,7 +41,7 @@ async def test_a_phone_photo_is_published_upright_without_its_location(citizen, 
 
 async def test_a_photo_that_cannot_be_decoded_is_refused_before_any_file_is_kept(citizen, hall):
     round_id = await open_round(hall)
-    before, on_disk = await Proposal.count(), uploads_on_disk()
+    before, kept_before = await Proposal.count(), await uploads_kept()
     cut, _ = damaged_photos()["jpeg-cut-in-its-scan"]
     response = await propose(citizen, round_id, files=[("files", ("好.png", png(colour="olive"), "image/png")),
                                                        ("files", ("坏.jpg", cut, "image/jpeg"))],
@@ -49,7 +49,7 @@ async def test_a_photo_that_cannot_be_decoded_is_refused_before_any_file_is_kept
     assert response.status_code == 400
     assert f"“坏.jpg”：{photos.DAMAGED}。附件都没有保存" in response.text
     assert 'value="东岭村路灯维修"' in response.text
-    assert await Proposal.count() == before and uploads_on_disk() == on_disk
+    assert await Proposal.count() == before and await uploads_kept() == kept_before
 
 
 async def test_a_photo_whose_pixels_cannot_be_decoded_is_refused_in_chinese(citizen, hall):
