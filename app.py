@@ -117,7 +117,18 @@ def _with_error_number(message: str) -> str:
     return f"{message.rstrip('。')}（错误编号 {logs.request_id.get()}）。"
 
 
+UNAVAILABLE = "数据库暂时无法连接（可能正在切换到备用服务器），请稍候再试；投票的平板会自动重新提交。"
+
+
 def server_error_handler(request: Request, exc: Exception) -> Response:
+    if database.unavailable(exc):
+        # 503 with Retry-After: the tablet's script (static/app.js) and the rehearsal client send the
+        # same request again; a ballot that did go in is then refused as already voted.
+        log.warning("database unavailable on %s: %s", logs.loggable_path(request.url.path), exc)
+        response = _problem(503, UNAVAILABLE, UNAVAILABLE, "database_unavailable") if _wants_json(request) \
+            else _page_error(request, 503, UNAVAILABLE)
+        response.headers["Retry-After"] = "2"
+        return response
     log.exception("unhandled error on %s", logs.loggable_path(request.url.path))
     message = _with_error_number("服务器出现问题，请稍后重试或联系秘书处。")
     if _wants_json(request):

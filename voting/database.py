@@ -9,6 +9,7 @@ concurrent writers as they come.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -45,6 +46,26 @@ def engine_name() -> str:
     return "sqlite" if is_sqlite() else "postgresql"
 
 
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or went away under the request:
+    PostgreSQL restarting or failing over to its replica (refused or dropped connections, a
+    standby that does not take writes yet, a commit whose outcome never came back). Nothing the
+    caller was told of was committed by it, and the same request may be sent again: a ballot
+    sent twice is taken once (the second is refused as already voted)."""
+    if isinstance(error, ConnectionError):
+        return True
+    try:
+        import asyncpg
+        from asyncpg.exceptions import (AdminShutdownError, CannotConnectNowError, CrashShutdownError,
+                                        ReadOnlySQLTransactionError, TargetServerAttributeNotMatched)
+    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+        return False
+    if isinstance(error, (asyncpg.PostgresConnectionError, AdminShutdownError, CannotConnectNowError,
+                          CrashShutdownError, ReadOnlySQLTransactionError, TargetServerAttributeNotMatched)):
+        return True
+    return isinstance(error, asyncpg.InterfaceError) and "closed" in str(error)
+
+
 def _write_lock() -> asyncio.Lock:
     loop_id = id(asyncio.get_running_loop())
     lock = _write_locks.get(loop_id)
@@ -62,8 +83,15 @@ async def write_transaction() -> AsyncIterator[Any]:
         yield current
         return
     if db.engine_type != "sqlite":
-        async with db.transaction() as transaction:
+        transaction = db.transaction()
+        await _begin_postgres(db, transaction)
+        try:
             yield transaction
+        except BaseException as error:
+            await _end_postgres(db, transaction, error)
+            raise
+        else:
+            await _end_postgres(db, transaction, None)
         return
     async with _write_lock():
         transaction = db.transaction(TransactionType.immediate)
@@ -81,6 +109,40 @@ async def write_transaction() -> AsyncIterator[Any]:
             raise
         else:
             await transaction.__aexit__(None, None, None)
+
+
+async def _begin_postgres(db: Engine, transaction: Any) -> None:
+    """Piccolo's __aenter__, without leaking the pool's connection when BEGIN fails on it."""
+    try:
+        await transaction.__aenter__()
+    except BaseException:
+        connection = getattr(transaction, "connection", None)
+        if connection is not None:
+            await _give_back(db, connection)
+        raise
+
+
+async def _give_back(db: Engine, connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        if db.pool is not None:
+            await db.pool.release(connection)
+        else:
+            await connection.close()
+
+
+async def _end_postgres(db: Engine, transaction: Any, error: BaseException | None) -> None:
+    """Piccolo's __aexit__ (commit, or roll back after `error`), made safe for a connection that
+    died under it (the primary failing over): when the commit or rollback raises, the connection
+    still goes back to the pool (which replaces a dead one) and this task's context forgets the
+    transaction. Piccolo leaves both undone then, and the task (the group-commit writer lives for
+    the whole process) would join the dead transaction with every later write."""
+    try:
+        await transaction.__aexit__(type(error) if error else None, error, error.__traceback__ if error else None)
+    except BaseException:
+        if db.current_transaction.get() is transaction:
+            await _give_back(db, transaction.connection)
+            db.current_transaction.reset(transaction.context)
+        raise
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from voting.database import write_transaction
+from voting.database import unavailable, write_transaction
 from voting.errors import Refused
 
 log = logging.getLogger("piaojue.group_commit")
@@ -107,6 +107,11 @@ class GroupCommitWriter:
                     results += many
                     n = end
         except Exception as error:
+            if unavailable(error):  # no database to retry against: every caller hears it now and may resend
+                log.warning("database unavailable, %d write(s) not done: %s", len(batch), error)
+                for _, future in batch:
+                    _settle(future, error=error)
+                return
             if len(batch) == 1:
                 _, future = batch[0]
                 if not isinstance(error, Refused):

@@ -46,6 +46,7 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_CONNECTIONS = 200
 DUPLICATE_CHECKS = 5
 JSON_HEADERS = {"content-type": "application/json"}
+ALREADY_VOTED = "HTTP 409 already_voted"
 
 
 class RehearsalError(Exception):
@@ -104,6 +105,9 @@ class Report:
     duplicates_tried: int = 0
     duplicates_refused: int = 0
     duplicates_accepted: int = 0
+    resent: int = 0  # ballots sent again after no answer (a dropped connection, 502-504)
+    taken_before_answer: int = 0  # of those, refused as already voted: the first copy had gone in
+    unanswered: int = 0  # still without an answer when the client gave up
     server_result: dict[str, Any] | None = None
     local_result: dict[str, Any] | None = None
     differences: list[str] = field(default_factory=list)
@@ -138,6 +142,7 @@ class Report:
             "max": max(self.latencies) if self.latencies else None,
             "duplicates": {"tried": self.duplicates_tried, "refused": self.duplicates_refused,
                            "accepted": self.duplicates_accepted},
+            "resent": self.resent, "taken_before_answer": self.taken_before_answer, "unanswered": self.unanswered,
             "result_matches": self.server_result is not None and not self.differences,
             "differences": self.differences, "removed": self.removed, "connections": self.connections,
             "processes": self.processes, "passed": self.passed,
@@ -264,6 +269,39 @@ async def _send(lanes: Lanes, path: str, jobs: list[Job]) -> list[Shot]:
                     "" if response.status_code == 201 else _kind(response))
 
     return await lanes.run(jobs, one)
+
+
+RESEND_STATUSES = (0, 502, 503, 504)  # no answer, or the server (or its proxy) could not reach the database
+
+
+async def resend(url: str, path: str, jobs: list[Job], shots: list[Shot], report: Report, timeout: float,
+                 give_up_after: float = 60.0) -> tuple[list[Shot], set[int]]:
+    """What a tablet does when its ballot got no answer (static/app.js): send the same sealed
+    ballot again, after 0.5, 1, 2, 3 … seconds, until the server answers. A 201 means this copy
+    went in; 409 already_voted means an earlier copy had (its answer was lost). Returns the shots
+    with each resent ballot's final answer in place of the lost one, and which were resent."""
+    final = {shot.index: shot for shot in shots}
+    pending = [shot.index for shot in shots if shot.status in RESEND_STATUSES]
+    if not pending:
+        return shots, set()
+    by_index = {job[0]: job for job in jobs}
+    resent: set[int] = set()
+    deadline, wait = time.monotonic() + give_up_after, 0.5
+    async with Lanes(url, min(DEFAULT_CONNECTIONS, len(pending)), timeout) as lanes:
+        while pending and time.monotonic() < deadline:
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 3.0)
+            resent.update(pending)
+            report.resent += len(pending)
+            answers = await _send(lanes, path, [by_index[index] for index in pending])
+            pending = [a.index for a in answers if a.status in RESEND_STATUSES]
+            for answer in answers:
+                if answer.status not in RESEND_STATUSES:
+                    final[answer.index] = Shot(answer.index, final[answer.index].sent, answer.received,
+                                               answer.status, answer.code)
+    report.unanswered = len(pending)
+    report.taken_before_answer = sum(1 for index in resent if final[index].code == ALREADY_VOTED)
+    return [final[shot.index] for shot in shots], resent
 
 
 async def _client_process(config: dict[str, Any]) -> None:
@@ -478,12 +516,18 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
     # Each tablet seals its ballot to the poll's key before sending, as static/sealed_ballot.js does.
     jobs = [(n, token, sealed_body(sealing, marks)) for n, (token, marks) in enumerate(zip(tablets, ballots))]
     say(f"开始投票：{len(jobs)} 张选票同时提交（{options.connections} 个连接，{options.processes} 个客户端进程）")
-    shots = await fire(report.url, f"/api/polls/{poll_id}/ballot", jobs, options.connections, options.processes,
-                       options.timeout)
+    path = f"/api/polls/{poll_id}/ballot"
+    shots = await fire(report.url, path, jobs, options.connections, options.processes, options.timeout)
     report.sent = len(shots)
-    accepted = [shot for shot in shots if shot.status == 201]
-    report.accepted = len(accepted)
     report.errors.update(shot.code or f"HTTP {shot.status}" for shot in shots if shot.status != 201)
+    shots, resent = await resend(report.url, path, jobs, shots, report, options.timeout)
+    if report.resent:
+        say(f"{report.resent} 次重新提交：{report.taken_before_answer} 张此前已投入票箱（回应丢失），"
+            f"{report.unanswered} 张仍无回应")
+    # In the box: taken now, or refused as already voted after a resend (each tablet sends one ballot
+    # in this phase, so the copy that went in unanswered is this one, with these marks).
+    accepted = [shot for shot in shots if shot.status == 201 or (shot.index in resent and shot.code == ALREADY_VOTED)]
+    report.accepted = len(accepted)
     report.latencies = [shot.latency for shot in shots if shot.status]
     if shots:
         report.duration = max(s.received for s in shots) - min(s.sent for s in shots)
@@ -499,7 +543,7 @@ async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any
             report.duplicates_accepted += 1
             ballots.append(marks)  # it is in the box now: the count must show it, and the rehearsal fails
             accepted.append(Shot(len(ballots) - 1, 0, 0, 201))
-        elif response.status_code == 409 and _kind(response) == "HTTP 409 already_voted":
+        elif response.status_code == 409 and _kind(response) == ALREADY_VOTED:
             report.duplicates_refused += 1
 
     result = (await _call(client, "POST", f"/api/polls/{poll_id}/close", staff, {"cards": cards[:2]})).json()
@@ -528,6 +572,9 @@ def summary(report: Report) -> str:
                      f"  p99 {seconds(report.percentile(99))}  最大 {seconds(max(report.latencies))}")
     errors = report.errors + report.setup_errors
     lines.append("  错误：" + ("无" if not errors else "；".join(f"{kind} ×{n}" for kind, n in errors.most_common())))
+    if report.resent:
+        lines.append(f"  无回应后重新提交 {report.resent} 次：{report.taken_before_answer} 张此前已投入票箱，"
+                     f"{report.unanswered} 张最终仍无回应")
     if report.duplicates_tried:
         lines.append(f"重复提交：{report.duplicates_tried} 位已投票的代表再次提交，{report.duplicates_refused} 次被拒绝（409 已投票）"
                      + (f"，{report.duplicates_accepted} 次竟被接收" if report.duplicates_accepted else ""))

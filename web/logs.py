@@ -57,9 +57,23 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _OneLine(logging.Filter):
+    """A library's warning about a lost database connection (asyncpg's pool restoring its floor
+    while PostgreSQL fails over) in one line, its exception named, not a traceback each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.levelno < logging.ERROR and record.name.startswith("asyncpg"):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def _handler(handler: logging.Handler) -> logging.Handler:
     handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
     handler.addFilter(_RequestIdFilter())
+    handler.addFilter(_OneLine())
     setattr(handler, _HANDLER_MARK, True)
     return handler
 
