@@ -6,14 +6,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIAOJUE_DATA ?= ./var
 
-.PHONY: setup system-packages migrate run hall test test-sqlite test-postgresql postgres samples bench clean
+.PHONY: setup system-packages migrate run hall test test-sqlite test-postgresql postgres samples bench bundle lock clean
 
 setup: $(VENV)/.installed
 
-# Every machine installs the same versions: requirements.lock pins them with hashes
-# (regenerate it with `uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes
-# --no-strip-extras -o requirements.lock`: pip 23 refuses `fonttools[woff]` in hash mode unless the
-# lock pins the extra too, and takes a newer fonttools from the index instead).
+# Every machine installs the same versions: requirements.lock pins them with hashes (regenerate both
+# locks with `make lock`; --no-strip-extras because pip 23 refuses `fonttools[woff]` in hash mode unless
+# the lock pins the extra too, and takes a newer fonttools from the index instead).
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
@@ -56,6 +55,20 @@ bench: setup
 
 postgres:
 	@bash scripts/postgres-test-server.sh
+
+# One archive that installs with no network: the application, wheels for x86_64 and aarch64, install.sh
+# (scripts/bundle.sh says what is in it). Written to dist/.
+bundle: setup
+	@bash scripts/bundle.sh
+
+# Both lock files from pyproject.toml: requirements.lock (with the test tools, for `make setup`) and
+# requirements-runtime.lock (what the offline bundle carries), the runtime pins taken from the first.
+lock:
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes --no-strip-extras -o requirements.lock
+	grep -oE '^[A-Za-z0-9_.-]+(\[[^]]*\])?==[^ ]+' requirements.lock | sed 's/\[.*\]//' > .lock-pins.txt
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-strip-extras -c .lock-pins.txt \
+	  -o requirements-runtime.lock --custom-compile-command "make lock"
+	rm -f .lock-pins.txt
 
 clean:
 	rm -rf $(VENV) .hypothesis
