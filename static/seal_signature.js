@@ -1,20 +1,25 @@
-// piaojue: a scrutineer confirms a count by signing its seal on their own tablet
-// (docs/secret-ballot.md, "The signed seal"). The Ed25519 key is made here the first time,
-// kept in this browser's storage for this deputy, and never sent: only the public key and
-// the signature leave the tablet.
+// piaojue: a scrutineer confirms a count by signing its seal on their tablet
+// (docs/secret-ballot.md, "The signed seal"). The Ed25519 key is made here for this one
+// confirmation, used once and wiped: it is never sent and never stored, so a tablet handed to
+// the next deputy, or read by whoever holds it later, has no key to sign a changed seal with.
+// Only the public key (its fingerprint is printed on the tally sheet) and the signature leave.
 (function () {
   "use strict";
-  var PREFIX = "piaojue.signing-key.";
+  var PREFIX = "piaojue.signing-key.";  // where an earlier version kept seeds: removed on sight
+
+  (function forgetKeptSeeds() {
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var name = window.localStorage.key(i);
+        if (name && name.indexOf(PREFIX) === 0) { window.localStorage.removeItem(name); }
+      }
+    } catch (e) { /* no storage: nothing kept either */ }
+  })();
 
   function toBase64(bytes) {
     var text = "";
     for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
     return window.btoa(text);
-  }
-  function fromBase64(text) {
-    var raw = window.atob(text), bytes = new Uint8Array(raw.length);
-    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
-    return bytes;
   }
   function toHex(bytes) {
     var out = "";
@@ -22,27 +27,13 @@
     return out;
   }
 
-  // This deputy's signing key on this tablet: the stored seed, or a new one stored now.
-  function keyPairFor(signer) {
-    var nacl = window.nacl, name = PREFIX + signer, seed = null;
-    try {
-      var kept = window.localStorage.getItem(name);
-      if (kept) { seed = fromBase64(kept); }
-      if (!seed || seed.length !== 32) {
-        seed = nacl.randomBytes(32);
-        window.localStorage.setItem(name, toBase64(seed));
-      }
-    } catch (e) {
-      seed = seed || nacl.randomBytes(32);  // no storage: a key for this confirmation only
-    }
-    return nacl.sign.keyPair.fromSeed(seed);
-  }
-
-  window.piaojueSignSeal = function (signer, statement) {
+  window.piaojueSignSeal = function (statement) {
     var nacl = window.nacl;
     if (!nacl || !window.TextEncoder) { throw new Error("signing unavailable"); }
-    var keys = keyPairFor(signer);
+    var seed = nacl.randomBytes(32);
+    var keys = nacl.sign.keyPair.fromSeed(seed);
     var signature = nacl.sign.detached(new TextEncoder().encode(statement), keys.secretKey);
+    seed.fill(0);
     keys.secretKey.fill(0);
     return { publicKey: toHex(keys.publicKey), signature: toBase64(signature) };
   };
@@ -52,7 +43,7 @@
     if (!form.hasAttribute || !form.hasAttribute("data-sign-seal") || event.defaultPrevented) { return; }
     var error = form.querySelector(".sign-error");
     try {
-      var signed = window.piaojueSignSeal(form.getAttribute("data-signer"), form.elements.statement.value);
+      var signed = window.piaojueSignSeal(form.elements.statement.value);
       form.elements.public_key.value = signed.publicKey;
       form.elements.signature.value = signed.signature;
     } catch (e) {

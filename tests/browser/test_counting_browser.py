@@ -5,12 +5,10 @@ chief scrutineer confirms. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import base64
 import re
 from urllib.parse import unquote_plus
 
 import pytest
-from nacl.signing import SigningKey
 from playwright.async_api import expect
 
 from tests.hall import STAFF, counting_team, make_hall
@@ -138,15 +136,19 @@ async def test_counters_enter_on_tablets_a_scrutineer_rules_and_the_count_is_con
         async with chief.expect_request(lambda r: r.url.endswith("/confirm")) as sent:
             await chief.get_by_role("button", name="确认计票结果").click()
         await expect(chief.locator(".confirmed-mark")).to_have_text("✓ 您已确认")
-        # The tablet signed the seal with a key it made and keeps: the server holds the public half
-        # only, and the signature checks out (the confirmation was taken).
-        seed = await chief.evaluate(f"window.localStorage.getItem('piaojue.signing-key.deputy-{hall.deputy_ids[0]}')")
+        # The tablet signed the seal with a key made for this confirmation and wiped after it: the
+        # server holds the public half, the signature checks out, and nothing of the key is left in
+        # the browser for whoever holds the tablet next (an earlier version's kept seed is removed).
         stored = await Confirmation.select().where(Confirmation.poll == poll_id).first()
-        assert stored["how"] == "tablet" and stored["public_key"] == bytes(
-            SigningKey(base64.b64decode(seed)).verify_key).hex()
-        body = unquote_plus((await sent.value).post_data)
-        assert seed and seed not in body and "signature=" in body and "public_key=" in body
+        assert stored["how"] == "tablet" and len(stored["public_key"]) == 64
         assert signed_seal.signature_valid(stored["public_key"], stored["statement"], stored["signature"])
+        body = unquote_plus((await sent.value).post_data)
+        assert "signature=" in body and f"public_key={stored['public_key']}" in body
+        kept = await chief.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+        assert "signing-key" not in kept and stored["public_key"] not in kept, kept
+        await chief.evaluate("localStorage.setItem('piaojue.signing-key.deputy-1', 'AAAA')")
+        await chief.reload()
+        assert await chief.evaluate("localStorage.getItem('piaojue.signing-key.deputy-1')") is None
         await expect(chief.locator(".confirmed")).to_contain_text(signed_seal.key_fingerprint(stored["public_key"]))
         await chief.screenshot(path=artifacts / "counting-04-confirmed.png", full_page=True)
     finally:
