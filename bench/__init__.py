@@ -18,4 +18,5 @@ BENCHMARKS: dict[str, str] = {
     "rehearsal-postgresql": "bench.rehearsal:on_postgresql",
     "ballot-opening": "bench.ballot_opening:ballot_opening",
     "seal-in-chromium": "bench.seal_in_chromium:seal_in_chromium",
+    "province": "bench.province:province",
 }

@@ -95,13 +95,7 @@ def _servers():
         """uvicorn as `make run` serves the app (keep-alive 75 s), for any ASGI app."""
 
         def __init__(self, app: str, workers: int) -> None:
-            super().__init__(workers=workers, startup_timeout=90)
-            self.app = app
-
-        def command(self) -> list[str]:
-            command = super().command()
-            command[1] = self.app
-            return command + ["--timeout-keep-alive", "75"]
+            super().__init__(workers=workers, startup_timeout=90, app=app)
 
     return Served
 

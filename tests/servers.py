@@ -34,7 +34,8 @@ class LiveServer:
     """`.url`, `.start()`, `.stop()`, `.kill()`, `.restart()`; a context manager that starts and stops it."""
 
     def __init__(self, workers: int = 1, host: str = "127.0.0.1", port: int | None = None,
-                 startup_timeout: float = 30.0, stop_timeout: float = 15.0) -> None:
+                 startup_timeout: float = 30.0, stop_timeout: float = 15.0, app: str = "app:app") -> None:
+        self.app = app  # any ASGI app uvicorn can import (bench.bare_app:app for the benchmarks' reference)
         self.workers = workers
         self.host = host
         self.port = port or free_port(host)
@@ -50,7 +51,8 @@ class LiveServer:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        command = [str(UVICORN), "app:app", "--host", self.host, "--port", str(self.port), "--no-access-log"]
+        command = [str(UVICORN), self.app, "--host", self.host, "--port", str(self.port), "--no-access-log",
+                   "--timeout-keep-alive", "75"]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         return command

@@ -251,17 +251,17 @@ async def _call(client: httpx.AsyncClient, method: str, path: str, token: str | 
 
 # --- the submit phase (also the benchmark's reference load) --------------------------------
 
-Job = tuple[int, "str | None", bytes]  # (index, login token or None, JSON body)
+Job = tuple  # (index, login token or None, JSON body[, path]): the path given to `fire` unless the job names its own
 
 
 async def _send(lanes: Lanes, path: str, jobs: list[Job]) -> list[Shot]:
     """Send every job, as many at a time as there are lanes; each one timed from the moment it
     has a connection (sent) to its answer (received)."""
     async def one(client: httpx.AsyncClient, job: Job) -> Shot:
-        index, token, body = job
+        index, token, body = job[:3]
         sent = time.monotonic()
         try:
-            response = await client.post(path, content=body, headers=headers_for(token))
+            response = await client.post(job[3] if len(job) > 3 else path, content=body, headers=headers_for(token))
         except httpx.HTTPError as error:
             return Shot(index, sent, time.monotonic(), 0, type(error).__name__)
         received = time.monotonic()
@@ -307,7 +307,7 @@ async def resend(url: str, path: str, jobs: list[Job], shots: list[Shot], report
 async def _client_process(config: dict[str, Any]) -> None:
     """A client process (`python -m voting.rehearsal`): connect, say ready on standard output,
     wait for the common start time on standard input, send, print the shots as JSON."""
-    jobs: list[Job] = [(index, token, body.encode()) for index, token, body in config["jobs"]]
+    jobs: list[Job] = [(index, token, body.encode(), *rest) for index, token, body, *rest in config["jobs"]]
     async with Lanes(config["url"], min(config["connections"], len(jobs) or 1), config["timeout"]) as lanes:
         await lanes.warm()
         print("ready", flush=True)
@@ -338,7 +338,7 @@ async def fire(url: str, path: str, jobs: list[Job], connections: int, processes
                 stdout=asyncio.subprocess.PIPE, env=env, limit=64 * 1024 * 1024)
             children.append(child)
             config = {"url": url, "path": path, "connections": max(1, connections // processes), "timeout": timeout,
-                      "jobs": [[index, token, body.decode()] for index, token, body in jobs[k::processes]]}
+                      "jobs": [[index, token, body.decode(), *rest] for index, token, body, *rest in jobs[k::processes]]}
             child.stdin.write(json.dumps(config).encode() + b"\n")
             await child.stdin.drain()
         for child in children:
@@ -504,52 +504,94 @@ async def arrive(lanes: Lanes, codes: list[str], report: Report, say: Callable[[
     return tablets, present
 
 
-async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any], staff: str, rng: random.Random,
-                report: Report, say: Callable[[str], None], tablets: list[str], present: int) -> None:
-    """Open, everyone votes at once, a few try again, close; then the server's count against ours."""
+@dataclass
+class Vote:
+    """One rehearsal poll between opening and count: its tablets' login tokens, the marks each will
+    send and the sealed bodies (jobs) that carry them, and what the count needs."""
+
+    poll_id: int
+    plan: dict[str, Any]
+    cards: list[str]
+    sealing: dict[str, Any]
+    tablets: list[str]
+    present: int
+    ballots: list[dict[str, str]]
+    jobs: list[Job]
+
+    @property
+    def path(self) -> str:
+        return f"/api/polls/{self.poll_id}/ballot"
+
+
+async def open_vote(client: httpx.AsyncClient, plan: dict[str, Any], staff: str, rng: random.Random,
+                    tablets: list[str], present: int, first_index: int = 0) -> Vote:
+    """The key ceremony (this client plays the scrutineers and keeps the cards), the poll opened,
+    and every tablet's ballot sealed to its key as static/sealed_ballot.js does, ready to send.
+    Job indexes start at `first_index` (several polls' jobs sent together must not share one)."""
     poll_id, refs, cap = plan["poll_id"], plan["candidates"], plan["max_approvals"]
-    # The key ceremony: the rehearsal's simulated scrutineers (this client) take the cards.
     cards = [c["card"] for c in (await _call(client, "POST", f"/api/polls/{poll_id}/key-ceremony", staff)).json()["cards"]]
     await _call(client, "POST", f"/api/polls/{poll_id}/open", staff)
     sealing = (await _call(client, "GET", f"/api/polls/{poll_id}/ballot", tablets[0])).json() if tablets else {}
     ballots = [random_marks(rng, refs, cap) for _ in tablets]
-    # Each tablet seals its ballot to the poll's key before sending, as static/sealed_ballot.js does.
-    jobs = [(n, token, sealed_body(sealing, marks)) for n, (token, marks) in enumerate(zip(tablets, ballots))]
-    say(f"开始投票：{len(jobs)} 张选票同时提交（{options.connections} 个连接，{options.processes} 个客户端进程）")
     path = f"/api/polls/{poll_id}/ballot"
-    shots = await fire(report.url, path, jobs, options.connections, options.processes, options.timeout)
+    jobs = [(first_index + n, token, sealed_body(sealing, marks), path)
+            for n, (token, marks) in enumerate(zip(tablets, ballots))]
+    return Vote(poll_id, plan, cards, sealing, tablets, present, ballots, jobs)
+
+
+async def take_answers(url: str, vote: Vote, shots: list[Shot], report: Report, timeout: float,
+                       say: Callable[[str], None]) -> list[Shot]:
+    """Record what the first sending got, resend what got no answer, and return the shots of the
+    ballots the server holds."""
     report.sent = len(shots)
     report.errors.update(shot.code or f"HTTP {shot.status}" for shot in shots if shot.status != 201)
-    shots, resent = await resend(report.url, path, jobs, shots, report, options.timeout)
+    shots, resent = await resend(url, "", vote.jobs, shots, report, timeout)
     if report.resent:
         say(f"{report.resent} 次重新提交：{report.taken_before_answer} 张此前已投入票箱（回应丢失），"
             f"{report.unanswered} 张仍无回应")
+    report.latencies = [shot.latency for shot in shots if shot.status]
+    if shots:
+        report.duration = max(s.received for s in shots) - min(s.sent for s in shots)
     # In the box: taken now, or refused as already voted after a resend (each tablet sends one ballot
     # in this phase, so the copy that went in unanswered is this one, with these marks).
     accepted = [shot for shot in shots if shot.status == 201 or (shot.index in resent and shot.code == ALREADY_VOTED)]
     report.accepted = len(accepted)
-    report.latencies = [shot.latency for shot in shots if shot.status]
-    if shots:
-        report.duration = max(s.received for s in shots) - min(s.sent for s in shots)
+    return accepted
 
-    # A second ballot from a few deputies whose first one was taken: each must be refused.
-    again = rng.sample(accepted, min(DUPLICATE_CHECKS, len(accepted)))
-    for shot in again:
+
+async def close_and_count(client: httpx.AsyncClient, vote: Vote, staff: str, rng: random.Random, report: Report,
+                          accepted: list[Shot], duplicates: int = DUPLICATE_CHECKS) -> None:
+    """A second ballot from a few deputies whose first one was taken (each must be refused), the
+    close with two key cards, and the server's count against this client's count of the ballots
+    the server said it took."""
+    ballots = {job[0]: marks for job, marks in zip(vote.jobs, vote.ballots)}
+    tokens = {job[0]: job[1] for job in vote.jobs}
+    refs, cap = vote.plan["candidates"], vote.plan["max_approvals"]
+    taken = [ballots[shot.index] for shot in accepted]
+    for shot in rng.sample(accepted, min(duplicates, len(accepted))):
         report.duplicates_tried += 1
         marks = random_marks(rng, refs, cap)
-        response = await client.post(f"/api/polls/{poll_id}/ballot", headers=headers_for(tablets[shot.index]),
-                                      content=sealed_body(sealing, marks))
+        response = await client.post(vote.path, headers=headers_for(tokens[shot.index]),
+                                     content=sealed_body(vote.sealing, marks))
         if response.status_code == 201:
             report.duplicates_accepted += 1
-            ballots.append(marks)  # it is in the box now: the count must show it, and the rehearsal fails
-            accepted.append(Shot(len(ballots) - 1, 0, 0, 201))
+            taken.append(marks)  # it is in the box now: the count must show it, and the rehearsal fails
         elif response.status_code == 409 and _kind(response) == ALREADY_VOTED:
             report.duplicates_refused += 1
-
-    result = (await _call(client, "POST", f"/api/polls/{poll_id}/close", staff, {"cards": cards[:2]})).json()
+    result = (await _call(client, "POST", f"/api/polls/{vote.poll_id}/close", staff, {"cards": vote.cards[:2]})).json()
     report.server_result = result
-    report.local_result = local_count(plan, present, [ballots[shot.index] for shot in accepted])
+    report.local_result = local_count(vote.plan, vote.present, taken)
     report.differences = differences(result, report.local_result)
+
+
+async def _vote(client: httpx.AsyncClient, options: Options, plan: dict[str, Any], staff: str, rng: random.Random,
+                report: Report, say: Callable[[str], None], tablets: list[str], present: int) -> None:
+    """Open, everyone votes at once, a few try again, close; then the server's count against ours."""
+    vote = await open_vote(client, plan, staff, rng, tablets, present)
+    say(f"开始投票：{len(vote.jobs)} 张选票同时提交（{options.connections} 个连接，{options.processes} 个客户端进程）")
+    shots = await fire(report.url, vote.path, vote.jobs, options.connections, options.processes, options.timeout)
+    accepted = await take_answers(report.url, vote, shots, report, options.timeout, say)
+    await close_and_count(client, vote, staff, rng, report, accepted)
 
 
 def sealed_body(sealing: dict[str, Any], marks: dict[str, str], **extra: Any) -> bytes:

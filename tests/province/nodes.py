@@ -23,7 +23,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @contextmanager
-def app_nodes(directory: Path, count: int = 2, workers: int = 1) -> Iterator[list[LiveServer]]:
+def app_nodes(directory: Path, count: int = 2, workers: int = 1, app: str = "app:app",
+              startup_timeout: float = 30.0) -> Iterator[list[LiveServer]]:
     nodes = []
     saved = os.environ.get("PIAOJUE_DATA")
     try:
@@ -31,7 +32,7 @@ def app_nodes(directory: Path, count: int = 2, workers: int = 1) -> Iterator[lis
             data = directory / f"node-{n + 1}"
             data.mkdir(parents=True)
             os.environ["PIAOJUE_DATA"] = str(data)  # LiveServer takes a copy of the environment at start
-            node = LiveServer(workers=workers)
+            node = LiveServer(workers=workers, app=app, startup_timeout=startup_timeout)
             node.start()
             nodes.append(node)
     finally:
