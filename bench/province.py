@@ -69,7 +69,13 @@ def _measure(database_url: str, congresses: int, deputies: int) -> list[dict[str
     directory = Path(tempfile.mkdtemp(prefix="piaojue-bench-province-"))
     with app_nodes(directory / "app", NODES, WORKERS, startup_timeout=90) as nodes, \
             behind_nginx(directory / "app-proxy", nodes) as proxy:
-        outcome = asyncio.run(_vote_everywhere(proxy.url, congresses, deputies))
+        try:
+            outcome = asyncio.run(_vote_everywhere(proxy.url, congresses, deputies))
+        except Exception:
+            for node in nodes:  # what the servers said about it
+                output = node.output()
+                print(output[max(0, output.find("Traceback") - 300):][:6000], file=sys.stderr)
+            raise
         server_errors = sum(1 for node in nodes for line in node.output().splitlines()
                             if "Traceback" in line or " ERROR " in line)
     bodies = outcome.pop("bodies")
