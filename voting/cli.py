@@ -68,10 +68,10 @@ async def _export(poll: str) -> str:
 EXIT_ALTERED = 1
 
 
-async def _verify(poll: str, expect: str, audit_head: str) -> dict:
+async def _verify(poll: str, expect: str, audit_head: str, signers: tuple[str, ...]) -> dict:
     from voting import seal_check
 
-    return await seal_check.verify((await _find_poll(poll))["id"], expect, audit_head)
+    return await seal_check.verify((await _find_poll(poll))["id"], expect, audit_head, signers)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     signatures and the audit chain; exit 1 if anything does not hold."""
     from voting import seal_check
 
-    report = _run_with_database(_verify, args.poll, args.expect or "", args.audit_head or "")
+    report = _run_with_database(_verify, args.poll, args.expect or "", args.audit_head or "", tuple(args.signer or ()))
     write_stdout("\n".join(seal_check.lines(report)) + "\n")
     return EXIT_OK if report["ok"] else EXIT_ALTERED
 
@@ -262,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="计票单上印的选票文件 SHA-256（完整 64 位，或至少前 16 位）")
     verify.add_argument("--audit-head", metavar="HEAD",
                         help="计票单或公告上印的审计日志链头（至少前 16 位）")
+    verify.add_argument("--signer", metavar="FINGERPRINT", action="append",
+                        help="计票单上监票人姓名旁印的平板签名钥匙指纹（如 3F2A-91C0），每位一次")
     verify.set_defaults(run=cmd_verify)
 
     backup = commands.add_parser(

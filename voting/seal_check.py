@@ -11,6 +11,9 @@ database and from the printed tally sheet.
 4. The audit log's hash chain is whole (voting.audit_chain), and the head printed on the
    tally sheet or the notice (`--audit-head`) is one of its links: an edited or deleted
    entry shows, even if every hash after it was recomputed.
+5. The keys that signed are the ones whose fingerprints the tally sheet prints beside the
+   scrutineers' names (`--signer`, once per fingerprint): an insider who re-signs a changed seal
+   with keys of their own makes valid signatures, under other fingerprints.
 """
 
 from __future__ import annotations
@@ -59,7 +62,21 @@ async def _signature_problem(row: dict[str, Any], signer: str, poll: dict[str, A
     return ""
 
 
-async def verify(poll_id: int, expect: str = "", audit_head: str = "") -> dict[str, Any]:
+def fingerprint_typed(text: str) -> str:
+    """A key fingerprint as typed from paper (3F2A-91C0, 3f2a91c0): its 8 hex digits, upper case."""
+    digits = "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
+    return f"{digits[:4]}-{digits[4:]}" if len(digits) == 8 else ""
+
+
+def _signers(typed: tuple[str, ...], signatures: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not typed:
+        return None
+    given = {fingerprint_typed(t) or t for t in typed}
+    signed = {s["fingerprint"] for s in signatures if s["how"] == "tablet" and s["current"] and not s["problem"]}
+    return {"given": sorted(given), "missing": sorted(given - signed), "unexpected": sorted(signed - given)}
+
+
+async def verify(poll_id: int, expect: str = "", audit_head: str = "", signers: tuple[str, ...] = ()) -> dict[str, Any]:
     report = await polls.verify(poll_id)
     poll = await polls.get_poll(poll_id)
     expected = audit_chain.typed_hex(expect) if expect else ""
@@ -74,9 +91,11 @@ async def verify(poll_id: int, expect: str = "", audit_head: str = "") -> dict[s
     head = audit_chain.typed_hex(audit_head) if audit_head else ""
     report["audit_head"] = None if not audit_head else {
         "given": audit_head, "found": bool(head) and await audit.has_head(head)}
+    report["signers"] = _signers(signers, report["signatures"])
     report["ok"] = (report["intact"] and (report["expect"] is None or report["expect"]["matches"])
                     and not any(s["problem"] for s in report["signatures"]) and chain.intact
-                    and (report["audit_head"] is None or report["audit_head"]["found"]))
+                    and (report["audit_head"] is None or report["audit_head"]["found"])
+                    and (report["signers"] is None or not (report["signers"]["missing"] or report["signers"]["unexpected"])))
     return report
 
 
@@ -99,6 +118,15 @@ def lines(report: dict[str, Any]) -> list[str]:
             state = f"签名无效：{s['problem']}" if s["problem"] else "电子签名有效"
             era = "" if s["current"] else "（更正前的确认）"
             out.append(f"{s['signer']}：{state}{era}，签名钥匙指纹 {s['fingerprint']}")
+    keys = report["signers"]
+    if keys is not None:
+        if not (keys["missing"] or keys["unexpected"]):
+            out.append("签名钥匙指纹与计票单上印的一致。")
+        else:
+            if keys["missing"]:
+                out.append("计票单上印的指纹 " + "、".join(keys["missing"]) + " 在库中没有对应的有效签名。")
+            if keys["unexpected"]:
+                out.append("库中签名的指纹 " + "、".join(keys["unexpected"]) + " 不在计票单上：签名被人换过。")
     chain = report["chain"]
     out.append(f"审计日志 {chain['entries']} 条，链头 {chain['short_head']}："
                + ("哈希链完整。" if not chain["problems"] else "哈希链断裂：" + "；".join(chain["problems"]) + "。"))

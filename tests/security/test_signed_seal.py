@@ -74,6 +74,12 @@ async def reseal_as_insider(poll_id: int, change) -> str:
     return digest
 
 
+async def printed_fingerprints(poll_id: int) -> list[str]:
+    """The key fingerprints the tally sheet prints beside the scrutineers who signed on tablets."""
+    text = PdfReader(io.BytesIO(await documents.tally_pdf(poll_id))).pages[-1].extract_text()
+    return list(dict.fromkeys(re.findall(r"\b[0-9A-F]{4}-[0-9A-F]{4}\b", text)))  # by the names and in the command
+
+
 def against_p01(marks: dict) -> dict:
     return {**marks, "P01": "against"}
 
@@ -84,6 +90,12 @@ async def test_the_honest_count_verifies_against_the_printed_sheet_and_the_signa
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "与计票单上印的封存值一致" in checked.stdout and checked.stdout.count("电子签名有效") == 2
     assert "哈希链完整" in checked.stdout and "核验通过" in checked.stdout
+    fingerprints = await printed_fingerprints(poll_id)
+    assert len(fingerprints) == 2
+    keys = verify(ref, *[arg for f in fingerprints for arg in ("--signer", f.lower().replace("-", ""))])
+    assert keys.returncode == 0 and "签名钥匙指纹与计票单上印的一致" in keys.stdout, keys.stdout
+    one_short = verify(ref, "--signer", fingerprints[0])
+    assert one_short.returncode == 1 and f"库中签名的指纹 {fingerprints[1]} 不在计票单上" in one_short.stdout
     # A mistyped or foreign seal is not taken as a pass.
     assert verify(ref, "--expect", "0" * 16).returncode == 1
     unreadable = verify(ref, "--expect", "not-a-hash")
@@ -126,6 +138,10 @@ async def test_rewriting_what_the_scrutineers_signed_does_not_help_the_insider(h
     assert forged.returncode == 1 and "与计票单上印的封存值不同" in forged.stdout
     shown = dict(re.findall(r"(?:总监票人|监票人) (\S+)：电子签名有效，签名钥匙指纹 (\S+)", forged.stdout))
     assert shown and all(printed[name] != fingerprint for name, fingerprint in shown.items())
+    # Without the seal to hand, the fingerprints on the sheet alone catch the re-signing.
+    by_key = verify(ref, *[arg for f in printed.values() for arg in ("--signer", f)])
+    assert by_key.returncode == 1 and by_key.stdout.count("在库中没有对应的有效签名") == 1
+    assert "不在计票单上：签名被人换过" in by_key.stdout and "核验失败" in by_key.stdout
 
 
 async def test_a_tablet_confirmation_stripped_of_its_signature_fails(hall):
