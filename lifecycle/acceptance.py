@@ -105,6 +105,20 @@ def problems(held_on: date | None, deputy_ids: list[int], representatives: str, 
     return found
 
 
+def warnings(project: dict[str, Any], reports: list[dict[str, Any]], held_on: date | None) -> list[str]:
+    """What an acceptance should not pass over unnoticed — pure. The clerk may still record it,
+    once they have confirmed they saw these (record_acceptance's `noted`)."""
+    found = []
+    latest = reports[-1] if reports else None  # oldest first (lifecycle.projects.reports)
+    if latest is None:
+        found.append("承办部门没有报送过任何进度报告。")
+    elif not latest.get("spent_wan"):
+        found.append("最近一次进度报告的已支出资金为 0：项目似乎没有花钱。")
+    if held_on is not None and project.get("starts_on") and held_on < project["starts_on"]:
+        found.append(f"验收日期 {held_on.isoformat()} 早于实施方案的开工日期 {project['starts_on'].isoformat()}。")
+    return found
+
+
 def rectification_requests(checklist: dict[str, CheckItem], findings: str) -> list[str]:
     """What the department is asked to put right: one request per item found wanting, or the
     findings as a whole when every item was found in order."""
@@ -121,14 +135,17 @@ async def _deputies_of(congress_id: int, deputy_ids: list[int]) -> list[dict[str
 
 async def record_acceptance(project_id: int, held_on: date | None, deputy_ids: list[int], representatives: str,
                             checklist: dict[str, Any], findings: str, result: str, warranty_months: int | None,
-                            who: Who, *, rectify_by: date | None = None) -> int:
+                            who: Who, *, rectify_by: date | None = None, noted: bool = False) -> int:
     """Record the acceptance of a completed project; returns the record's id.
 
     `checklist` maps content/scale/quality to {"ok": bool, "note": str}; a note is needed
     when not ok. `accepted` needs every item in order; `accepted_after_rectification` and
     `not_accepted` need findings. `not_accepted` needs `rectify_by`, the deadline of the
     rectification requests it raises; with `accepted_after_rectification` a `rectify_by`
-    raises them too (defects still to put right), without one it raises none.
+    raises them too (defects still to put right), without one it raises none. When `warnings`
+    finds something (no progress report, nothing spent, a date before the start), the acceptance
+    is refused with them (code `acceptance_warnings`) unless `noted`: the clerk confirmed seeing
+    them; they then go into the audit entry.
     """
     if who.role not in stages.SECRETARIAT:
         raise Forbidden("验收记录由秘书处（人大常委会工作机构）录入。")
@@ -153,6 +170,10 @@ async def record_acceptance(project_id: int, held_on: date | None, deputy_ids: l
         present = await _deputies_of(project["congress"], deputy_ids)
         if len(present) != len(deputy_ids):
             raise Refused("所选代表不是本级人大的代表。", code="unknown_deputy")
+        noticed = warnings(project, await projects.reports(project_id), held_on)
+        if noticed and not noted:
+            raise Refused("请注意：" + "".join(noticed) + "如确认无误，请勾选“已知晓以上情况”后再次提交。",
+                          code="acceptance_warnings")
         row = (await Acceptance.insert(Acceptance(
             project=project_id, held_on=held_on, deputies=deputy_ids, representatives=representatives,
             checklist={key: {"ok": item.ok, "note": item.note} for key, item in items.items()},
@@ -180,7 +201,8 @@ async def record_acceptance(project_id: int, held_on: date | None, deputy_ids: l
                          detail={"acceptance": row["id"], "rectifications": raised})
         await audit.record(who.actor, "acceptance_recorded", subject=project["title"],
                            detail={"acceptance": row["id"], "result": result, "held_on": held_on.isoformat(),
-                                   "warranty_months": warranty_months, "rectifications": raised})
+                                   "warranty_months": warranty_months, "rectifications": raised,
+                                   "warnings_noted": noticed})
     return row["id"]
 
 

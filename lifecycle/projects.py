@@ -26,6 +26,7 @@ from lifecycle.tables import (
     Project,
     ProjectAttachment,
     Proposal,
+    ProposalEvent,
     Rectification,
     SupervisionSettings,
 )
@@ -133,6 +134,15 @@ async def reports(project_id: int) -> list[dict[str, Any]]:
         ProgressReport.filed_on, ProgressReport.id).output(load_json=True)
 
 
+async def stage_history(project: dict[str, Any]) -> list[dict[str, Any]]:
+    """The project's stage changes, newest first, with what was said: a completion sent back
+    (退回继续实施) and its reason, a completion reported early and why."""
+    return await ProposalEvent.select(ProposalEvent.at, ProposalEvent.stage_from, ProposalEvent.stage_to,
+                                      ProposalEvent.text, ProposalEvent.actor).where(
+        (ProposalEvent.proposal == project["proposal"]) & (ProposalEvent.kind == "project")).order_by(
+        ProposalEvent.at, ascending=False)
+
+
 async def decisions(project_id: int) -> list[dict[str, Any]]:
     return await Decision.select().where(Decision.project == project_id).order_by(Decision.id).output(load_json=True)
 
@@ -194,9 +204,28 @@ def plan_problems(plan: PlanInput) -> list[str]:
 
 
 def plan_complete(project: dict[str, Any], milestone_rows: list[dict[str, Any]]) -> bool:
-    """The `plan` fact: a department, dates, a budget and milestones with some weight."""
+    """The `plan` fact: a department, dates, a budget and milestones whose weights add up to 100."""
     return bool(project["department"] and project["starts_on"] and project["ends_on"]
-                and project["budget_wan"] is not None and sum(m["weight"] for m in milestone_rows) > 0)
+                and project["budget_wan"] is not None and milestone_rows
+                and sum(m["weight"] for m in milestone_rows) == 100)
+
+
+def unfinished(milestone_rows: list[dict[str, Any]]) -> list[str]:
+    """The milestones not yet reported at 100 %, as "路面（60%）" — pure. A project with none at all
+    has nothing to show finished: it reads as one unfinished item."""
+    if not milestone_rows:
+        return ["实施方案中没有里程碑"]
+    return [f"{m['title']}（{m['percent']}%）" for m in milestone_rows if m["percent"] < 100]
+
+
+def completion_refusal(milestone_rows: list[dict[str, Any]], reason: str) -> str:
+    """Why completion cannot be reported now, or "" — pure. Every milestone at 100 %, or a reason
+    for reporting before that (it goes on the public page with the list of what is unfinished)."""
+    left = unfinished(milestone_rows)
+    if not left or reason.strip():
+        return ""
+    return (f"还有里程碑没有完成：{'、'.join(left)}。各里程碑都报告完成 100% 后才能报告完工；"
+            "确需提前报告的，请写明理由，理由和未完成的里程碑会显示在项目的公开页面上，并告知监督小组。")
 
 
 async def save_plan(project_id: int, plan: PlanInput, who: Who) -> None:
@@ -236,6 +265,14 @@ async def move_project(project_id: int, target: str, who: Who, reason: str = "",
         if target == "implementing" and project["stage"] == "planning" and plan_complete(
                 project, await milestones(project_id)):
             facts = facts | {"plan"}
+        if target == "completed" and project["stage"] == "implementing":
+            rows = await milestones(project_id)
+            refusal = completion_refusal(rows, reason)
+            if refusal:
+                raise Conflict(refusal, code="milestones_unfinished")
+            facts = facts | {"milestones"}
+            if unfinished(rows):  # reported early, with a reason: the public history says what is left
+                text = text or f"报告完工（尚未完成：{'、'.join(unfinished(rows))}）。理由：{reason.strip()}"
         try:
             step = stages.check_project_move(project["stage"], target, who.role, reason=reason, facts=facts)
         except MoveRefused as refused:

@@ -66,7 +66,10 @@ class AfterVoteConsoleController(Controller):
         for deputy in deputies:
             delegations.setdefault(deputy["delegation_name"], []).append(deputy)
         form = more.pop("form", {})
+        noticed = acceptance.warnings(project, await projects.reports(project_id), None)
+        ask_noted = more.pop("ask_noted", False) or bool(noticed)
         return page("console/acceptance.html", request, viewer, status_code=status_code, p=project,
+                    noticed=noticed, ask_noted=ask_noted,
                     records=records, delegations=delegations, can_record=who.role in stages.SECRETARIAT
                     and project["stage"] == "completed", today=today(), form=form,
                     chosen=set(more.pop("chosen", [])), milestones=await projects.milestones(project_id),
@@ -88,10 +91,12 @@ class AfterVoteConsoleController(Controller):
             months = typed_number(form.get("warranty_months", ""), "质保期（月）", optional=True)
             record_id = await acceptance.record_acceptance(
                 project_id, held_on, deputy_ids, form.get("representatives", ""), checklist_from_form(form),
-                form.get("findings", ""), form.get("result", ""), months, who_of(viewer), rectify_by=rectify_by)
+                form.get("findings", ""), form.get("result", ""), months, who_of(viewer), rectify_by=rectify_by,
+                noted=form.get("noted") == "1")
         except Refused as refused:
             return await self._acceptance_page(request, project_id, refused.status_code, error=refused.message,
-                                               form=form, chosen=deputy_ids)
+                                               form=form, chosen=deputy_ids,
+                                               ask_noted=refused.code == "acceptance_warnings")
         return Redirect(f"/console/projects/{project_id}/acceptance?saved={record_id}#a{record_id}")
 
     async def _certificate(self, request: Request, project_id: int, acceptance_id: int, pdf: bool) -> Response[Any]:

@@ -74,11 +74,13 @@ class ProjectConsoleController(Controller):
         return page("console/project.html", request, viewer, status_code=status_code, p=project,
                     milestones=stones, milestone_rows=stones + [{}] * max(0, MILESTONE_ROWS - len(stones)),
                     reports=await projects.reports(project_id), decisions=await projects.decisions(project_id),
+                    history=await projects.stage_history(project),
                     photos=await projects.attachments(project_id, "report"),
                     colour=await projects.colour_of(project), departments=await projects.departments(
                         project["congress"]), moves=[m for m in stages.project_moves_from(project["stage"], who.role)
-                                                     if not m.needs - {"plan"}],
-                    plan_complete=projects.plan_complete(project, stones), is_secretariat=who.role in
+                                                     if not m.needs - {"plan", "milestones"}],
+                    plan_complete=projects.plan_complete(project, stones), unfinished=projects.unfinished(stones),
+                    weight_total=sum(m["weight"] for m in stones), is_secretariat=who.role in
                     stages.SECRETARIAT, today=today(), form=more.pop("form", {}), **LISTS, **more)
 
     @get("/projects/{project_id:int}")

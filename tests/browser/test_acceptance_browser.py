@@ -82,3 +82,31 @@ async def test_record_an_acceptance_and_download_its_certificate(live_server, br
     finally:
         await context.close()
     assert (await projects.get_project(project["id"]))["stage"] == "accepted"
+
+
+async def test_early_completion_needs_a_reason_and_acceptance_shows_what_to_note(live_server, browser, artifacts):
+    from tests.lifecycle.test_completion import published
+
+    hall = await make_hall(deputies=12)
+    project, _ = await published(hall)
+    await staff("mishu-wangong", "李红", "secretariat")
+    context = await browser.new_context(base_url=live_server, **DESKTOP)
+    try:
+        page = await context.new_page()
+        await log_in(page, "mishu-wangong")
+        await page.goto(f"/console/projects/{project['id']}")
+        hint = page.locator("#unfinished")
+        await expect(hint).to_contain_text("路基（0%）、路面（0%）")
+        await page.get_by_label("提前报告完工的理由（必填）").fill("主体完工，附属工程冬季停工，先行交付使用")
+        await page.screenshot(path=artifacts / "completion-01-early.png", full_page=True)
+        await page.get_by_role("button", name="报告完工").click()
+        await expect(page.locator("#history")).to_contain_text("先行交付使用")
+        await expect(page.locator("#history")).to_contain_text("尚未完成：路基（0%）、路面（0%）")
+
+        await page.goto(f"/console/projects/{project['id']}/acceptance")
+        await expect(page.locator("#acceptance-warnings")).to_contain_text("没有报送过任何进度报告")
+        await expect(page.get_by_label("已知晓以上情况，仍然录入（会记入操作日志）")).to_be_visible()
+        await page.locator("#acceptance-warnings").scroll_into_view_if_needed()
+        await page.screenshot(path=artifacts / "completion-02-acceptance-warnings.png")
+    finally:
+        await context.close()

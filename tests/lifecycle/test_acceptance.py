@@ -28,10 +28,20 @@ async def a_department(hall, name: str = "县交通运输局") -> tuple[int, Who
 
 
 async def complete(project_id: int, department: int) -> None:
-    """Plan, publish, and report the works finished: the project awaits acceptance."""
-    await projects.save_plan(project_id, plan(department, date(2027, 1, 1)), SECRETARIAT)
+    """Plan (begun eight months ago), publish, report every milestone finished and the money
+    spent, and report completion: the project awaits acceptance."""
+    start = proposals.today() - timedelta(days=240)
+    await projects.save_plan(project_id, plan(department, start), SECRETARIAT)
     await projects.move_project(project_id, "implementing", SECRETARIAT)
+    await finish_works(project_id, start + timedelta(days=200))
     await projects.move_project(project_id, "completed", SECRETARIAT)
+
+
+async def finish_works(project_id: int, on: date, spent_wan: int = 118) -> None:
+    """A final progress report: every milestone at 100 %."""
+    stones = await projects.milestones(project_id)
+    await projects.file_report(project_id, "完工报告", on, {m["id"]: 100 for m in stones}, spent_wan,
+                               "路基和路面全部完工，已清理现场。", SECRETARIAT)
 
 
 async def completed_project(hall) -> tuple[dict, int, Who]:
@@ -51,10 +61,10 @@ async def chosen_projects(hall, n: int) -> list[dict]:
     return [await Project.select().where(Project.proposal == i).first() for i in ids[:n]]
 
 
-async def accept(project_id: int, hall, held_on: date | None = None, months: int = 24) -> int:
+async def accept(project_id: int, hall, held_on: date | None = None, months: int = 24, noted: bool = False) -> int:
     return await acceptance.record_acceptance(
         project_id, held_on or proposals.today(), hall.deputy_ids[:3], "东岭村 王大伯、李大妈", ALL_OK,
-        "", "accepted", months, SECRETARIAT)
+        "", "accepted", months, SECRETARIAT, noted=noted)
 
 
 def test_warranty_months_are_added_to_the_calendar():
@@ -198,7 +208,8 @@ async def test_custodians_and_a_defect_in_the_warranty_period_becomes_a_rectific
 async def test_a_defect_after_the_warranty_is_only_logged(hall):
     project, department, dept = await completed_project(hall)
     today = proposals.today()
-    await accept(project["id"], hall, held_on=today - timedelta(days=400), months=12)
+    # Dated before the plan's start (to have a warranty over by now): the clerk has noted the warning.
+    await accept(project["id"], hall, held_on=today - timedelta(days=400), months=12, noted=True)
     assert (await projects.get_project(project["id"]))["warranty_until"] < today
     await maintenance.log_maintenance(project["id"], today, "路面出现坑槽两处，村里组织修补。", True, dept)
     [entry] = await maintenance.maintenance_log(project["id"])

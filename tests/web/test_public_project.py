@@ -62,7 +62,8 @@ async def lived_project(hall) -> dict:
     await acceptance.record_acceptance(
         project["id"], on, deputies[:2], "村民张三等 5 人",
         {"content": {"ok": True, "note": ""}, "scale": {"ok": True, "note": "3.1 公里"},
-         "quality": {"ok": True, "note": ""}}, "符合设计要求。", "accepted", 24, quality)
+         "quality": {"ok": True, "note": ""}}, "符合设计要求。", "accepted", 24, quality,
+        noted=True)  # the plan's dates lie ahead of today's acceptance: warned of, and noted
     await Project.update({Project.stage: "evaluated", Project.verdict: "satisfied"}).where(
         Project.id == project["id"])
     await maintenance.add_custodian(project["id"], "", deputies[0], "路长，每月巡查", on, SECRETARIAT)
