@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 
 import httpx
 import pytest
@@ -67,6 +68,10 @@ async def test_one_line_per_request_with_its_id_and_no_secret(tmp_path, monkeypa
             printed = note(await clerk.post(f"/console/polls/{poll_id}/paper-ballots",
                                             data={"count": "2", "_csrf_token": csrf_of(clerk)}))
             assert printed.headers["content-type"] == "application/pdf"
+        # A request's line is written once its answer has gone out: the client may read the answer first.
+        deadline = time.monotonic() + 10
+        while not set(ids) <= {m.group(1) for m in request_lines(server.output())} and time.monotonic() < deadline:
+            time.sleep(0.05)
         output = server.output()
 
     lines = request_lines(output)
@@ -85,6 +90,9 @@ async def test_one_line_per_request_with_its_id_and_no_secret(tmp_path, monkeypa
     for secret in (hall.codes[deputy], hall.codes[other], hall.links[deputy], "zzsecretzz", "127.0.0.1:",
                    *[v for v in session_cookie.split("; ") if len(v) > 8], "HTTP Request", "fontTools", "weasyprint"):
         assert secret not in output.replace(server.url, ""), secret
+    deadline = time.monotonic() + 10
+    while len(request_lines(log_file.read_text(encoding="utf-8"))) < len(lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
     written = log_file.read_text(encoding="utf-8")
     assert [m.group(0) for m in request_lines(written)] == [m.group(0) for m in lines], \
         "the rotated log file holds the same lines"
