@@ -155,6 +155,9 @@ class ProposalParse(Parse[ProposalRow, RowError]):
     holds the rows that passed their own checks, for preview only."""
 
     filename: str = field(default="", kw_only=True)
+    # Rows left out on purpose, with why: the template's example row (which a clerk who keeps it,
+    # as the roster template allows, must not see imported as a citizen's proposal).
+    skipped: list[tuple[int, str]] = field(default_factory=list, kw_only=True)
 
 
 # --------------------------------------------------------------------------
@@ -178,9 +181,18 @@ def parse_proposals(filename: str, data: bytes) -> ProposalParse:
         return result
     for record in records:
         proposal = _parse_row(record, result.errors)
-        if proposal is not None:
+        if proposal is not None and is_example(proposal):
+            result.skipped.append((record.row, "模板中的示例行（与模板示例相同），没有导入"))
+        elif proposal is not None:
             result.rows.append(ProposalRow(record.row, proposal))
     return result
+
+
+def is_example(proposal: ProposalInput) -> bool:
+    """Whether a row is the template's example (its title, place and proposer, however typed)."""
+    def key(p: ProposalInput) -> tuple[str, ...]:
+        return tuple(_fold(x) for x in (p.title, p.township, p.village, p.proposer_name))
+    return key(proposal) == key(EXAMPLE)
 
 
 def _parse_row(record: Record, errors: list[RowError]) -> ProposalInput | None:
@@ -244,7 +256,8 @@ async def import_proposals(round_id: int, parsed: ProposalParse, who: Who,
     if parsed.errors:
         raise Refused(_refusal(parsed), code="import_invalid")
     if not parsed.rows:
-        raise Refused(f"{file_label(parsed.filename)}中没有建议，没有导入。", code="import_empty")
+        only_example = "（只有模板中的示例行）" if parsed.skipped else ""
+        raise Refused(f"{file_label(parsed.filename)}中没有建议{only_example}，没有导入。", code="import_empty")
     channel = _choice(default_channel, PAPER_CHANNELS)
     if channel is None:
         raise Refused(f"征集渠道“{_shown(default_channel)}”无效，请选择：{'、'.join(PAPER_CHANNELS.values())}。")

@@ -86,7 +86,7 @@ class ProposalConsoleController(Controller):
             return page("console/proposal_import.html", request, viewer, error=refused.message,
                         filename=upload.filename, status_code=refused.status_code, **context)
         return page("console/proposal_import.html", request, viewer, imported=imported, filename=upload.filename,
-                    **context)
+                    skipped=parsed.skipped, **context)
 
     @get("/proposal-template.xlsx")
     async def import_template_xlsx(self, request: Request) -> Response[bytes]:

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import zipfile
+from dataclasses import replace
 from datetime import timedelta
 
 import openpyxl
@@ -13,6 +14,8 @@ import pytest
 
 from lifecycle import proposal_import, proposals
 from lifecycle.proposal_import import EXAMPLE, MAX_ROWS, ProposalRow, RowError, parse_proposals
+
+EXAMPLE_SKIPPED = "模板中的示例行（与模板示例相同），没有导入"
 from lifecycle.proposal_input import ProposalInput
 from lifecycle.proposals import Who
 from lifecycle.tables import Proposal, ProposalEvent
@@ -27,8 +30,8 @@ _rounds = itertools.count(1)
 
 HEADER = ["项目名称", "项目内容", "乡镇（街道）", "村（社区）", "类别", "估算投资（万元）", "受益人数", "征集渠道",
           "建议人", "联系方式", "联名人数"]
-GOOD = [
-    ["东岭村村道硬化", "村道全长 3 公里，雨天泥泞，群众出行不便。", "城关镇", "东岭村", "交通出行", "120", "3000",
+GOOD = [  # the first row is like the template's example, but a real proposal (another title)
+    ["东岭村通组道路硬化", "村道全长 3 公里，雨天泥泞，群众出行不便。", "城关镇", "东岭村", "交通出行", "120", "3000",
      "代表联络站", "王大伯", "13800000000", "15"],
     ["溪口镇卫生院改扩建", "卫生院病房不足，群众看病要去县城，建议扩建住院楼。", "溪口镇", "", "医疗卫生", "800.4", "",
      "", "", "", ""],
@@ -38,7 +41,7 @@ GOOD = [
      "evening_talk", "", "0571-12345678", ""],
 ]
 EXPECTED = [
-    ProposalRow(2, ProposalInput("东岭村村道硬化", "村道全长 3 公里，雨天泥泞，群众出行不便。", "城关镇", "东岭村",
+    ProposalRow(2, ProposalInput("东岭村通组道路硬化", "村道全长 3 公里，雨天泥泞，群众出行不便。", "城关镇", "东岭村",
                                  "transport", 120, 3000, "liaison_station", "王大伯", "13800000000", 15)),
     ProposalRow(3, ProposalInput("溪口镇卫生院改扩建", "卫生院病房不足，群众看病要去县城，建议扩建住院楼。", "溪口镇",
                                  "", "health", 800, None, "", "", "", 1)),
@@ -274,7 +277,7 @@ def test_column_order_free_extra_columns_ignored_title_rows_tolerated():
     parsed = parse_proposals("x.csv", csv_bytes(rows))
     assert parsed.errors == []
     assert [(r.row, r.proposal.title, r.proposal.proposer_name, r.proposal.cost_wan) for r in parsed.rows] == [
-        (3, "东岭村村道硬化", "王大伯", None), (4, "溪口镇卫生院改扩建", "", None), (5, "西山社区老年食堂", "李秀英", None),
+        (3, "东岭村通组道路硬化", "王大伯", None), (4, "溪口镇卫生院改扩建", "", None), (5, "西山社区老年食堂", "李秀英", None),
         (6, "南溪村饮水工程", "", None)]
 
 
@@ -294,16 +297,24 @@ def test_template_csv_parses_back_to_the_example():
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0].split(",") == HEADER and len(lines) == 2
     parsed = parse_proposals("建议汇总表模板.csv", data)
-    assert parsed.errors == [] and parsed.rows == [ProposalRow(2, EXAMPLE)]
+    assert parsed.errors == [] and parsed.rows == [] and parsed.skipped == [(2, EXAMPLE_SKIPPED)]
+    # Its columns read back into every field: the same row under another title is a proposal.
+    renamed = data.decode("utf-8-sig").replace(EXAMPLE.title, "西岭村村道硬化").encode("utf-8-sig")
+    assert parse_proposals("建议汇总表.csv", renamed).rows == [ProposalRow(2, replace(EXAMPLE, title="西岭村村道硬化"))]
 
 
 def test_template_xlsx_parses_back_to_the_example_and_has_dropdowns():
     data = proposal_import.template_xlsx()
     parsed = parse_proposals("建议汇总表模板.xlsx", data)
-    assert parsed.errors == [] and parsed.rows == [ProposalRow(2, EXAMPLE)]
+    assert parsed.errors == [] and parsed.rows == [] and parsed.skipped == [(2, EXAMPLE_SKIPPED)]
 
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]
+    renamed = io.BytesIO()
+    ws.cell(row=2, column=HEADER.index("项目名称") + 1).value = "西岭村村道硬化"
+    wb.save(renamed)
+    assert parse_proposals("建议汇总表.xlsx", renamed.getvalue()).rows == [
+        ProposalRow(2, replace(EXAMPLE, title="西岭村村道硬化"))]
     assert [c.value for c in ws[1]] == HEADER
     assert all(c.font.bold for c in ws[1])
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
@@ -312,12 +323,21 @@ def test_template_xlsx_parses_back_to_the_example_and_has_dropdowns():
     assert [notes.cell(row=r, column=1).value for r in range(2, 2 + len(HEADER))] == HEADER
 
 
-async def test_the_template_example_imports(hall):
+async def test_the_template_example_is_never_imported_as_a_proposal(hall):
     round_row = await new_round(hall)
-    (made,) = await proposal_import.import_proposals(
-        round_row["id"], parse_proposals("模板.xlsx", proposal_import.template_xlsx()), SECRETARIAT, "")
-    stored = await proposals.get_proposal(made["id"])
-    assert {k: stored[k] for k in EXAMPLE.as_columns()} == EXAMPLE.as_columns()
+    before = await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1)
+    with pytest.raises(Refused, match="只有模板中的示例行"):
+        await proposal_import.import_proposals(
+            round_row["id"], parse_proposals("模板.xlsx", proposal_import.template_xlsx()), SECRETARIAT, "")
+    # The example kept above a real row (typed with other spacing): only the real row goes in.
+    data = proposal_import.template_csv().decode("utf-8-sig").rstrip("\r\n") + "\r\n" + ",".join(GOOD[0]) + "\r\n"
+    spaced = data.replace("东岭村村道硬化", "东岭村 村道硬化", 1).encode("utf-8-sig")
+    parsed = parse_proposals("模板.csv", spaced)
+    assert parsed.skipped == [(2, EXAMPLE_SKIPPED)] and [r.row for r in parsed.rows] == [3]
+    made = await proposal_import.import_proposals(round_row["id"], parsed, SECRETARIAT, "代表联络站")
+    assert [m["row"] for m in made] == [3] and made[0]["title"] != EXAMPLE.title
+    after = await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1)
+    assert after["total"] == before["total"] + 1
 
 
 # -------------------------------------------------------------- file level

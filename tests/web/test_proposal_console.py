@@ -145,3 +145,23 @@ async def test_the_review_note_and_meeting_minutes_show_to_staff_and_not_to_the_
     assert "纪要：水利局同意纳入明年计划，资金由县财政统筹" in page.text
     public = await client.get(f"/public/proposals/{made['code']}")
     assert public.status_code == 200 and "水利局共商会" in public.text and "资金由县财政统筹" not in public.text
+
+
+async def test_the_template_kept_with_its_example_imports_only_the_real_rows(hall, client):
+    from lifecycle.tables import Proposal
+
+    round_id = await open_round(hall)
+    await login_staff(client)
+    template = (await client.get("/console/proposal-template.csv")).content.decode("utf-8-sig").rstrip("\r\n")
+    real = "\r\n西岭村通组道路硬化,西岭村通组道路雨天泥泞难行建议硬化,城关镇,西岭村,交通出行,90,,,李大妈,,\r\n"
+    before = await Proposal.count()
+    only_example = await client.post(f"/console/rounds/{round_id}/import",
+                                     data={"_csrf_token": csrf_of(client), "channel": "liaison_station"},
+                                     files={"file": ("建议.csv", template.encode("utf-8-sig"), "text/csv")})
+    assert only_example.status_code == 400 and "只有模板中的示例行" in only_example.text
+    imported = await client.post(f"/console/rounds/{round_id}/import",
+                                 data={"_csrf_token": csrf_of(client), "channel": "liaison_station"},
+                                 files={"file": ("建议.csv", (template + real).encode("utf-8-sig"), "text/csv")})
+    assert "共 1 条建议" in imported.text and "第 2 行：模板中的示例行" in imported.text
+    assert await Proposal.count() == before + 1
+    assert not await Proposal.exists().where((Proposal.round == round_id) & (Proposal.title == "东岭村村道硬化"))
