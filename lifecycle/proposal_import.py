@@ -241,15 +241,41 @@ def _shown(text: str) -> str:
 # importing
 
 
+def _identity(title: str, township: str, village: str, proposer: str) -> tuple[str, ...]:
+    """What makes two entries the same proposal: title, place and proposer, however spaced."""
+    return tuple(_fold(x or "") for x in (title, township, village, proposer))
+
+
+async def already_entered(round_id: int, parsed: ProposalParse) -> list[tuple[int, str]]:
+    """Rows of the file that match a proposal already in the round (same title, place and proposer):
+    the same file imported twice, or a row entered by hand before. (row, "…已有…") for each."""
+    from lifecycle.tables import Proposal
+
+    stored = await Proposal.select(Proposal.code, Proposal.title, Proposal.township, Proposal.village,
+                                   Proposal.proposer_name).where(Proposal.round == round_id)
+    known = {_identity(r["title"], r["township"], r["village"], r["proposer_name"]): r["code"] for r in stored}
+    found = []
+    for item in parsed.rows:
+        p = item.proposal
+        code = known.get(_identity(p.title, p.township, p.village, p.proposer_name))
+        if code:
+            found.append((item.row, f"“{p.title}”（{p.township}{p.village}，{p.proposer_name or '未署名'}）"
+                                    f"已有，查询码 {code}"))
+    return found
+
+
 async def import_proposals(round_id: int, parsed: ProposalParse, who: Who,
-                           default_channel: str) -> list[dict[str, Any]]:
+                           default_channel: str, *, repeats_confirmed: bool = False) -> list[dict[str, Any]]:
     """Submit every row of a file that parsed with no errors, in one transaction.
 
     ``default_channel`` (a code or name of :data:`PAPER_CHANNELS`, or "" when every row
     names its own) is the channel of rows that left it blank. Refuses the whole file
     while any error remains; if a row fails while being stored, nothing is stored.
     Returns, in file order, ``{"row", "id", "code", "title", "township", "proposer_name"}``
-    for each proposal, so the tracking codes can be printed for the proposers.
+    for each proposal, so the tracking codes can be printed for the proposers. Rows that match
+    proposals already in the round (`already_entered`) make it refuse, writing nothing
+    (code ``import_repeats``), unless ``repeats_confirmed``: the clerk has seen them and says
+    they are new proposals.
     """
     if who.role not in stages.SECRETARIAT:
         raise Forbidden()
@@ -268,6 +294,10 @@ async def import_proposals(round_id: int, parsed: ProposalParse, who: Who,
     made: list[dict[str, Any]] = []
     async with write_transaction():
         round_row = await proposals.get_round(round_id)
+        repeats = await already_entered(round_id, parsed)
+        if repeats and not repeats_confirmed:
+            raise Refused(f"{file_label(parsed.filename)}中有 {len(repeats)} 行与本次征集中已有的建议相同"
+                          "（可能重复导入了同一份文件），没有导入任何建议。", code="import_repeats")
         for item in parsed.rows:
             proposal = item.proposal if item.proposal.channel else replace(item.proposal, channel=channel)
             stored = await proposals.submit(round_id, proposal, who)
@@ -275,7 +305,8 @@ async def import_proposals(round_id: int, parsed: ProposalParse, who: Who,
                          "township": proposal.township, "proposer_name": proposal.proposer_name})
         await audit.record(who.actor, "proposals_imported", subject=round_row["title"],
                            detail={"round": round_id, "count": len(made), "channel": channel,
-                                   "filename": parsed.filename})
+                                   "filename": parsed.filename,
+                                   **({"repeats_confirmed": [r for r, _ in repeats]} if repeats else {})})
     return made
 
 

@@ -81,9 +81,12 @@ class ProposalConsoleController(Controller):
             return page("console/proposal_import.html", request, viewer, errors=parsed.errors,
                         filename=upload.filename, status_code=400, **context)
         try:
-            imported = await proposal_import.import_proposals(round_id, parsed, who_of(viewer), channel)
+            imported = await proposal_import.import_proposals(round_id, parsed, who_of(viewer), channel,
+                                                              repeats_confirmed=form.get("repeats_ok") == "1")
         except Refused as refused:
-            return page("console/proposal_import.html", request, viewer, error=refused.message,
+            repeats = await proposal_import.already_entered(round_id, parsed) \
+                if refused.code == "import_repeats" else []
+            return page("console/proposal_import.html", request, viewer, error=refused.message, repeats=repeats,
                         filename=upload.filename, status_code=refused.status_code, **context)
         return page("console/proposal_import.html", request, viewer, imported=imported, filename=upload.filename,
                     skipped=parsed.skipped, **context)

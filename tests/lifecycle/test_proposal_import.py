@@ -403,3 +403,25 @@ async def test_the_refusal_lists_at_most_twenty_errors(hall):
         await proposal_import.import_proposals(round_row["id"], parsed, SECRETARIAT, "意见箱")
     message = refused.value.message
     assert "第 21 行" in message and "第 22 行" not in message and message.endswith("……共 25 处。")
+
+
+async def test_the_same_file_imported_twice_is_refused_until_the_clerk_confirms_new_proposals(hall):
+    round_row = await new_round(hall)
+    data = csv_bytes([HEADER, *GOOD])
+    first = await proposal_import.import_proposals(round_row["id"], parse_proposals("建议.csv", data), SECRETARIAT,
+                                                   "代表联络站")
+    listed = await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1)
+    again = parse_proposals("建议（副本）.csv", data.replace("王大伯".encode(), " 王大伯 ".encode()))
+    with pytest.raises(Refused) as refused:
+        await proposal_import.import_proposals(round_row["id"], again, SECRETARIAT, "代表联络站")
+    assert refused.value.code == "import_repeats" and f"有 {len(GOOD)} 行与本次征集中已有的建议相同" in refused.value.message
+    assert (await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1))["total"] == listed["total"]
+    repeats = await proposal_import.already_entered(round_row["id"], again)
+    assert [row for row, _ in repeats] == [item["row"] for item in first]
+    assert first[0]["code"] in repeats[0][1]
+
+    confirmed = await proposal_import.import_proposals(round_row["id"], again, SECRETARIAT, "代表联络站",
+                                                       repeats_confirmed=True)
+    assert len(confirmed) == len(GOOD)
+    assert (await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1))["total"] == \
+        listed["total"] + len(GOOD)

@@ -165,3 +165,27 @@ async def test_the_template_kept_with_its_example_imports_only_the_real_rows(hal
     assert "共 1 条建议" in imported.text and "第 2 行：模板中的示例行" in imported.text
     assert await Proposal.count() == before + 1
     assert not await Proposal.exists().where((Proposal.round == round_id) & (Proposal.title == "东岭村村道硬化"))
+
+
+async def test_a_file_imported_again_shows_the_repeated_rows_and_imports_only_when_confirmed(hall, client):
+    from lifecycle.tables import Proposal
+
+    round_id = await open_round(hall)
+    await login_staff(client)
+    data = ("项目名称,项目内容,乡镇（街道）,村（社区）,类别,估算投资（万元）,建议人\n"
+            "南塘社区老年食堂,南塘社区老人多吃饭难建议开办食堂,城关镇,南塘社区,养老托育,60,陈阿姨\n").encode("utf-8")
+
+    async def send(**more: str):
+        return await client.post(f"/console/rounds/{round_id}/import",
+                                 data={"_csrf_token": csrf_of(client), "channel": "liaison_station", **more},
+                                 files={"file": ("建议.csv", data, "text/csv")})
+
+    assert "共 1 条建议" in (await send()).text
+    code = (await Proposal.select(Proposal.code).where(Proposal.round == round_id).first())["code"]
+    again = await send()
+    assert again.status_code == 400 and 'id="repeats"' in again.text
+    assert "第 2 行：“南塘社区老年食堂”" in again.text and code in again.text and 'name="repeats_ok"' in again.text
+    assert await Proposal.count().where(Proposal.round == round_id) == 1
+    confirmed = await send(repeats_ok="1")
+    assert confirmed.status_code == 200 and "共 1 条建议" in confirmed.text
+    assert await Proposal.count().where(Proposal.round == round_id) == 2
