@@ -55,6 +55,7 @@ DETAIL_LABELS = {
     "draw": "抽签记录", "seed": "抽签种子", "pool": "参加抽签的项目", "drawn": "抽中的项目",
     "inspection": "视察记录", "held_on": "日期", "unannounced": "不打招呼", "lot_draw": "抽签记录",
     "photos": "照片", "acceptance": "验收记录", "result": "验收结论", "warranty_months": "质保期（月）",
+    "warnings_noted": "录入人已知晓的提醒", "repeats_confirmed": "确认为新建议的行（与已有建议相同）",
     "yellow_gap": "黄灯差距（百分点）", "red_gap": "红灯差距（百分点）", "near_days": "临近期限（天）",
     "report_every_days": "报告周期（天）",
 }
