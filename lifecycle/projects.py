@@ -218,10 +218,10 @@ def unfinished(milestone_rows: list[dict[str, Any]]) -> list[str]:
     return [f"{m['title']}（{m['percent']}%）" for m in milestone_rows if m["percent"] < 100]
 
 
-def completion_refusal(milestone_rows: list[dict[str, Any]], reason: str) -> str:
-    """Why completion cannot be reported now, or "" — pure. Every milestone at 100 %, or a reason
-    for reporting before that (it goes on the public page with the list of what is unfinished)."""
-    left = unfinished(milestone_rows)
+def completion_refusal(left: list[str], reason: str) -> str:
+    """Why completion cannot be reported now, or "" — pure. `left`: the milestones not at 100 %
+    (`unfinished`). None left, or a reason for reporting before that (it goes on the public page
+    with the list of what is unfinished)."""
     if not left or reason.strip():
         return ""
     return (f"还有里程碑没有完成：{'、'.join(left)}。各里程碑都报告完成 100% 后才能报告完工；"
@@ -266,13 +266,13 @@ async def move_project(project_id: int, target: str, who: Who, reason: str = "",
                 project, await milestones(project_id)):
             facts = facts | {"plan"}
         if target == "completed" and project["stage"] == "implementing":
-            rows = await milestones(project_id)
-            refusal = completion_refusal(rows, reason)
+            left = unfinished(await milestones(project_id))
+            refusal = completion_refusal(left, reason)
             if refusal:
                 raise Conflict(refusal, code="milestones_unfinished")
             facts = facts | {"milestones"}
-            if unfinished(rows):  # reported early, with a reason: the public history says what is left
-                text = text or f"报告完工（尚未完成：{'、'.join(unfinished(rows))}）。理由：{reason.strip()}"
+            if left:  # reported early, with a reason: the public history says what is left
+                text = text or f"报告完工（尚未完成：{'、'.join(left)}）。理由：{reason.strip()}"
         try:
             step = stages.check_project_move(project["stage"], target, who.role, reason=reason, facts=facts)
         except MoveRefused as refused:

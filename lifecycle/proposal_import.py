@@ -190,9 +190,7 @@ def parse_proposals(filename: str, data: bytes) -> ProposalParse:
 
 def is_example(proposal: ProposalInput) -> bool:
     """Whether a row is the template's example (its title, place and proposer, however typed)."""
-    def key(p: ProposalInput) -> tuple[str, ...]:
-        return tuple(_fold(x) for x in (p.title, p.township, p.village, p.proposer_name))
-    return key(proposal) == key(EXAMPLE)
+    return _identity_of(proposal) == _identity_of(EXAMPLE)
 
 
 def _parse_row(record: Record, errors: list[RowError]) -> ProposalInput | None:
@@ -246,6 +244,10 @@ def _identity(title: str, township: str, village: str, proposer: str) -> tuple[s
     return tuple(_fold(x or "") for x in (title, township, village, proposer))
 
 
+def _identity_of(proposal: ProposalInput) -> tuple[str, ...]:
+    return _identity(proposal.title, proposal.township, proposal.village, proposal.proposer_name)
+
+
 async def already_entered(round_id: int, parsed: ProposalParse) -> list[tuple[int, str]]:
     """Rows of the file that match a proposal already in the round (same title, place and proposer):
     the same file imported twice, or a row entered by hand before. (row, "…已有…") for each."""
@@ -257,7 +259,7 @@ async def already_entered(round_id: int, parsed: ProposalParse) -> list[tuple[in
     found = []
     for item in parsed.rows:
         p = item.proposal
-        code = known.get(_identity(p.title, p.township, p.village, p.proposer_name))
+        code = known.get(_identity_of(p))
         if code:
             found.append((item.row, f"“{p.title}”（{p.township}{p.village}，{p.proposer_name or '未署名'}）"
                                     f"已有，查询码 {code}"))
