@@ -209,6 +209,17 @@ async def test_read_refuses_anything_but_a_hash(sha):
         await read(sha)
 
 
+async def test_a_file_changed_in_the_database_is_not_served_as_the_one_taken():
+    """A database insider replaces an inspection photo's bytes (same size, so the size check alone
+    passes): the content no longer hashes to the name the records hold, and it is refused."""
+    stored = await store(pillow_image("PNG"), "现场.png")
+    other = bytearray(await read(stored.sha256))
+    other[-20] ^= 0xFF
+    await StoredFile.update({StoredFile.content: bytes(other)}).where(StoredFile.sha256 == stored.sha256)
+    with pytest.raises(NotFound, match="已被改动"):
+        await read(stored.sha256, stored.size)
+
+
 async def test_read_refuses_a_missing_file_or_wrong_size():
     stored = await store(handmade_png(), "a.png")
     with pytest.raises(NotFound):
