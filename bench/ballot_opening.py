@@ -39,7 +39,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.core import ROOT, at_most, below, median, record, run_isolated, setting
+from bench.core import NoPostgres, ROOT, at_most, below, fresh_postgres_database, median, record, run_isolated, setting
 
 DEPUTIES = 3000
 CANDIDATES = (12, 40)
@@ -53,21 +53,11 @@ def ballot_opening() -> list[dict[str, Any]]:
     """Both engines, each in a fresh process (the engine is chosen when voting is imported)."""
     records = run_isolated("bench.ballot_opening:measure", "sqlite", "")
     try:
-        admin = subprocess.run(["bash", "scripts/postgres-test-server.sh"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=120, check=True).stdout.strip()
-    except (subprocess.SubprocessError, OSError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        return records + [record("ballot-opening-postgresql", None, "", note=f"skipped: no PostgreSQL server "  # type: ignore[arg-type]
-                                 f"(scripts/postgres-test-server.sh: {detail.strip()[:200]})")]
-    from bench.rehearsal import _pg
-
-    database = f"piaojue_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(admin, f'CREATE DATABASE "{database}"'))
-    try:
-        records += run_isolated("bench.ballot_opening:measure", "postgresql", admin.rsplit("/", 1)[0] + "/" + database)
-    finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    return records
+        with fresh_postgres_database() as database_url:
+            return records + run_isolated("bench.ballot_opening:measure", "postgresql", database_url)
+    except NoPostgres as missing:
+        return records + [record("ballot-opening-postgresql", None, "",  # type: ignore[arg-type]
+                                 note=f"skipped: no PostgreSQL server ({missing})")]
 
 
 def measure(engine: str, database_url: str) -> list[dict[str, Any]]:

@@ -10,11 +10,47 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class NoPostgres(Exception):
+    """The private PostgreSQL server could not be started (str: why, for the record's note)."""
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the private PostgreSQL server (scripts/postgres-test-server.sh,
+    started if need be), dropped afterwards; yields its URL. NoPostgres if there is no server."""
+    import asyncio
+    import uuid
+
+    try:
+        admin = subprocess.run(["bash", "scripts/postgres-test-server.sh"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120, check=True).stdout.strip()
+    except (subprocess.SubprocessError, OSError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        raise NoPostgres(f"scripts/postgres-test-server.sh: {detail.strip()[:200]}") from None
+    database = f"piaojue_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg(admin, f'CREATE DATABASE "{database}"'))
+    try:
+        yield admin.rsplit("/", 1)[0] + "/" + database
+    finally:
+        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _pg(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 def record(name: str, value: float, unit: str, *, reference: str | None = None,

@@ -27,13 +27,12 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.core import ROOT, at_least, at_most, below, record, setting
-from bench.rehearsal import PASSWORD, USER, _pg, _prepare
+from bench.core import NoPostgres, at_least, at_most, below, fresh_postgres_database, record, setting
+from bench.rehearsal import PASSWORD, USER, _prepare, shot_figures
 
 CONGRESSES = 40
 DEPUTIES = 250  # each: 10,000 in all
@@ -44,21 +43,12 @@ TIMEOUT = 300.0
 
 
 def province() -> list[dict[str, Any]]:
-    import subprocess
-
     try:
-        admin = subprocess.run(["bash", "scripts/postgres-test-server.sh"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=120, check=True).stdout.strip()
-    except (subprocess.SubprocessError, OSError) as error:
-        return [record("province", None, "", note=f"skipped: no PostgreSQL server ({error})")]  # type: ignore[arg-type]
-    congresses = setting("BENCH_PROVINCE_CONGRESSES", CONGRESSES)
-    deputies = setting("BENCH_PROVINCE_DEPUTIES", DEPUTIES)
-    database = f"piaojue_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(admin, f'CREATE DATABASE "{database}"'))
-    try:
-        return _measure(admin.rsplit("/", 1)[0] + "/" + database, congresses, deputies)
-    finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        with fresh_postgres_database() as database_url:
+            return _measure(database_url, setting("BENCH_PROVINCE_CONGRESSES", CONGRESSES),
+                            setting("BENCH_PROVINCE_DEPUTIES", DEPUTIES))
+    except NoPostgres as missing:
+        return [record("province", None, "", note=f"skipped: no PostgreSQL server ({missing})")]  # type: ignore[arg-type]
 
 
 def _measure(database_url: str, congresses: int, deputies: int) -> list[dict[str, Any]]:
@@ -175,14 +165,10 @@ async def _vote_everywhere(url: str, congresses: int, deputies: int) -> dict[str
 
 
 async def _bare(url: str, bodies: list[tuple]) -> dict[str, Any]:
-    from voting.rehearsal import fire, percentile
+    from voting.rehearsal import fire
 
     await fire(url, "/api/polls/1/ballot", bodies[:400], CONNECTIONS, PROCESSES, TIMEOUT)  # warm-up, not measured
-    shots = await fire(url, "/api/polls/1/ballot", bodies, CONNECTIONS, PROCESSES, TIMEOUT)
-    ok = sum(1 for shot in shots if shot.status == 201)
-    duration = max(s.received for s in shots) - min(s.sent for s in shots)
-    return {"ok": ok, "duration": duration, "throughput": ok / duration,
-            "p99": percentile([s.latency for s in shots if s.status], 99)}
+    return shot_figures(await fire(url, "/api/polls/1/ballot", bodies, CONNECTIONS, PROCESSES, TIMEOUT))
 
 
 if __name__ == "__main__":  # python -m bench.province: the records as JSON

@@ -43,11 +43,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.core import ROOT, at_least, at_most, below, record, setting
+from bench.core import ROOT, NoPostgres, at_least, at_most, below, fresh_postgres_database, record, setting
 
 SIZES = (450, 3000)
 CONNECTIONS = 200
@@ -64,28 +63,11 @@ def on_sqlite() -> list[dict[str, Any]]:
 
 def on_postgresql() -> list[dict[str, Any]]:
     try:
-        admin = subprocess.run(["bash", "scripts/postgres-test-server.sh"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=120, check=True).stdout.strip()
-    except (subprocess.SubprocessError, OSError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        return [record("rehearsal/postgresql", None, "", note=f"skipped: no PostgreSQL server "  # type: ignore[arg-type]
-                       f"(scripts/postgres-test-server.sh: {detail.strip()[:200]})")]
-    database = f"piaojue_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(admin, f'CREATE DATABASE "{database}"'))
-    try:
-        return _engine("postgresql", admin.rsplit("/", 1)[0] + "/" + database)
-    finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-async def _pg(dsn: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+        with fresh_postgres_database() as database_url:
+            return _engine("postgresql", database_url)
+    except NoPostgres as missing:
+        return [record("rehearsal/postgresql", None, "",  # type: ignore[arg-type]
+                       note=f"skipped: no PostgreSQL server ({missing})")]
 
 
 def _servers():
@@ -133,16 +115,25 @@ def _bare_jobs(size: int, seed: int) -> list[tuple[int, str, bytes]]:
             for n in range(size)]
 
 
+def shot_figures(shots: list) -> dict[str, Any]:
+    """What a reference run of POSTs comes to: taken (201), first sent to last answered, taken a
+    second over that, and the p99 latency of those answered."""
+    from voting.rehearsal import percentile
+
+    ok = sum(1 for shot in shots if shot.status == 201)
+    duration = max(s.received for s in shots) - min(s.sent for s in shots)
+    return {"ok": ok, "duration": duration, "throughput": ok / duration,
+            "p99": percentile([s.latency for s in shots if s.status], 99)}
+
+
 def _bare(url: str, size: int, repeat: int) -> dict[str, Any]:
-    from voting.rehearsal import fire, percentile
+    from voting.rehearsal import fire
 
     runs = []
     for n in range(repeat):
-        shots = asyncio.run(fire(url, "/api/polls/1/ballot", _bare_jobs(size, n), CONNECTIONS, PROCESSES))
-        ok = sum(1 for shot in shots if shot.status == 201)
-        duration = max(s.received for s in shots) - min(s.sent for s in shots)
-        latencies = [s.latency for s in shots if s.status]
-        runs.append({"throughput": ok / duration, "p99": percentile(latencies, 99), "failed": size - ok})
+        figures = shot_figures(asyncio.run(fire(url, "/api/polls/1/ballot", _bare_jobs(size, n), CONNECTIONS,
+                                                PROCESSES)))
+        runs.append({"throughput": figures["throughput"], "p99": figures["p99"], "failed": size - figures["ok"]})
     runs.sort(key=lambda r: r["throughput"])
     middle = runs[len(runs) // 2]
     return {"throughput": middle["throughput"], "p99": middle["p99"], "failed": sum(r["failed"] for r in runs),
