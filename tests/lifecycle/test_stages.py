@@ -1,15 +1,11 @@
-"""The stage rules: which stage may follow which, who may move it, what must be on record."""
+"""The stage rules: which stage may follow which, who may move it, what must be on record (the whole
+policy is pinned, independently of the production tables, in test_stage_policy.py)."""
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from lifecycle import screening, similarity, stages
 from lifecycle.proposal_input import parse_proposal
 from lifecycle.stages import MoveRefused, check_move
-
-ROLES = sorted(stages.ROLES)
-STAGES = sorted(stages.STAGES)
 
 
 def test_a_screener_shortlists_only_after_a_complete_passing_review():
@@ -40,22 +36,6 @@ def test_merged_is_final_and_a_candidate_cannot_skip_the_vote():
     assert all(m.source != "merged" for m in stages.MOVES)
     with pytest.raises(MoveRefused, match="不能直接改为"):
         check_move("submitted", "candidate", "secretariat")
-
-
-@given(st.sampled_from(STAGES), st.sampled_from(STAGES), st.sampled_from(ROLES), st.text(max_size=5),
-       st.frozensets(st.sampled_from(["review", "poll"])))
-def test_a_move_is_allowed_exactly_when_listed_for_the_role_with_its_reason_and_record(
-        source, target, role, reason, facts):
-    listed = next((m for m in stages.MOVES if (m.source, m.target) == (source, target)), None)
-    expected = (listed is not None and role in listed.roles and (reason.strip() or not listed.reason_required)
-                and listed.needs <= facts)
-    try:
-        check_move(source, target, role, reason=reason, facts=facts)
-        allowed = True
-    except MoveRefused as refused:
-        allowed = False
-        assert refused.message  # always says why, in Chinese
-    assert allowed == bool(expected)
 
 
 def test_every_stage_is_reachable_from_submitted():
@@ -102,23 +82,6 @@ def test_a_proposal_form_reports_each_bad_field_by_name_and_keeps_good_text():
     _, problems = parse_proposal({"title": "长" * 61, "description": "内容" * 10, "township": "城关镇",
                                   "category": "other", "channel": "online"})
     assert problems == {"title": "项目名称不能超过 60 字（现在 61 字）。"}
-
-
-@given(st.sampled_from(sorted(stages.PROJECT_STAGES)), st.sampled_from(sorted(stages.PROJECT_STAGES)),
-       st.sampled_from(ROLES), st.text(max_size=5), st.frozensets(st.sampled_from(["plan", "decision", "acceptance",
-                                                                                  "verdict"])))
-def test_a_project_moves_exactly_when_listed_for_the_role_with_its_reason_and_record(
-        source, target, role, reason, facts):
-    listed = next((m for m in stages.PROJECT_MOVES if (m.source, m.target) == (source, target)), None)
-    expected = (listed is not None and role in listed.roles and (reason.strip() or not listed.reason_required)
-                and listed.needs <= facts)
-    try:
-        stages.check_project_move(source, target, role, reason=reason, facts=facts)
-        allowed = True
-    except MoveRefused as refused:
-        allowed = False
-        assert refused.message
-    assert allowed == bool(expected)
 
 
 def test_a_project_is_never_terminated_suspended_or_resumed_without_a_decision():
