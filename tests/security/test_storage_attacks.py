@@ -35,6 +35,7 @@ from nacl.public import PrivateKey
 from config import settings
 from tests import sealed
 from tests.hall import STAFF
+from tests.needs import missing
 from voting import database, polls, secrecy
 from voting.ballot_box import Outcome
 from voting.database import fetch, fetch_value, is_sqlite
@@ -261,14 +262,14 @@ async def wal_since(start: str) -> list[tuple[int, str, bytes]]:
     with a copy of pg_wal reads them: pg_waldump finds the records, the bytes come from the segments."""
     wal_dir = Path(await fetch_value("SELECT current_setting('data_directory')")) / "pg_wal"
     if not os.access(wal_dir, os.R_OK):
-        pytest.skip(f"the server's WAL ({wal_dir}) is not readable from here")
+        missing(f"the server's WAL ({wal_dir}) is not readable from here")
     major = int(await fetch_value("SELECT current_setting('server_version_num')")) // 10000
     bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip() \
         if shutil.which("pg_config") else "/nonexistent"
     waldump = next((p for p in (Path(f"/usr/lib/postgresql/{major}/bin/pg_waldump"), Path(bindir, "pg_waldump"))
                     if p.exists()), None)
     if waldump is None:
-        pytest.skip("pg_waldump is not installed here")
+        missing("pg_waldump is not installed here")
     end = await fetch_value("SELECT pg_current_wal_lsn()::text")
     timeline = (await fetch_value("SELECT pg_walfile_name(pg_current_wal_lsn())"))[:8]
     segment = int(await fetch_value("SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'"))
@@ -377,7 +378,7 @@ async def test_postgresql_pages_after_the_count_pair_no_deputy_with_marks(hall):
     try:
         await database.engine().run_ddl("CREATE EXTENSION IF NOT EXISTS pageinspect")
     except Exception as error:  # noqa: BLE001 (not a superuser, or contrib not installed)
-        pytest.skip(f"pageinspect is not available here: {error}")
+        missing(f"pageinspect is not available here: {error}")
     v = await closed(hall)
 
     async def pages(table: str) -> range:
