@@ -125,7 +125,8 @@ def _rows(year: int, today: date, congresses: int) -> dict[str, tuple[list[str],
                     ("submitted", "", "submitted", "deputy", "通过“代表联络站”提交"),
                     ("moved", "candidate", "chosen", "system", "票决确定"),
                     ("project", "", "planning", "system", "列为民生实事项目，进入实施方案编制"),
-                    ("project", "planning", "implementing", "department", "公布实施方案")):
+                    ("plan", "", "", "department", "提交实施方案，待人大常委会工作机构审定"),
+                    ("project", "planning", "implementing", "secretariat", "公布实施方案")):
                 event_id += 1
                 event.append((event_id, n, submitted, kind, stage_from, stage_to, role, "", text, "{}"))
     return {

@@ -238,8 +238,10 @@ async def save_plan(project_id: int, plan: PlanInput, who: Who) -> None:
         project = await get_project(project_id)
         await check_access(project, who)
         if project["stage"] != "planning":
-            raise Conflict("实施方案已公布；调整建设内容、预算或工期须有常委会（或乡镇人代会）的决定。",
+            raise Conflict("实施方案已公布；调整建设内容、预算、工期或里程碑须有常委会（或乡镇人代会）的决定。",
                            code="plan_published")
+        if project["plan_submitted_at"] is not None:
+            raise Conflict("实施方案已提交审定，审定期间不能修改；如需修改，请秘书处退回。", code="plan_submitted")
         department = plan.department_id if who.role in stages.SECRETARIAT else project["department"]
         if department is not None and not await Department.exists().where(
                 (Department.id == department) & (Department.congress == project["congress"])):
@@ -256,6 +258,49 @@ async def save_plan(project_id: int, plan: PlanInput, who: Who) -> None:
         await audit.record(who.actor, "plan_saved", subject=project["title"])
 
 
+async def submit_plan(project_id: int, who: Who) -> None:
+    """The department (or the secretariat drawing up the plan itself) sends a complete plan for
+    review; it cannot be changed until it is published or returned."""
+    async with write_transaction():
+        project = await get_project(project_id)
+        await check_access(project, who)
+        if project["stage"] != "planning":
+            raise Conflict("实施方案已公布，不需要再提交审定。", code="plan_published")
+        if project["plan_submitted_at"] is not None:
+            raise Conflict("实施方案已提交审定，请等待秘书处审定。", code="plan_submitted")
+        if not plan_complete(project, await milestones(project_id)):
+            raise Conflict(stages.PROJECTS.needs_text["plan"].replace("才能公布", "才能提交审定"), code="plan_incomplete")
+        await Project.update({Project.plan_submitted_at: _now(), Project.updated_at: _now()}).where(
+            Project.id == project_id)
+        await _event(project["proposal"], "plan", who, text="提交实施方案，待人大常委会工作机构审定")
+        await audit.record(who.actor, "plan_submitted", subject=project["title"])
+
+
+async def return_plan(project_id: int, reason: str, who: Who) -> None:
+    """The secretariat returns a submitted plan to its department with what must change; the reason
+    shows on the department's project page and in the project's history."""
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden("实施方案由秘书处（人大常委会工作机构）审定。")
+    reason = reason.strip()
+    if not 4 <= len(reason) <= 1000:
+        raise Refused("退回实施方案须写明需要修改的内容（4 到 1000 字）。", code="reason_required")
+    async with write_transaction():
+        project = await get_project(project_id)
+        if project["stage"] != "planning" or project["plan_submitted_at"] is None:
+            raise Conflict("这份实施方案没有在等待审定，不能退回。", code="plan_not_submitted")
+        await Project.update({Project.plan_submitted_at: None, Project.updated_at: _now()}).where(
+            Project.id == project_id)
+        await _event(project["proposal"], "plan", who, text=f"实施方案退回修改：{reason}")
+        await audit.record(who.actor, "plan_returned", subject=project["title"], reason=reason)
+
+
+async def plan_history(project: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's submissions and returns, newest first (the department reads why it came back)."""
+    return await ProposalEvent.select(ProposalEvent.at, ProposalEvent.text, ProposalEvent.actor).where(
+        (ProposalEvent.proposal == project["proposal"]) & (ProposalEvent.kind == "plan")).order_by(
+        ProposalEvent.at, ascending=False)
+
+
 async def move_project(project_id: int, target: str, who: Who, reason: str = "", *,
                        facts: frozenset[str] = frozenset(), text: str = "") -> dict[str, Any]:
     """Move a project to another stage under lifecycle.stages; the public history records it."""
@@ -264,7 +309,7 @@ async def move_project(project_id: int, target: str, who: Who, reason: str = "",
         await check_access(project, who)
         if target == "implementing" and project["stage"] == "planning" and plan_complete(
                 project, await milestones(project_id)):
-            facts = facts | {"plan"}
+            facts = facts | {"plan"} | ({"submitted"} if project["plan_submitted_at"] is not None else set())
         if target == "completed" and project["stage"] == "implementing":
             left = unfinished(await milestones(project_id))
             refusal = completion_refusal(left, reason)

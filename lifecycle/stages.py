@@ -156,12 +156,14 @@ DEPARTMENT = frozenset({"department"})
 STAFF = frozenset({"department", "secretariat", "admin"})
 
 # A move needs, besides the role: `plan` (a complete plan: department, dates, budget and
-# milestones whose weights add up to 100), `milestones` (every milestone reported at 100 %, or a
+# milestones whose weights add up to 100), `submitted` (the plan sent for review and not returned), `milestones` (every milestone reported at 100 %, or a
 # reason on record for reporting completion before that), `decision` (a recorded decision of the standing
 # committee or the township congress), `acceptance` (an acceptance record saying accepted)
 # or `verdict` (a counted satisfaction poll).
 PROJECT_MOVES: tuple[Move, ...] = (
-    _move("planning", "implementing", "公布实施方案", STAFF, needs=("plan",)),
+    # The department submits its plan (projects.submit_plan); the secretariat, for the standing
+    # committee, publishes it or returns it (projects.return_plan).
+    _move("planning", "implementing", "公布实施方案", SECRETARIAT, needs=("plan", "submitted")),
     _move("implementing", "completed", "报告完工", STAFF, needs=("milestones",)),
     _move("completed", "implementing", "退回继续实施", STAFF, reason=True),
     _move("completed", "accepted", "验收通过", SECRETARIAT, needs=("acceptance",)),
@@ -176,6 +178,7 @@ PROJECT_MOVES: tuple[Move, ...] = (
 )
 PROJECTS = Machine(PROJECT_STAGES, PROJECT_MOVES, "项目", "", {
     "plan": "实施方案须填齐承办部门、起止日期、预算和里程碑（各里程碑权重合计为 100）后才能公布。",
+    "submitted": "实施方案须先提交审定，审定后才能公布。",
     "milestones": "各里程碑都报告完成 100% 后才能报告完工；确需提前报告的，须写明理由。",
     "decision": "调整、暂停、恢复或终止项目，须先录入常委会（或乡镇人代会）的决定（会议、日期、文号）。",
     "acceptance": "须先录入验收记录，且验收结论为通过。",

@@ -131,6 +131,7 @@ class Project(Table, tablename="project"):
     targets = Text(default="")  # what will be built or provided
     starts_on = Date(null=True, default=None)
     ends_on = Date(null=True, default=None)
+    plan_submitted_at = Timestamptz(null=True, default=None)  # sent for review; cleared when returned
     plan_published_at = Timestamptz(null=True, default=None)
     progress = Integer(default=0)  # weighted milestone progress, percent (kept with each report)
     spent_wan = Integer(default=0)

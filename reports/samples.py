@@ -238,6 +238,7 @@ async def _projects_of_the_year(session, actor) -> None:
                          project["budget_wan"], funding, project["targets"], date(year, *starts), date(year, *ends),
                          tuple(MilestoneInput(name, weight, date(year, *due)) for name, weight, due in stones))
         await projects.save_plan(project["id"], plan, secretariat)
+        await projects.submit_plan(project["id"], secretariat)
         await projects.move_project(project["id"], "implementing", secretariat)
         milestones = [m["id"] for m in await projects.milestones(project["id"])]
         for period, filed_on, percents, spent, narrative in reports:

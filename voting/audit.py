@@ -128,6 +128,8 @@ ACTION_LABELS = {
     "department_created": "新建承办部门",
     "department_staff_assigned": "设定部门账号",
     "plan_saved": "保存实施方案",
+    "plan_submitted": "提交实施方案审定",
+    "plan_returned": "退回实施方案",
     "project_moved": "项目流转",
     "progress_reported": "报送进度",
     "decision_recorded": "录入常委会决定",

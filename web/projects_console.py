@@ -74,11 +74,11 @@ class ProjectConsoleController(Controller):
         return page("console/project.html", request, viewer, status_code=status_code, p=project,
                     milestones=stones, milestone_rows=stones + [{}] * max(0, MILESTONE_ROWS - len(stones)),
                     reports=await projects.reports(project_id), decisions=await projects.decisions(project_id),
-                    history=await projects.stage_history(project),
+                    history=await projects.stage_history(project), plan_events=await projects.plan_history(project),
                     photos=await projects.attachments(project_id, "report"),
                     colour=await projects.colour_of(project), departments=await projects.departments(
                         project["congress"]), moves=[m for m in stages.project_moves_from(project["stage"], who.role)
-                                                     if not m.needs - {"plan", "milestones"}],
+                                                     if not m.needs - {"plan", "submitted", "milestones"}],
                     plan_complete=projects.plan_complete(project, stones), unfinished=projects.unfinished(stones),
                     weight_total=sum(m["weight"] for m in stones), is_secretariat=who.role in
                     stages.SECRETARIAT, today=today(), form=more.pop("form", {}), **LISTS, **more)
@@ -104,6 +104,18 @@ class ProjectConsoleController(Controller):
     async def save_plan(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
         async def action(who: Who, form: dict[str, str]) -> None:
             await projects.save_plan(project_id, plan_from_form(form), who)
+        return await self._act(request, project_id, "plan", action)
+
+    @post("/projects/{project_id:int}/plan/submit")
+    async def submit_plan(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            await projects.submit_plan(project_id, who)
+        return await self._act(request, project_id, "plan", action)
+
+    @post("/projects/{project_id:int}/plan/return")
+    async def return_plan(self, request: Request, project_id: FromPath[int]) -> Template | Redirect:
+        async def action(who: Who, form: dict[str, str]) -> None:
+            await projects.return_plan(project_id, form.get("reason", ""), who)
         return await self._act(request, project_id, "plan", action)
 
     @post("/projects/{project_id:int}/move")

@@ -9,7 +9,7 @@ from playwright.async_api import expect
 
 from lifecycle import projects
 from tests.hall import make_hall
-from tests.lifecycle.test_projects import chosen_project, department_who, plan
+from tests.lifecycle.test_projects import chosen_project, department_who, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ async def test_a_department_files_progress(live_server, browser, artifacts):
     department, _ = await department_who(hall, "县住建局", "zhujian")
     start = date.today() - timedelta(days=60)
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     context = await browser.new_context(base_url=live_server, **DESKTOP)
     try:
         page = await context.new_page()

@@ -12,7 +12,7 @@ from lifecycle import acceptance, evaluation, maintenance, projects, proposals
 from lifecycle.proposals import Who
 from lifecycle.tables import Acceptance, Project, Rectification
 from tests.hall import STAFF, make_hall
-from tests.lifecycle.test_projects import chosen_project, department_who, plan
+from tests.lifecycle.test_projects import chosen_project, department_who, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
 from voting import audit, ballot_box, polls, sittings
 from voting.errors import Conflict, Forbidden, Refused
@@ -32,7 +32,7 @@ async def complete(project_id: int, department: int) -> None:
     spent, and report completion: the project awaits acceptance."""
     start = proposals.today() - timedelta(days=240)
     await projects.save_plan(project_id, plan(department, start), SECRETARIAT)
-    await projects.move_project(project_id, "implementing", SECRETARIAT)
+    await publish(project_id, SECRETARIAT)
     await finish_works(project_id, start + timedelta(days=200))
     await projects.move_project(project_id, "completed", SECRETARIAT)
 

@@ -24,7 +24,7 @@ from lifecycle import acceptance, projects, proposals
 from lifecycle.projects import MilestoneInput
 from tests.hall import csrf_of, login_staff
 from tests.lifecycle.test_acceptance import ALL_OK, a_department, finish_works
-from tests.lifecycle.test_projects import chosen_project, plan
+from tests.lifecycle.test_projects import chosen_project, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT
 from voting.errors import Conflict, Refused
 from voting.tables import AuditEntry
@@ -35,7 +35,7 @@ async def published(hall) -> tuple[dict, int]:
     department, _ = await a_department(hall)
     start = proposals.today() - timedelta(days=240)
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     return await projects.get_project(project["id"]), department
 
 
@@ -50,7 +50,7 @@ async def test_a_plan_is_published_only_when_its_milestone_weights_add_up_to_100
         await projects.move_project(project["id"], "implementing", SECRETARIAT)
     assert (await projects.get_project(project["id"]))["stage"] == "planning"
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)  # 40 + 60
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     assert (await projects.get_project(project["id"]))["stage"] == "implementing"
 
 

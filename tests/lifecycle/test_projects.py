@@ -10,7 +10,7 @@ from lifecycle.proposals import Who
 from lifecycle.tables import Project
 from tests.hall import STAFF
 from tests.lifecycle.test_proposals import SECRETARIAT, listed_poll
-from voting import accounts, ballot_box, polls
+from voting import accounts, audit, ballot_box, polls
 from voting.audit import Actor
 from voting.errors import Conflict, Forbidden, Refused
 from tests import sealed
@@ -37,6 +37,13 @@ async def department_who(hall, name="县交通运输局", username="jiaotong") -
     return department, Who(Actor("staff", staff_id, "审查部门 交通局 王工"), "department")
 
 
+async def publish(project_id: int, submitter: Who = SECRETARIAT) -> None:
+    """The plan submitted for review (by its department, or the secretariat drawing it up itself)
+    and published by the secretariat."""
+    await projects.submit_plan(project_id, submitter)
+    await projects.move_project(project_id, "implementing", SECRETARIAT)
+
+
 def plan(department: int, start: date) -> PlanInput:
     return PlanInput(department, "王局长", 120, "县财政 80 万元，上级补助 40 万元", "硬化村道 3 公里", start,
                      start + timedelta(days=200), (MilestoneInput("路基", 40, start + timedelta(days=60)),
@@ -55,7 +62,7 @@ async def test_a_chosen_project_is_planned_published_and_reported_by_its_own_dep
     await projects.save_plan(project["id"], plan(department, start), dept)
     with pytest.raises(Forbidden):
         await projects.file_report(project["id"], "一季度", start, {}, 0, "进展顺利，路基完成一半。", stranger)
-    await projects.move_project(project["id"], "implementing", dept)
+    await publish(project["id"], dept)
     with pytest.raises(Conflict, match="须有常委会"):
         await projects.save_plan(project["id"], plan(department, start), dept)
     stones = await projects.milestones(project["id"])
@@ -70,11 +77,51 @@ async def test_a_chosen_project_is_planned_published_and_reported_by_its_own_dep
     assert await projects.colour_of(row, start + timedelta(days=150)) == "red"  # expected 75 %
 
 
+async def test_a_plan_is_submitted_then_published_or_returned_with_a_reason_by_the_secretariat(hall):
+    from lifecycle.tables import ProposalEvent
+
+    project = await chosen_project(hall)
+    department, dept = await department_who(hall)
+    start = date(2027, 1, 1)
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    with pytest.raises(Conflict, match="须先提交审定"):  # nobody publishes a plan not submitted
+        await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await projects.submit_plan(project["id"], dept)
+    with pytest.raises(Conflict, match="审定期间不能修改"):
+        await projects.save_plan(project["id"], plan(department, start + timedelta(days=1)), dept)
+    with pytest.raises(Conflict, match="已提交审定"):
+        await projects.submit_plan(project["id"], dept)
+    with pytest.raises(Conflict, match="秘书处不能|政府部门不能"):  # its own department cannot publish it
+        await projects.move_project(project["id"], "implementing", dept)
+    with pytest.raises(Forbidden):
+        await projects.return_plan(project["id"], "里程碑日期过于宽松", dept)
+    with pytest.raises(Refused, match="写明需要修改的内容"):
+        await projects.return_plan(project["id"], "  ", SECRETARIAT)
+
+    await projects.return_plan(project["id"], "路面里程碑应在汛期前完成，请调整日期", SECRETARIAT)
+    row = await projects.get_project(project["id"])
+    assert row["stage"] == "planning" and row["plan_submitted_at"] is None
+    with pytest.raises(Conflict, match="须先提交审定"):
+        await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    assert (await projects.plan_history(row))[0]["text"] == "实施方案退回修改：路面里程碑应在汛期前完成，请调整日期"
+    await projects.save_plan(project["id"], plan(department, start), dept)  # editable again
+    await projects.submit_plan(project["id"], dept)
+    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    row = await projects.get_project(project["id"])
+    assert row["stage"] == "implementing" and row["plan_published_at"] is not None
+    texts = [e["text"] for e in await ProposalEvent.select(ProposalEvent.text).where(
+        ProposalEvent.proposal == row["proposal"]).order_by(ProposalEvent.id)]
+    assert texts[-4:] == ["提交实施方案，待人大常委会工作机构审定", "实施方案退回修改：路面里程碑应在汛期前完成，请调整日期",
+                          "提交实施方案，待人大常委会工作机构审定", "公布实施方案"]
+    logged = [e["action"] for e in await audit.entries(limit=6) if e["subject"] == row["title"]]
+    assert logged[:4] == ["project_moved", "plan_submitted", "plan_saved", "plan_returned"]
+
+
 async def test_changing_course_needs_a_recorded_decision_which_the_history_shows(hall):
     project = await chosen_project(hall)
     department, dept = await department_who(hall, "县卫健局", "weijian")
     await projects.save_plan(project["id"], plan(department, date(2027, 1, 1)), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     with pytest.raises(Conflict, match="须先录入常委会"):
         await projects.move_project(project["id"], "suspended", SECRETARIAT, "汛期停工")
     with pytest.raises(Forbidden):
@@ -110,4 +157,4 @@ def test_the_colour_rule_reads_the_schedule_and_the_rectifications():
     assert colours.colour(colours.Standing("implementing", 60, start, end, (), date(2027, 1, 10)), on) == "yellow"
     assert colours.colour(colours.Standing("suspended", 0, start, end), on) == "grey"
     assert colours.weighted_progress([(40, 100), (60, 10)]) == 46
-    assert stages.check_project_move("planning", "implementing", "department", facts=frozenset({"plan"}))
+    assert stages.check_project_move("planning", "implementing", "secretariat", facts=frozenset({"plan", "submitted"}))

@@ -46,7 +46,8 @@ PROPOSAL_POLICY: dict[tuple[str, str], tuple[tuple[str, ...], bool, frozenset[st
 }
 
 PROJECT_POLICY: dict[tuple[str, str], dict[str, tuple[bool, frozenset[str]]]] = {
-    ("planning", "implementing"): dict.fromkeys(STAFF, (False, frozenset({"plan"}))),
+    # The department submits its plan; the secretariat, for the standing committee, publishes it.
+    ("planning", "implementing"): dict.fromkeys(SECRETARIAT, (False, frozenset({"plan", "submitted"}))),
     ("implementing", "completed"): dict.fromkeys(STAFF, (False, frozenset({"milestones"}))),
     ("completed", "implementing"): dict.fromkeys(STAFF, (True, frozenset())),
     ("completed", "accepted"): dict.fromkeys(SECRETARIAT, (False, frozenset({"acceptance"}))),
@@ -64,7 +65,7 @@ PROJECT_POLICY: dict[tuple[str, str], dict[str, tuple[bool, frozenset[str]]]] = 
 ROLES = ("citizen", "deputy", "department", "secretariat", "admin", "system")
 PROPOSAL_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "merged", "candidate", "chosen")
 PROJECT_STAGES = ("planning", "implementing", "suspended", "completed", "accepted", "evaluated", "terminated")
-PROJECT_FACTS = ("plan", "milestones", "decision", "acceptance", "verdict", "poll")
+PROJECT_FACTS = ("plan", "submitted", "milestones", "decision", "acceptance", "verdict", "poll")
 PROPOSAL_FACTS = ("review", "poll")
 
 
@@ -119,12 +120,14 @@ def test_every_stage_target_and_role_is_allowed_or_refused_exactly_as_the_table_
     assert wrong == [], "\n".join(wrong)
 
 
-def test_a_department_never_makes_the_candidate_list_or_decides_a_projects_fate():
+def test_a_department_never_makes_the_candidate_list_publishes_its_plan_or_decides_a_projects_fate():
     for source, target in [("shortlisted", "candidate"), ("candidate", "shortlisted")]:
         with pytest.raises(MoveRefused):
             stages.check_move(source, target, "department", reason="理由", facts=frozenset(PROPOSAL_FACTS))
-    for target in ("terminated", "suspended", "accepted", "evaluated"):
+    for target in ("terminated", "suspended", "accepted", "evaluated", "implementing"):
         for source in PROJECT_STAGES:
+            if (source, target) == ("completed", "implementing"):
+                continue  # sending its own completion back to work on is the department's to do
             with pytest.raises(MoveRefused):
                 stages.check_project_move(source, target, "department", reason="理由",
                                           facts=frozenset(PROJECT_FACTS))

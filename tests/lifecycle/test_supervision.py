@@ -14,7 +14,7 @@ from lifecycle import projects, proposals, supervision, uploads
 from lifecycle.proposals import Who
 from lifecycle.tables import Inspection, Project, ProjectAttachment, Rectification
 from tests.hall import STAFF, make_hall
-from tests.lifecycle.test_projects import chosen_project, department_who, plan
+from tests.lifecycle.test_projects import chosen_project, department_who, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT, idea, open_round
 from voting import audit, sittings
 from voting.audit import Actor
@@ -336,7 +336,7 @@ async def test_a_department_plan_then_group_then_inspection_uses_the_real_projec
     project = await chosen_project(hall)
     department_id, dept = await department(hall)
     await projects.save_plan(project["id"], plan(department_id, date(2027, 1, 1)), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", dept)
+    await publish(project["id"], dept)
     await with_group(hall, project["id"])
     today = proposals.today()
     await supervision.record_inspection(project["id"], today, [hall.deputy_ids[0]], "", "实施方案公布后首次视察。",

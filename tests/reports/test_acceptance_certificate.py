@@ -12,7 +12,7 @@ from lifecycle.tables import Project
 from reports import acceptance as certificate
 from reports.wording import chinese_date
 from tests.lifecycle.test_acceptance import ALL_OK, a_department, completed_project, finish_works
-from tests.lifecycle.test_projects import chosen_project, plan
+from tests.lifecycle.test_projects import chosen_project, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT
 from tests.reports.pages import look
 from tests.reports.test_tally_notice import pdf_text, squeeze
@@ -24,7 +24,7 @@ async def test_the_certificate_shows_plan_people_checklist_result_warranty_and_s
     department, _ = await a_department(hall)
     start = proposals.today() - timedelta(days=240)
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     await finish_works(project["id"], start + timedelta(days=200))
     await projects.move_project(project["id"], "completed", SECRETARIAT)
     await Project.update({Project.title: "东岭村至西岭村道路硬化工程", Project.year: start.year}).where(

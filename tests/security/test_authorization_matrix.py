@@ -194,6 +194,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /console/projects": SCREENER,
     "GET /console/projects/{project_id:int}": OWN_PROJECT,
     "POST /console/projects/{project_id:int}/plan": OWN_PROJECT,
+    "POST /console/projects/{project_id:int}/plan/submit": OWN_PROJECT,
+    "POST /console/projects/{project_id:int}/plan/return": SECRETARIAT_ON_PROJECT,
     "POST /console/projects/{project_id:int}/move": OWN_PROJECT,
     "POST /console/projects/{project_id:int}/reports": OWN_PROJECT,
     "POST /console/projects/{project_id:int}/decisions": SECRETARIAT_ON_PROJECT,

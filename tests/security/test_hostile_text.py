@@ -199,6 +199,9 @@ async def stage() -> dict:
         "budget_wan": "120", "funding": hostile("F1"), "targets": hostile("G1"), "starts_on": str(start),
         "ends_on": str(start + timedelta(days=200)), "m1_title": hostile("MS1"), "m1_weight": "100",
         "m1_due": str(start + timedelta(days=100))}))
+    await ok(await staff.post(f"{base}/plan/submit", data={"_csrf_token": token}))
+    await ok(await staff.post(f"{base}/plan/return", data={"_csrf_token": token, "reason": hostile("PR")}))
+    await ok(await staff.post(f"{base}/plan/submit", data={"_csrf_token": token}))
     await ok(await staff.post(f"{base}/move", data={"_csrf_token": token, "target": "implementing"}))
     milestone = (await projects.milestones(project["id"]))[0]["id"]
     await ok(await staff.post(f"{base}/reports", data={
@@ -265,7 +268,7 @@ async def test_every_page_shows_the_markup_as_text(stage):
                                                     shown("S1"), SHOWN_IMG],
         "/console/projects": [shown("T1")],
         f"/console/projects/{p}": [shown("T1"), shown("N1"), shown("DM"), shown("DD"), shown("DS"), shown("MS1"),
-                                    shown("F1")],
+                                    shown("F1"), shown("PR")],
         f"/console/projects/{p}/acceptance": [shown("AR"), shown("AF"), shown("AN"), SHOWN_NAME],
         f"/console/projects/{p}/maintenance": [shown("CD"), shown("LG")],
         "/console/supervision": [], f"/console/supervision/projects/{p}": [shown("I1"), shown("I0"), shown("RQ"),

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from lifecycle import projects
 from tests.hall import csrf_of, login_staff
-from tests.lifecycle.test_projects import chosen_project, department_who
+from tests.lifecycle.test_projects import chosen_project, department_who, publish
 from tests.lifecycle.test_proposals import SECRETARIAT
 
 
@@ -35,8 +35,38 @@ async def test_a_department_plans_publishes_and_reports_progress(hall, client):
     assert 'value="路面"' in refused.text
     saved = await client.post(f"{base}/plan", data={**plan, "m2_due": str(start + timedelta(days=180))})
     assert saved.status_code in (302, 303)
+    submitted = await client.post(f"{base}/plan/submit", data={"_csrf_token": csrf_of(client)})
+    assert submitted.status_code in (302, 303)
+    page = await client.get(base)
+    assert "提交审定。审定期间不能修改，请等待秘书处审定" in page.text and 'name="m1_title"' not in page.text
+    refused = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
+    assert refused.status_code == 409 and "政府部门不能公布实施方案" in refused.text
+
+    # The secretariat returns it once with what must change, then publishes the corrected plan.
+    client.cookies.clear()
+    await login_staff(client)
+    review = await client.get(base)
+    assert "审定并公布实施方案" in review.text and "退回修改" in review.text
+    no_reason = await client.post(f"{base}/plan/return", data={"_csrf_token": csrf_of(client), "reason": ""})
+    assert no_reason.status_code == 400 and "须写明需要修改的内容" in no_reason.text
+    returned = await client.post(f"{base}/plan/return", data={"_csrf_token": csrf_of(client),
+                                                               "reason": "资金来源请写明县财政和上级补助各多少"})
+    assert returned.status_code in (302, 303)
+    client.cookies.clear()
+    await login_as(client, "jiaotong")
+    back = await client.get(base)
+    assert "实施方案退回修改：资金来源请写明县财政和上级补助各多少。请修改后重新提交审定" in back.text
+    assert 'name="m1_title"' in back.text  # editable again
+    saved = await client.post(f"{base}/plan", data={**plan, "m2_due": str(start + timedelta(days=180)),
+                                                    "_csrf_token": csrf_of(client), "funding": "县财政 80 万元，上级补助 40 万元"})
+    assert saved.status_code in (302, 303)
+    assert (await client.post(f"{base}/plan/submit", data={"_csrf_token": csrf_of(client)})).status_code in (302, 303)
+    client.cookies.clear()
+    await login_staff(client)
     published = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
     assert published.status_code in (302, 303)
+    client.cookies.clear()
+    await login_as(client, "jiaotong")
     stones = await projects.milestones(project["id"])
     report = await client.post(f"{base}/reports", data={
         "_csrf_token": csrf_of(client), "period": "2027年第二季度", "filed_on": str(start + timedelta(days=90)),
@@ -88,7 +118,7 @@ async def test_a_progress_report_carries_photos_served_only_to_those_who_may_see
     from tests.lifecycle.test_projects import plan
 
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     await login_as(client, "nongye")
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (30, 120, 60)).save(buffer, "PNG")
@@ -118,7 +148,7 @@ async def test_the_status_light_thresholds_are_settings_of_the_congress(hall, cl
     from tests.lifecycle.test_projects import plan
 
     await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", SECRETARIAT)
+    await publish(project["id"], SECRETARIAT)
     row = await projects.get_project(project["id"])  # half the time gone, nothing reported: 50 points behind
     assert await projects.colour_of(row) == "red"
     await login_staff(client)

@@ -10,7 +10,7 @@ from lifecycle import acceptance, maintenance, projects, proposals, supervision,
 from lifecycle.proposals import Who
 from lifecycle.tables import Inspection, MaintenanceEntry, Project, ProjectAttachment, Proposal
 from tests.lifecycle.test_dashboard import add_project, project_round
-from tests.lifecycle.test_projects import chosen_project, department_who, plan
+from tests.lifecycle.test_projects import chosen_project, department_who, plan, publish
 from tests.lifecycle.test_proposals import SECRETARIAT
 from tests.web.test_list_queries import counting
 from voting.audit import Actor
@@ -34,7 +34,7 @@ async def lived_project(hall) -> dict:
         Proposal.id == project["proposal"])
     department, dept = await department_who(hall)
     await projects.save_plan(project["id"], plan(department, START), SECRETARIAT)
-    await projects.move_project(project["id"], "implementing", dept)
+    await publish(project["id"], dept)
     stones = await projects.milestones(project["id"])
     road = await uploads.store(photo(), "路基施工.png")
     await projects.file_report(project["id"], "2027年第一季度", START + timedelta(days=90),

@@ -55,19 +55,30 @@ async def test_a_department_cannot_withdraw_its_own_project_only_a_recorded_deci
     assert (await projects.get_project(project["id"]))["stage"] == "planning"
 
 
-async def test_a_department_cannot_publish_another_departments_plan_but_its_own_can(hall, client):
+async def test_a_department_cannot_submit_another_departments_plan_nor_publish_its_own(hall, client):
     project = await chosen_project(hall)
     owner, _ = await department_who(hall)
     await department_who(hall, "县水利局", "shuili")
     await projects.save_plan(project["id"], plan(owner, date(2027, 3, 1)), SECRETARIAT)
     await login_as(client, "shuili")
     base = f"/console/projects/{project['id']}"
-    published = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
-    assert published.status_code == 403 and "不由您的部门承办" in published.text
-    assert (await projects.get_project(project["id"]))["stage"] == "planning"
+    for path, data in ((f"{base}/plan/submit", {}), (f"{base}/move", {"target": "implementing"})):
+        refused = await client.post(path, data={"_csrf_token": csrf_of(client), **data})
+        assert refused.status_code == 403 and "不由您的部门承办" in refused.text
+    assert (await projects.get_project(project["id"]))["plan_submitted_at"] is None
 
     client.cookies.clear()
     await login_as(client, "jiaotong")
+    submitted = await client.post(f"{base}/plan/submit", data={"_csrf_token": csrf_of(client)})
+    assert submitted.status_code in (302, 303)
     own = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
-    assert own.status_code in (302, 303)
+    assert own.status_code == 409 and "政府部门不能公布实施方案" in own.text
+    returned = await client.post(f"{base}/plan/return", data={"_csrf_token": csrf_of(client), "reason": "自己退回自己"})
+    assert returned.status_code == 403
+    assert (await projects.get_project(project["id"]))["stage"] == "planning"
+
+    client.cookies.clear()
+    await login_staff(client)
+    published = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
+    assert published.status_code in (302, 303)
     assert (await projects.get_project(project["id"]))["stage"] == "implementing"
