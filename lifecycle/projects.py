@@ -37,7 +37,7 @@ from voting.tables import Congress
 
 DECISION_KINDS = {"adjust": "调整", "suspend": "暂停", "resume": "恢复实施", "terminate": "终止"}
 DECISION_TARGETS = {"suspend": "suspended", "resume": "implementing", "terminate": "terminated"}
-ADJUSTABLE = {"budget_wan": "预算（万元）", "ends_on": "完成日期", "targets": "建设内容和目标"}
+ADJUSTABLE = {"budget_wan": "预算（万元）", "ends_on": "完成日期", "targets": "建设内容和目标", "milestones": "里程碑"}
 
 
 def _now() -> datetime:
@@ -170,6 +170,7 @@ class MilestoneInput:
     title: str
     weight: int
     due_on: date
+    id: int | None = None  # an existing milestone, when a decision changes the published ones
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,33 @@ def plan_problems(plan: PlanInput) -> list[str]:
             found.append(f"第 {n} 个里程碑的权重应在 0 到 100 之间。")
         if plan.starts_on and plan.ends_on and not plan.starts_on <= m.due_on <= plan.ends_on:
             found.append(f"第 {n} 个里程碑的日期应在开工与完成日期之间。")
+    return found
+
+
+def milestones_text(rows: list[Any]) -> str:
+    """Milestones as one line for a decision's before/after: 路基 40（2027-03-01）；路面 60（…）."""
+    def field(row: Any, name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+    return "；".join(f"{field(m, 'title').strip()} {field(m, 'weight')}（{field(m, 'due_on')}）" for m in rows)
+
+
+def milestone_change_problems(current: list[dict[str, Any]], new: tuple[MilestoneInput, ...],
+                              starts_on: date | None, ends_on: date | None) -> list[str]:
+    """What keeps a decision from replacing the published milestones with `new` — pure. The weights
+    still add up to 100, every date falls within the (adjusted) schedule, and a milestone already
+    reported on stays (its title, weight and date may change; its progress is kept)."""
+    found = plan_problems(PlanInput(None, "", None, "", "", starts_on, ends_on, new))
+    if not new:
+        found.append("调整后至少要有一个里程碑。")
+    elif sum(m.weight for m in new) != 100:
+        found.append(f"调整后各里程碑的权重合计须为 100（现在是 {sum(m.weight for m in new)}）。")
+    known = {m["id"]: m for m in current}
+    kept = [m.id for m in new if m.id is not None]
+    if set(kept) - set(known) or len(kept) != len(set(kept)):
+        found.append("里程碑与本项目的实施方案不符，请刷新页面后重新填写。")
+    for m in current:
+        if m["id"] not in kept and m["percent"] > 0:
+            found.append(f"“{m['title']}”已报告完成 {m['percent']}%，不能删除，可以调整它的名称、权重或日期。")
     return found
 
 
@@ -413,9 +441,13 @@ async def attachments(project_id: int, kind: str) -> dict[int, list[dict[str, An
 
 
 async def record_decision(project_id: int, kind: str, body: str, meeting: str, decided_on: date, document: str,
-                          summary: str, changes: dict[str, Any], who: Who) -> int:
+                          summary: str, changes: dict[str, Any], who: Who,
+                          milestones_after: tuple[MilestoneInput, ...] | None = None) -> int:
     """A decision of the standing committee (or the township congress) to adjust, suspend, resume
-    or terminate a project: recorded, applied, and shown in the project's public history."""
+    or terminate a project: recorded, applied, and shown in the project's public history.
+
+    An adjustment may change the budget, the end date, the targets and the published milestones
+    (`milestones_after`, the whole new list; the same list as now is no change)."""
     if who.role not in stages.SECRETARIAT:
         raise Forbidden("调整、暂停或终止项目的决定由秘书处（人大常委会工作机构）录入。")
     if kind not in DECISION_KINDS:
@@ -425,22 +457,36 @@ async def record_decision(project_id: int, kind: str, body: str, meeting: str, d
         raise Refused("须填写作出决定的机关、会议和文号。", code="decision_incomplete")
     if len(body) > 60 or len(meeting) > 100 or len(document) > 60 or not 4 <= len(summary) <= 2000:
         raise Refused("机关不超过 60 字，会议不超过 100 字，文号不超过 60 字，决定内容 4 到 2000 字。")
-    unknown = set(changes) - set(ADJUSTABLE)
-    if unknown or (kind == "adjust" and not changes):
-        raise Refused("调整须写明调整的内容：预算、完成日期或建设内容。")
+    unknown = set(changes) - set(ADJUSTABLE) | ({"milestones"} & set(changes))
+    if unknown:
+        raise Refused("调整须写明调整的内容：预算、完成日期、建设内容或里程碑。")
+    if kind != "adjust":
+        changes, milestones_after = {}, None
     async with write_transaction():
         project = await get_project(project_id)
         await check_access(project, who)
-        before = {key: project[key] for key in changes}
+        current = await milestones(project_id)
+        if milestones_after is not None and [(m.id, m.title.strip(), m.weight, m.due_on) for m in milestones_after] \
+                == [(m["id"], m["title"], m["weight"], m["due_on"]) for m in current]:
+            milestones_after = None  # the list as it stands: no change
+        if kind == "adjust" and not changes and milestones_after is None:
+            raise Refused("调整须写明调整的内容：预算、完成日期、建设内容或里程碑。")
+        recorded = {k: {"before": str(project[k]), "after": str(v)} for k, v in changes.items()}
         if kind == "adjust":
             if project["stage"] not in ("implementing", "suspended"):
                 raise Conflict("只有实施中或暂停的项目需要以决定调整；方案公布前请直接修改实施方案。")
-            await Project.update({**{getattr(Project, key): value for key, value in changes.items()},
-                                  Project.updated_at: _now()}).where(Project.id == project_id)
+            columns: dict[Any, Any] = {getattr(Project, key): value for key, value in changes.items()}
+            if milestones_after is not None:
+                problems = milestone_change_problems(current, milestones_after, project["starts_on"],
+                                                     changes.get("ends_on", project["ends_on"]))
+                if problems:
+                    raise Refused("".join(problems), code="milestones_invalid")
+                columns[Project.progress] = await _replace_milestones(project_id, current, milestones_after)
+                recorded["milestones"] = {"before": milestones_text(current), "after": milestones_text(milestones_after)}
+            await Project.update({**columns, Project.updated_at: _now()}).where(Project.id == project_id)
         row = (await Decision.insert(Decision(
             project=project_id, kind=kind, body=body, meeting=meeting, decided_on=decided_on, document=document,
-            summary=summary, changes={k: {"before": str(before[k]), "after": str(v)} for k, v in changes.items()},
-            by=who.actor.label)).returning(Decision.id))[0]
+            summary=summary, changes=recorded, by=who.actor.label)).returning(Decision.id))[0]
         text = f"{body}{meeting}（{decided_on}，{document}）决定{DECISION_KINDS[kind]}：{summary}"
         if kind in DECISION_TARGETS:
             await move_project(project_id, DECISION_TARGETS[kind], who, summary, facts=frozenset({"decision"}),
@@ -450,6 +496,26 @@ async def record_decision(project_id: int, kind: str, body: str, meeting: str, d
         await audit.record(who.actor, "decision_recorded", subject=project["title"],
                            detail={"kind": kind, "document": document})
     return row["id"]
+
+
+async def _replace_milestones(project_id: int, current: list[dict[str, Any]],
+                              after: tuple[MilestoneInput, ...]) -> int:
+    """Write a decided milestone list: kept ones keep their id and reported percent, dropped ones
+    (never reported on) go, new ones start at 0 %. Returns the overall progress under the new weights."""
+    percent = {m["id"]: m["percent"] for m in current}
+    kept = {m.id for m in after if m.id is not None}
+    gone = [m["id"] for m in current if m["id"] not in kept]
+    if gone:
+        await Milestone.delete().where(Milestone.id.is_in(gone))
+    for position, m in enumerate(after, start=1):
+        if m.id is None:
+            await Milestone.insert(Milestone(project=project_id, position=position, title=m.title.strip(),
+                                             weight=m.weight, due_on=m.due_on))
+        else:
+            await Milestone.update({Milestone.position: position, Milestone.title: m.title.strip(),
+                                    Milestone.weight: m.weight, Milestone.due_on: m.due_on}).where(
+                Milestone.id == m.id)
+    return colours.weighted_progress([(m.weight, percent.get(m.id, 0) if m.id else 0) for m in after])
 
 
 async def projects_for(who: Who, year: int | None = None, congress_id: int | None = None) -> list[dict[str, Any]]:

@@ -28,17 +28,24 @@ LISTS = {"stage_labels": stages.PROJECT_STAGES, "colour_labels": colours.COLOURS
          "adjustable": ADJUSTABLE}
 
 
-def plan_from_form(form: dict[str, str]) -> PlanInput:
+def milestones_from_form(form: dict[str, str], prefix: str = "m") -> tuple[MilestoneInput, ...]:
+    """The milestone rows of a form (`m1_title`, `m1_weight`, `m1_due`, and `m1_id` for one that
+    exists), in order; a row left empty is no milestone."""
     rows = []
     for n in range(1, 100):
-        title = form.get(f"m{n}_title", "").strip()
-        if f"m{n}_title" not in form:
+        if f"{prefix}{n}_title" not in form:
             break
-        if not title and not form.get(f"m{n}_due", "").strip():
+        title = form[f"{prefix}{n}_title"].strip()
+        if not title and not form.get(f"{prefix}{n}_due", "").strip():
             continue
-        weight = typed_number(form.get(f"m{n}_weight", ""), f"第 {n} 个里程碑的权重", commas=True) or 0
-        due = typed_date(form.get(f"m{n}_due", ""), f"第 {n} 个里程碑的日期")
-        rows.append(MilestoneInput(title, weight, due))
+        weight = typed_number(form.get(f"{prefix}{n}_weight", ""), f"第 {n} 个里程碑的权重", commas=True) or 0
+        due = typed_date(form.get(f"{prefix}{n}_due", ""), f"第 {n} 个里程碑的日期")
+        rows.append(MilestoneInput(title, weight, due, whole(form.get(f"{prefix}{n}_id", ""))))
+    return tuple(rows)
+
+
+def plan_from_form(form: dict[str, str]) -> PlanInput:
+    rows = milestones_from_form(form)
     department = form.get("department", "")
     return PlanInput(whole(department), form.get("lead_official", ""),
                      typed_number(form.get("budget_wan", ""), "预算", optional=True, commas=True),
@@ -150,9 +157,11 @@ class ProjectConsoleController(Controller):
                 changes["ends_on"] = typed_date(form["ends_on"], "调整后的完成日期")
             if form.get("targets", "").strip():
                 changes["targets"] = form["targets"].strip()
+            after = milestones_from_form(form, "d") if "d1_title" in form else None
             await projects.record_decision(project_id, form.get("kind", ""), form.get("body", ""),
                                            form.get("meeting", ""), typed_date(form.get("decided_on", ""), "决定日期"),
-                                           form.get("document", ""), form.get("summary", ""), changes, who)
+                                           form.get("document", ""), form.get("summary", ""), changes, who,
+                                           milestones_after=after)
         return await self._act(request, project_id, "decision", action)
 
     @get("/project-attachments/{sha256:str}")

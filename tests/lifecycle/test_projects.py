@@ -144,6 +144,56 @@ async def test_changing_course_needs_a_recorded_decision_which_the_history_shows
     assert any("青人常〔2027〕11号" in t and "调整" in t for t in texts)
 
 
+async def test_published_milestones_change_only_by_a_decision_and_keep_what_was_reported(hall):
+    project = await chosen_project(hall)
+    department, dept = await department_who(hall)
+    start = date(2027, 1, 1)
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    await publish(project["id"], dept)
+    base, surface = await projects.milestones(project["id"])  # 路基 40, 路面 60
+    await projects.file_report(project["id"], "2027年第一季度", start + timedelta(days=50),
+                               {base["id"]: 100, surface["id"]: 0}, 30, "路基全部完成，路面尚未开工。", dept)
+    with pytest.raises(Conflict, match="须有常委会"):  # the plan form is closed once published
+        await projects.save_plan(project["id"], plan(department, start), dept)
+
+    def decide(after, **changes):
+        return projects.record_decision(project["id"], "adjust", "县人大常委会", "第十三次会议", date(2027, 4, 1),
+                                        "青人常〔2027〕12号", "增加排水工程，调整里程碑", changes, SECRETARIAT,
+                                        milestones_after=after)
+
+    drain = MilestoneInput("排水沟", 20, start + timedelta(days=150))
+    with pytest.raises(Refused, match="已报告完成 100%，不能删除"):
+        await decide((MilestoneInput("路面", 100, surface["due_on"], surface["id"]),))
+    with pytest.raises(Refused, match="权重合计须为 100（现在是 120）"):
+        await decide((MilestoneInput("路基", 40, base["due_on"], base["id"]),
+                      MilestoneInput("路面", 60, surface["due_on"], surface["id"]), drain))
+    with pytest.raises(Refused, match="开工与完成日期之间"):
+        await decide((MilestoneInput("路基", 40, base["due_on"], base["id"]),
+                      MilestoneInput("路面", 40, surface["due_on"], surface["id"]),
+                      MilestoneInput("排水沟", 20, date(2028, 3, 1))))
+    with pytest.raises(Refused, match="调整须写明调整的内容"):  # the list as it stands is no change
+        await decide((MilestoneInput("路基", 40, base["due_on"], base["id"]),
+                      MilestoneInput("路面", 60, surface["due_on"], surface["id"])))
+    assert len(await projects.decisions(project["id"])) == 0
+
+    await decide((MilestoneInput("路基", 40, base["due_on"], base["id"]),
+                  MilestoneInput("沥青路面", 40, surface["due_on"], surface["id"]), drain))
+    stones = await projects.milestones(project["id"])
+    assert [(m["title"], m["weight"], m["percent"]) for m in stones] == [
+        ("路基", 40, 100), ("沥青路面", 40, 0), ("排水沟", 20, 0)]
+    assert stones[0]["id"] == base["id"] and stones[1]["id"] == surface["id"]
+    assert (await projects.get_project(project["id"]))["progress"] == 40  # 40 × 100 % of 100
+    decision = (await projects.decisions(project["id"]))[-1]
+    assert decision["changes"]["milestones"] == {
+        "before": f"路基 40（{base['due_on']}）；路面 60（{surface['due_on']}）",
+        "after": f"路基 40（{base['due_on']}）；沥青路面 40（{surface['due_on']}）；排水沟 20（{drain.due_on}）"}
+    # A dropped milestone never reported on simply goes.
+    await decide((MilestoneInput("路基", 50, base["due_on"], base["id"]),
+                  MilestoneInput("沥青路面", 50, surface["due_on"], surface["id"])))
+    assert [m["title"] for m in await projects.milestones(project["id"])] == ["路基", "沥青路面"]
+    assert (await projects.get_project(project["id"]))["progress"] == 50
+
+
 def test_the_colour_rule_reads_the_schedule_and_the_rectifications():
     start, end = date(2027, 1, 1), date(2027, 12, 31)
     on = date(2027, 7, 2)  # half the time gone

@@ -175,3 +175,36 @@ async def test_thresholds_for_a_congress_that_does_not_exist_are_refused(hall, c
         "report_every_days": "30"})
     assert response.status_code == 404 and "没有这个人大" in response.text
     assert not await SupervisionSettings.exists().where(SupervisionSettings.congress == missing)
+
+
+async def test_the_secretariat_changes_published_milestones_by_a_decision_from_the_project_page(hall, client):
+    import re
+
+    from tests.lifecycle.test_projects import plan
+
+    project = await chosen_project(hall)
+    department, _ = await department_who(hall)
+    start = date(2027, 3, 1)
+    await projects.save_plan(project["id"], plan(department, start), SECRETARIAT)
+    await publish(project["id"])
+    await login_staff(client)
+    base = f"/console/projects/{project['id']}"
+    page = await client.get(base)
+    # The decision form holds the milestones as they stand (and two empty rows), ready to change.
+    rows = dict(re.findall(r'name="(d\d_(?:id|title|weight|due))" [^>]*value="([^"]*)"', page.text))
+    assert (rows["d1_title"], rows["d1_weight"], rows["d2_title"], rows["d3_title"]) == ("路基", "40", "路面", "")
+    decision = {"_csrf_token": csrf_of(client), "kind": "adjust", "body": "县人大常委会", "meeting": "第十三次会议",
+                "decided_on": "2027-04-01", "document": "常发〔2027〕12号", "summary": "增加排水工程，调整里程碑",
+                "budget_wan": "", "ends_on": "", "targets": "", **rows}
+    refused = await client.post(f"{base}/decisions", data={**decision, "d2_weight": "40", "d3_title": "排水沟",
+                                                           "d3_weight": "30", "d3_due": "2027-07-01"})
+    assert refused.status_code == 400 and "权重合计须为 100（现在是 110）" in refused.text
+    assert 'value="排水沟"' in refused.text  # what was typed comes back
+    saved = await client.post(f"{base}/decisions", data={**decision, "d2_weight": "40", "d3_title": "排水沟",
+                                                         "d3_weight": "20", "d3_due": "2027-07-01"})
+    assert saved.status_code in (302, 303)
+    assert [(m["title"], m["weight"]) for m in await projects.milestones(project["id"])] == [
+        ("路基", 40), ("路面", 40), ("排水沟", 20)]
+    public = await client.get(f"/public/projects/{(await projects.get_project(project['id']))['code']}")
+    assert "里程碑：路基 40（2027-04-30）；路面 60（2027-08-28） → 路基 40（2027-04-30）；路面 40（2027-08-28）；排水沟 20（2027-07-01）" \
+        in public.text
