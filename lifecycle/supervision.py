@@ -46,6 +46,7 @@ from lifecycle.tables import (
     Project,
     ProjectAttachment,
     Rectification,
+    RectificationReply,
     Supervisor,
 )
 from lifecycle.uploads import MAX_PER_PROPOSAL, StoredUpload
@@ -56,6 +57,8 @@ from voting.tables import Deputy, Term
 
 GROUP_ROLES = {"lead": "组长", "member": "成员"}
 STATUS_LABELS = {"open": "待答复", "replied": "已答复，待核实", "closed": "已销号"}
+VERDICT_LABELS = {"": "待核实", "closed": "核实销号", "sent_back": "不予销号"}
+SEND_BACK_CHARS = (4, 1000)
 SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期"}
 # Stages in which a group inspects: from the plan (年初问计划) to completion awaiting acceptance.
 INSPECTED_STAGES = frozenset({"planning", "implementing", "suspended", "completed"})
@@ -329,10 +332,11 @@ async def inspections(project_id: int) -> list[dict[str, Any]]:
             for r in rows]
 
 
-async def inspection_photo(sha256: str) -> dict[str, Any]:
-    """An inspection photo by its hash (public record), or NotFound."""
+async def supervision_photo(sha256: str) -> dict[str, Any]:
+    """An inspection photo, or one a department sent with a rectification reply, by its hash (both
+    public records of the supervision), or NotFound."""
     row = await ProjectAttachment.select().where(
-        (ProjectAttachment.sha256 == sha256) & (ProjectAttachment.kind == "inspection")).first()
+        (ProjectAttachment.sha256 == sha256) & ProjectAttachment.kind.is_in(["inspection", "rect_reply"])).first()
     if row is None:
         raise NotFound("没有找到这个附件")
     return row
@@ -380,8 +384,16 @@ async def raise_rectification(project_id: int, inspection_id: int | None, reques
     return row["id"]
 
 
-async def reply_rectification(rect_id: int, reply: str, who: Who) -> None:
-    """The implementing department (its own projects only) or the secretariat answers: open → replied."""
+def check_reply(reply: str) -> None:
+    """A reply's length, checked before its photos are stored — pure."""
+    if not REPLY_CHARS[0] <= len(reply.strip()) <= REPLY_CHARS[1]:
+        raise Refused(f"整改情况请写 {REPLY_CHARS[0]} 到 {REPLY_CHARS[1]} 字。", code="reply_invalid")
+
+
+async def reply_rectification(rect_id: int, reply: str, who: Who, photos: tuple[StoredUpload, ...] = ()) -> None:
+    """The implementing department (its own projects only) or the secretariat answers, with photos
+    of the work if it has them: open → replied. Each answer is a round of its own
+    (RectificationReply); one sent back is answered again in a new round."""
     reply = reply.strip()
     if who.role not in stages.SECRETARIAT and who.role != "department":
         raise Forbidden("整改要求由承办部门答复。")
@@ -389,18 +401,78 @@ async def reply_rectification(rect_id: int, reply: str, who: Who) -> None:
         rect = await rectification(rect_id)
         project = await projects.get_project(rect["project"])
         await projects.check_access(project, who)
-        if not REPLY_CHARS[0] <= len(reply) <= REPLY_CHARS[1]:
-            raise Refused(f"整改情况请写 {REPLY_CHARS[0]} 到 {REPLY_CHARS[1]} 字。", code="reply_invalid")
+        check_reply(reply)
         if rect["status"] != "open":
             raise Conflict("这项整改要求已经答复过了。" if rect["status"] == "replied" else "这项整改要求已经销号。",
                            code="not_open")
+        round_no = await RectificationReply.count().where(RectificationReply.rectification == rect_id) + 1
+        row = (await RectificationReply.insert(RectificationReply(
+            rectification=rect_id, round=round_no, reply=reply, by=who.actor.label)).returning(
+            RectificationReply.id))[0]
+        await projects.attach(project["id"], "rect_reply", row["id"], photos)
         await Rectification.update({Rectification.status: "replied", Rectification.reply: reply,
                                     Rectification.replied_at: _now()}).where(Rectification.id == rect_id)
+        again = f"第 {round_no} 次" if round_no > 1 else ""
+        with_photos = f"（附照片 {len(photos)} 张）" if photos else ""
         await _event(project["proposal"], "rect_replied", who,
-                     text=f"承办部门答复整改要求“{_short(rect['request'], 60)}”：{reply}",
-                     detail={"rectification": rect_id})
+                     text=f"承办部门{again}答复整改要求“{_short(rect['request'], 60)}”{with_photos}：{reply}",
+                     detail={"rectification": rect_id, "round": round_no})
         await audit.record(who.actor, "rectification_replied", subject=project["title"],
-                           detail={"rectification": rect_id})
+                           detail={"rectification": rect_id, "round": round_no, "photos": len(photos)})
+
+
+async def send_back_rectification(rect_id: int, reason: str, who: Who) -> None:
+    """The group (or the secretariat) finds the reply does not settle the request: 不予销号, with
+    the reason the department reads; replied → open, and the department answers again."""
+    reason = reason.strip()
+    async with write_transaction():
+        rect = await rectification(rect_id)
+        project = await projects.get_project(rect["project"])
+        await _check_group_or_secretariat(project, who, "核实整改")
+        if rect["status"] != "replied":
+            raise Conflict("这项整改要求已经销号。" if rect["status"] == "closed"
+                           else "承办部门还没有答复，等答复后再核实。", code="not_replied")
+        if not SEND_BACK_CHARS[0] <= len(reason) <= SEND_BACK_CHARS[1]:
+            raise Refused(f"不予销号须写明理由（{SEND_BACK_CHARS[0]} 到 {SEND_BACK_CHARS[1]} 字），承办部门会据此再整改。",
+                          code="reason_required")
+        await _verdict(rect_id, "sent_back", reason, who)
+        await Rectification.update({Rectification.status: "open"}).where(Rectification.id == rect_id)
+        who_said = "监督小组" if who.role == "deputy" else "秘书处"
+        await _event(project["proposal"], "rect_sent_back", who,
+                     text=f"{who_said}核实，整改要求“{_short(rect['request'], 60)}”不予销号：{reason}",
+                     detail={"rectification": rect_id})
+        await audit.record(who.actor, "rectification_sent_back", subject=project["title"],
+                           detail={"rectification": rect_id}, reason=reason)
+
+
+async def _verdict(rect_id: int, verdict: str, note: str, who: Who) -> None:
+    """What the group made of the latest reply (none yet when the secretariat closes an unanswered request)."""
+    latest = await RectificationReply.select(RectificationReply.id).where(
+        RectificationReply.rectification == rect_id).order_by(RectificationReply.round, ascending=False).first()
+    if latest is not None:
+        await RectificationReply.update({RectificationReply.verdict: verdict, RectificationReply.verdict_note: note,
+                                         RectificationReply.verdict_by: who.actor.label,
+                                         RectificationReply.verdict_at: _now()}).where(
+            RectificationReply.id == latest["id"])
+
+
+async def rounds(rect_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each rectification's rounds, oldest first, each with its photos and verdict label."""
+    if not rect_ids:
+        return {}
+    rows = await RectificationReply.select().where(RectificationReply.rectification.is_in(list(rect_ids))).order_by(
+        RectificationReply.round)
+    photos: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        for a in await ProjectAttachment.select().where(
+                (ProjectAttachment.kind == "rect_reply") & ProjectAttachment.record.is_in([r["id"] for r in rows])
+        ).order_by(ProjectAttachment.id):
+            photos.setdefault(a["record"], []).append(_photo(a))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        found.setdefault(r["rectification"], []).append(
+            {**r, "photos": photos.get(r["id"], []), "verdict_label": VERDICT_LABELS.get(r["verdict"], r["verdict"])})
+    return found
 
 
 async def close_rectification(rect_id: int, who: Who, note: str = "") -> None:
@@ -420,6 +492,8 @@ async def close_rectification(rect_id: int, who: Who, note: str = "") -> None:
                 raise Conflict("承办部门还没有答复，不能销号；请等部门答复后再核实。", code="not_replied")
             if not note:
                 raise Refused("承办部门尚未答复，秘书处销号须写明理由。", code="reason_required")
+        if rect["status"] == "replied":
+            await _verdict(rect_id, "closed", note, who)
         await Rectification.update({Rectification.status: "closed", Rectification.closed_at: _now(),
                                     Rectification.closed_by: who.actor.label}).where(Rectification.id == rect_id)
         who_closed = "监督小组" if who.role == "deputy" else "秘书处"
@@ -439,11 +513,12 @@ def _flagged(row: dict[str, Any], on: date) -> dict[str, Any]:
 
 async def rectifications(project_id: int, on: date | None = None) -> list[dict[str, Any]]:
     """All of a project's rectification requests, newest first, each with `overdue` (past its
-    deadline and not closed), `days_left` and labels."""
+    deadline and not closed), `days_left`, labels and its `rounds` of reply and verdict."""
     on = on or today()
     rows = await Rectification.select().where(Rectification.project == project_id).order_by(
         Rectification.id, ascending=False)
-    return [_flagged(r, on) for r in rows]
+    by_rect = await rounds([r["id"] for r in rows])
+    return [{**_flagged(r, on), "rounds": by_rect.get(r["id"], [])} for r in rows]
 
 
 async def open_rectifications(*, project_id: int | None = None, department_id: int | None = None,
@@ -461,7 +536,9 @@ async def open_rectifications(*, project_id: int | None = None, department_id: i
         query = query.where(Rectification.project.department == department_id)
     if congress_id is not None:
         query = query.where(Rectification.project.congress == congress_id)
-    rows = [_flagged(r, on) for r in await query]
+    found = await query
+    by_rect = await rounds([r["id"] for r in found])
+    rows = [{**_flagged(r, on), "rounds": by_rect.get(r["id"], [])} for r in found]
     return sorted(rows, key=lambda r: (not r["overdue"], r["due_on"], r["id"]))
 
 

@@ -170,7 +170,7 @@ class ProjectAttachment(Table, tablename="project_attachment"):
     """A photo or PDF on a report, an inspection, an acceptance or a maintenance entry."""
 
     project = ForeignKey(references=Project, index=True)
-    kind = Varchar(length=20)  # report | inspection | acceptance | maintenance | plan
+    kind = Varchar(length=20)  # report | inspection | rect_reply | acceptance | maintenance | plan
     record = Integer()  # id of the report, inspection... it belongs to
     sha256 = Varchar(length=64)
     media_type = Varchar(length=40)
@@ -227,6 +227,21 @@ class Rectification(Table, tablename="rectification"):
     raised_by = Varchar(length=80)
     closed_by = Varchar(length=80, default="")
     at = Timestamptz(default=TimestamptzNow())
+
+
+class RectificationReply(Table, tablename="rectification_reply"):
+    """One round of a rectification: the department's reply (with photos: ProjectAttachment kind
+    rect_reply) and what the group made of it, closed (销号) or sent back (不予销号) with a reason."""
+
+    rectification = ForeignKey(references=Rectification, index=True)
+    round = Integer()
+    reply = Text()
+    by = Varchar(length=80)
+    at = Timestamptz(default=TimestamptzNow())
+    verdict = Varchar(length=12, default="")  # "" (not yet verified) | closed | sent_back
+    verdict_note = Text(default="")
+    verdict_by = Varchar(length=80, default="")
+    verdict_at = Timestamptz(null=True, default=None)
 
 
 class Decision(Table, tablename="decision"):

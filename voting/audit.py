@@ -139,6 +139,7 @@ ACTION_LABELS = {
     "rectification_raised": "提出整改要求",
     "rectification_replied": "答复整改要求",
     "rectification_closed": "整改销号",
+    "rectification_sent_back": "整改不予销号",
     "acceptance_recorded": "记录验收",
     "evaluation_opened": "发起满意度测评",
     "evaluation_corrected": "按更正结果更新测评结论",

@@ -38,16 +38,16 @@ def _optional_id(text: str) -> int | None:
     return whole(text)
 
 
-def check_photos(files: list[tuple[bytes, str]]) -> None:
+def check_photos(files: list[tuple[bytes, str]], what: str = "视察记录") -> None:
     """Refuse anything but photos before anything is stored (uploads.store_all checks size and count)."""
     if len(files) > supervision.MAX_PHOTOS:
-        raise Refused(f"每次视察最多附 {supervision.MAX_PHOTOS} 张照片，您选了 {len(files)} 张", code="upload_too_many")
+        raise Refused(f"{what}最多附 {supervision.MAX_PHOTOS} 张照片，您选了 {len(files)} 张", code="upload_too_many")
     for data, name in files:
         kind = uploads.detect_kind(data) if data and len(data) <= uploads.MAX_BYTES else None
         if kind is None:
             uploads.check(data, name)  # raises Refused saying why
         if kind not in PHOTO_KINDS:
-            raise Refused(f"“{name[-uploads.MAX_NAME_CHARS:]}”不是照片：视察记录只能附 JPG、PNG 或 WebP 照片",
+            raise Refused(f"“{name[-uploads.MAX_NAME_CHARS:]}”不是照片：{what}只能附 JPG、PNG 或 WebP 照片",
                           code="upload_kind")
 
 
@@ -69,21 +69,27 @@ def _photo_link(sha256: str) -> str:
 # --- the tablet ------------------------------------------------------------------------------
 
 
-async def close_rectification(request: Request, viewer: Any, rect_id: int, project_page: Any,
-                              done: str) -> Template | Redirect:
-    """销号 from the tablet (the group) or the console (the secretariat): on a refusal the
-    project's page again with the message and the note as typed; else to `done`, an address
+async def verify_rectification(request: Request, viewer: Any, rect_id: int, project_page: Any, done: str, *,
+                               send_back: bool = False) -> Template | Redirect:
+    """The group (on the tablet) or the secretariat (in the console) verifies a reply: 销号, with a
+    note if they like, or 不予销号 (`send_back`) with the reason the department reads. On a refusal
+    the project's page again with the message and the text as typed; else to `done`, an address
     with {project} and {rect} to fill in."""
     form = form_dict(await request.form())
     rect = await supervision.rectification(rect_id)
+    field = "reason" if send_back else "note"
+    text = form.get(field, "")
     try:
-        await supervision.close_rectification(rect_id, who_of(viewer), form.get("note", ""))
+        if send_back:
+            await supervision.send_back_rectification(rect_id, text, who_of(viewer))
+        else:
+            await supervision.close_rectification(rect_id, who_of(viewer), text)
     except Forbidden:
         raise
     except Refused as refused:
         return await project_page(request, viewer, rect["project"], status_code=refused.status_code,
-                                  error={"at": f"close-{rect_id}", "message": refused.message,
-                                         "values": {"note": form.get("note", "")}})
+                                  error={"at": f"{'back' if send_back else 'close'}-{rect_id}",
+                                         "message": refused.message, "values": {field: text}})
     return Redirect(done.format(project=rect["project"], rect=rect_id), status_code=303)
 
 
@@ -184,8 +190,15 @@ class SupervisionTabletController(Controller):
     @post("/rectifications/{rect_id:int}/close")
     async def close(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_deputy(request)
-        return await close_rectification(request, viewer, rect_id, self._project_page,
-                                         "/tablet/supervision/projects/{project}?saved=closed#rectifications")
+        return await verify_rectification(request, viewer, rect_id, self._project_page,
+                                          "/tablet/supervision/projects/{project}?saved=closed#rectifications")
+
+    @post("/rectifications/{rect_id:int}/send-back")
+    async def send_back(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
+        viewer = await require_deputy(request)
+        return await verify_rectification(request, viewer, rect_id, self._project_page,
+                                          "/tablet/supervision/projects/{project}?saved=sent_back#rect-{rect}",
+                                          send_back=True)
 
     @get("/lots")
     async def lots(self, request: Request) -> Template:
@@ -226,7 +239,7 @@ class SupervisionTabletController(Controller):
     @get("/attachments/{sha256:str}")
     async def attachment(self, sha256: FromPath[str]) -> Response[bytes]:
         """An inspection photo: a public record, served inert (lifecycle.uploads.safe_headers)."""
-        row = await supervision.inspection_photo(sha256)
+        row = await supervision.supervision_photo(sha256)
         return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
 
 
@@ -282,6 +295,7 @@ class SupervisionConsoleController(Controller):
         recent.sort(key=lambda d: d["id"], reverse=True)
         years = [y for c in congresses for y in await supervision.draw_years(c["id"])]
         return page("console/supervision.html", request, viewer, status_code=status_code, open_rows=open_rows,
+                    photo_link=_photo_link,
                     projects=listed, is_secretariat=is_secretariat, linked=is_secretariat or department is not None,
                     congresses=congresses, draws=recent[:10], error=error or {},
                     saved=str(request.query_params.get("saved") or ""), draw_year=max(years, default=on.year), **LISTS)
@@ -329,19 +343,28 @@ class SupervisionConsoleController(Controller):
                                             error={"at": "group", "message": refused.message, "values": values})
         return Redirect(f"/console/supervision/projects/{project_id}?saved=group#group", status_code=303)
 
-    @post("/rectifications/{rect_id:int}/reply")
+    @post("/rectifications/{rect_id:int}/reply", request_max_body_size=MAX_BODY,
+          exception_handlers={RequestEntityTooLarge: public.too_large})
     async def reply(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_screener(request)
         who = who_of(viewer)
-        form = form_dict(await request.form())
-        rect = await supervision.check_department_access(rect_id, who)
+        rect = await supervision.check_department_access(rect_id, who)  # before anything sent is read
+        raw = await request.form()
+        form = form_dict(raw)
+        files = await uploaded_files(raw, PHOTO_FIELD)
         back = form.get("back", "")
         try:
-            await supervision.reply_rectification(rect_id, form.get("reply", ""), who)
+            supervision.check_reply(form.get("reply", ""))  # said before any photo is stored
+            check_photos(files, "整改答复")
+            stored = await uploads.store_all(files, limit=supervision.MAX_PHOTOS)
+            await supervision.reply_rectification(rect_id, form.get("reply", ""), who, stored)
         except Forbidden:
             raise
         except Refused as refused:
-            error = {"at": f"reply-{rect_id}", "message": refused.message, "values": {"reply": form.get("reply", "")}}
+            message = refused.message + ("" if refused.message.endswith("。") else "。")
+            if files:
+                message += PHOTOS_NOT_KEPT
+            error = {"at": f"reply-{rect_id}", "message": message, "values": {"reply": form.get("reply", "")}}
             if back == "project":
                 return await self._project_page(request, viewer, rect["project"], status_code=refused.status_code,
                                                 error=error)
@@ -354,8 +377,15 @@ class SupervisionConsoleController(Controller):
     @post("/rectifications/{rect_id:int}/close")
     async def close(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
         viewer = await require_staff(request)
-        return await close_rectification(request, viewer, rect_id, self._project_page,
-                                         "/console/supervision/projects/{project}?saved=closed#rect-{rect}")
+        return await verify_rectification(request, viewer, rect_id, self._project_page,
+                                          "/console/supervision/projects/{project}?saved=closed#rect-{rect}")
+
+    @post("/rectifications/{rect_id:int}/send-back")
+    async def send_back(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
+        viewer = await require_staff(request)
+        return await verify_rectification(request, viewer, rect_id, self._project_page,
+                                          "/console/supervision/projects/{project}?saved=sent_back#rect-{rect}",
+                                          send_back=True)
 
     @post("/lots")
     async def draw(self, request: Request) -> Template | Redirect:

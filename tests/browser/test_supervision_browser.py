@@ -1,5 +1,6 @@
 """Supervision in a real browser: the group lead records an inspection with a photo from the tablet and
-raises a rectification request; the department answers on the console; the lead verifies and closes it.
+raises a rectification request; the department answers on the console; the lead sends it back (不予销号)
+with a reason; the department answers again with a photo; the lead sees both rounds and closes it.
 Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1,
            "timezone_id": "Asia/Shanghai"}
 
 
-def site_photo() -> bytes:
+def site_photo(road: tuple[int, int, int] = (90, 90, 95)) -> bytes:
     """A small PNG that looks like something: a road under a sky."""
     image = Image.new("RGB", (320, 200), (150, 190, 230))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 120, 320, 200), fill=(110, 150, 90))
-    draw.polygon([(130, 200), (190, 200), (165, 120), (155, 120)], fill=(90, 90, 95))
+    draw.polygon([(130, 200), (190, 200), (165, 120), (155, 120)], fill=road)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -106,9 +107,38 @@ async def test_an_inspection_with_a_photo_and_a_rectification_closed_after_the_d
         await expect(console.get_by_text("答复已提交")).to_be_visible()
         await shot(console, artifacts / "supervision-05-department-replied.png")
 
-        # --- the lead verifies and closes it
+        # --- the lead finds it not done: 不予销号, with the reason
         await page.reload()
         await expect(page.locator("#rectifications")).to_contain_text("沟底已硬化")
+        await page.get_by_role("button", name="整改不到位，不予销号").click()  # no reason: the browser asks for one
+        assert (await supervision.rectification(rect["id"]))["status"] == "replied"
+        await page.get_by_label(re.compile("整改不到位的理由")).fill("现场核查，东段仍有约 30 米沟底未硬化，雨后积水。")
+        await page.get_by_role("button", name="整改不到位，不予销号").click()
+        await expect(page.get_by_text("已不予销号")).to_be_visible()
+        await expect(page.locator("#rectifications")).to_contain_text("等待承办部门答复")
+        await expect(page.locator(".sv-sent-back")).to_contain_text("东段仍有约 30 米沟底未硬化")
+        await shot(page, artifacts / "supervision-06-sent-back.png")
+
+        # --- the department reads why and answers again, with a photo of the work
+        await console.goto("/console/supervision")
+        rect_box = console.locator(f"#rect-{rect['id']}")
+        await expect(rect_box.locator(".sv-sent-back")).to_contain_text("东段仍有约 30 米沟底未硬化")
+        await console.get_by_label(re.compile("重新答复")).fill("已对剩余 30 米沟底补做硬化，附返工后照片。")
+        await rect_box.locator("input[name=photos]").set_input_files(
+            files=[{"name": "返工后.png", "mimeType": "image/png", "buffer": site_photo((70, 70, 75))}])
+        await console.get_by_role("button", name="提交答复").click()
+        await expect(console.get_by_text("答复已提交")).to_be_visible()
+        await shot(console, artifacts / "supervision-06b-department-answers-again.png")
+
+        # --- the lead sees both rounds, the new photo, and closes it
+        await page.reload()
+        rounds = page.locator(f"#rect-{rect['id']} .sv-reply")
+        await expect(rounds).to_have_count(2)
+        await expect(rounds.nth(0)).to_contain_text("不予销号")
+        await expect(rounds.nth(1)).to_contain_text("第 2 次答复")
+        fixed = rounds.nth(1).locator("img")
+        await expect(fixed).to_be_visible()
+        assert await fixed.evaluate("img => img.complete && img.naturalWidth") == 320
         await page.get_by_label(re.compile("核实意见")).fill("现场核实，排水沟已按设计返工。")
         await page.locator("#rectifications").screenshot(path=artifacts / "supervision-06-verify.png")
         await page.get_by_role("button", name="核实整改到位，销号").click()
@@ -132,6 +162,8 @@ async def test_an_inspection_with_a_photo_and_a_rectification_closed_after_the_d
         await expect(history).to_contain_text("东段排水沟按设计返工")
         await expect(history).to_contain_text("沟底已硬化")
         await expect(history).to_contain_text("销号")
+        await expect(history).to_contain_text("不予销号：现场核查，东段仍有约 30 米沟底未硬化")
+        await expect(history).to_contain_text("承办部门第 2 次答复")
 
         # --- the secretariat's overview and the group form
         if not await StaffAccount.exists().where(StaffAccount.username == "sv-mishu"):

@@ -139,7 +139,7 @@ async def test_a_member_records_an_inspection_with_photos_and_the_public_sees_it
     [shown] = await supervision.inspections(project_id)
     assert shown["who_went"] == [await _name(went[0]), await _name(went[1])]
     assert shown["unannounced"] and [p["sha256"] for p in shown["photos"]] == [photo.sha256]
-    assert (await supervision.inspection_photo(photo.sha256))["record"] == inspection_id
+    assert (await supervision.supervision_photo(photo.sha256))["record"] == inspection_id
 
     project = await projects.get_project(project_id)
     events = [e for e in await proposals.history(project["proposal"]) if e["kind"] == "inspection"]
@@ -155,7 +155,7 @@ async def test_a_member_records_an_inspection_with_photos_and_the_public_sees_it
     with pytest.raises(Conflict, match="不再记录"):
         await supervision.record_inspection(project_id, today, went, "", findings, False, None, deputy(hall, 0))
     with pytest.raises(NotFound):
-        await supervision.inspection_photo("0" * 64)
+        await supervision.supervision_photo("0" * 64)
 
 
 async def _name(deputy_id: int) -> str:
@@ -245,6 +245,49 @@ async def test_a_rectification_is_raised_answered_by_its_own_department_and_clos
     assert any("排水沟全线贯通" in t for t in texts)
     for name in ("rectification_raised", "rectification_replied", "rectification_closed"):
         assert any(e["subject"] == project["title"] for e in await actions(name))
+
+
+async def test_a_reply_sent_back_is_answered_again_with_photos_and_every_round_stays(hall):
+    department_id, dept = await department(hall)
+    [project_id] = await implementing(hall, department_id)
+    await with_group(hall, project_id)
+    member, stranger = deputy(hall, 2), deputy(hall, 9)
+    today = proposals.today()
+    rect_id = await supervision.raise_rectification(project_id, None, "东段排水沟按设计返工",
+                                                    today + timedelta(days=30), member)
+    with pytest.raises(Conflict, match="还没有答复"):
+        await supervision.send_back_rectification(rect_id, "还没看到整改", member)
+    await supervision.reply_rectification(rect_id, "已返工完毕，排水沟贯通。", dept)
+
+    with pytest.raises(Forbidden):
+        await supervision.send_back_rectification(rect_id, "现场仍有积水", stranger)
+    with pytest.raises(Forbidden):
+        await supervision.send_back_rectification(rect_id, "现场仍有积水", dept)
+    with pytest.raises(Refused, match="不予销号须写明理由"):
+        await supervision.send_back_rectification(rect_id, "  ", member)
+    await supervision.send_back_rectification(rect_id, "现场核查，东段仍有 30 米积水", member)
+    assert (await supervision.rectification(rect_id))["status"] == "open"
+    with pytest.raises(Conflict, match="还没有答复"):  # sent back: the department answers again first
+        await supervision.close_rectification(rect_id, member)
+
+    fixed = (await uploads.store(png("navy"), "返工后.png"),)
+    await supervision.reply_rectification(rect_id, "已加深东段沟底并清淤，现场无积水。", dept, fixed)
+    await supervision.close_rectification(rect_id, member, "复查无积水")
+    [rect] = await supervision.rectifications(project_id)
+    assert [(r["round"], r["verdict"], r["verdict_note"]) for r in rect["rounds"]] == [
+        (1, "sent_back", "现场核查，东段仍有 30 米积水"), (2, "closed", "复查无积水")]
+    assert [p["sha256"] for p in rect["rounds"][1]["photos"]] == [fixed[0].sha256] and not rect["rounds"][0]["photos"]
+    assert (await supervision.supervision_photo(fixed[0].sha256))["kind"] == "rect_reply"
+
+    project = await projects.get_project(project_id)
+    texts = [e["text"] for e in await proposals.history(project["proposal"]) if e["kind"].startswith("rect")]
+    assert texts == ["提出整改要求（视察，限 {}前完成）：东段排水沟按设计返工".format(supervision.cn_date(today + timedelta(days=30)) + " "),
+                     "承办部门答复整改要求“东段排水沟按设计返工”：已返工完毕，排水沟贯通。",
+                     "监督小组核实，整改要求“东段排水沟按设计返工”不予销号：现场核查，东段仍有 30 米积水",
+                     "承办部门第 2 次答复整改要求“东段排水沟按设计返工”（附照片 1 张）：已加深东段沟底并清淤，现场无积水。",
+                     "监督小组核实，整改要求“东段排水沟按设计返工”销号：复查无积水"]
+    sent_back = await actions("rectification_sent_back")
+    assert sent_back[0]["reason"] == "现场核查，东段仍有 30 米积水" and sent_back[0]["subject"] == project["title"]
 
 
 async def test_open_rectifications_list_overdue_first_and_turn_the_project_red(hall):

@@ -109,6 +109,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /tablet/supervision/projects/{project_id:int}/inspections": GROUP,
     "POST /tablet/supervision/projects/{project_id:int}/rectifications": GROUP,
     "POST /tablet/supervision/rectifications/{rect_id:int}/close": GROUP,
+    "POST /tablet/supervision/rectifications/{rect_id:int}/send-back": GROUP,
     "GET /tablet/supervision/lots": GROUP,
     "POST /tablet/supervision/lots": GROUP,
     "GET /tablet/supervision/attachments/{sha256:str}": PUBLIC,
@@ -210,6 +211,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/supervision/projects/{project_id:int}/group": STAFF,
     "POST /console/supervision/rectifications/{rect_id:int}/reply": OWN_PROJECT,
     "POST /console/supervision/rectifications/{rect_id:int}/close": STAFF,
+    "POST /console/supervision/rectifications/{rect_id:int}/send-back": STAFF,
     "POST /console/supervision/lots": STAFF,
     # after the vote (web/acceptance.py)
     "GET /console/projects/{project_id:int}/acceptance": OWN_PROJECT,
