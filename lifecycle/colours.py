@@ -23,10 +23,15 @@ COLOURS = {"green": "绿灯：按计划推进", "yellow": "黄灯：进度滞后
 
 @dataclass(frozen=True)
 class Thresholds:
+    """A congress's supervision settings: the status light's thresholds, and what a satisfaction
+    verdict sets off (lifecycle.evaluation.needs_rectification)."""
+
     yellow_gap: int = 10
     red_gap: int = 25
     near_days: int = 7
     report_every_days: int = 92
+    rectify_basically: bool = False  # 基本满意, like 不满意, opens a rectification
+    verdict_rectify_days: int = 90  # the deadline of that rectification
 
 
 @dataclass(frozen=True)

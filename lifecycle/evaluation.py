@@ -13,11 +13,11 @@ over by `apply_correction`.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lifecycle import projects, stages
-from lifecycle.proposals import Who, _event
+from lifecycle.proposals import Who, _event, today
 from lifecycle.tables import Project
 from voting import audit, polls, scrutiny
 from voting.audit import Actor
@@ -42,9 +42,38 @@ async def _projects(congress_id: int, year: int, stage: str) -> list[dict[str, A
         (Project.congress == congress_id) & (Project.year == year) & (Project.stage == stage)).order_by(Project.id)
 
 
+def needs_rectification(verdict: str | None, rectify_basically: bool) -> bool:
+    """Whether a verdict opens a rectification and calls for a later evaluation — pure: 不满意
+    always, 基本满意 where the congress has set so (its supervision settings)."""
+    return verdict == "dissatisfied" or (verdict == "basically_satisfied" and rectify_basically)
+
+
 async def awaiting(congress_id: int, year: int) -> list[dict[str, Any]]:
-    """The year's accepted projects of the congress: what an evaluation poll is made of."""
-    return await _projects(congress_id, year, "accepted")
+    """What an evaluation poll of `year` is made of: the year's accepted projects of the congress,
+    and projects evaluated before whose verdict called for rectification, to be evaluated again."""
+    fresh = await _projects(congress_id, year, "accepted")
+    return fresh + [p for p in await to_evaluate_again(congress_id) if p["year"] <= year]
+
+
+async def to_evaluate_again(congress_id: int | None = None) -> list[dict[str, Any]]:
+    """Evaluated projects whose verdict called for rectification (needs_rectification under their
+    congress's settings): each may go into a later satisfaction poll; marked `again`."""
+    query = Project.select(
+        Project.all_columns(), Project.proposal.code.as_alias("code"),
+        Project.proposal.township.as_alias("township"), Project.proposal.village.as_alias("village"),
+        Project.congress.name.as_alias("congress_name"), Project.department.name.as_alias("department_name")).where(
+        (Project.stage == "evaluated") & Project.verdict.is_in(["dissatisfied", "basically_satisfied"])).order_by(
+        Project.id)
+    if congress_id is not None:
+        query = query.where(Project.congress == congress_id)
+    settings: dict[int, bool] = {}
+    found = []
+    for row in await query:
+        if row["congress"] not in settings:
+            settings[row["congress"]] = (await projects.thresholds(row["congress"])).rectify_basically
+        if needs_rectification(row["verdict"], settings[row["congress"]]):
+            found.append({**row, "again": True})
+    return found
 
 
 async def pending_polls(codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -129,31 +158,55 @@ def _verdict_text(poll_title: str, entry: dict[str, Any], corrected: bool = Fals
     return f"{lead}：{VERDICT_LABELS[entry['verdict']]}（{counts}）"
 
 
-async def _by_project(poll_id: int, result: dict[str, Any], stage: str) -> list[tuple[dict[str, Any], dict]]:
-    """(project, result entry) for each candidate of the poll whose reference is a project in `stage`."""
+async def _by_project(poll_id: int, result: dict[str, Any], *stage: str) -> list[tuple[dict[str, Any], dict]]:
+    """(project, result entry) for each candidate of the poll whose reference is a project in one of `stage`."""
     reference_of = {c["ref"]: c["reference"] for c in await polls.candidates_of(poll_id) if c["reference"]}
     entries = {reference_of[e["id"]]: e for e in result.get("candidates", []) if e["id"] in reference_of}
     if not entries:
         return []
     rows = await Project.select(Project.all_columns(), Project.proposal.code.as_alias("code")).where(
-        Project.proposal.code.is_in(list(entries)) & (Project.stage == stage))
+        Project.proposal.code.is_in(list(entries)) & Project.stage.is_in(list(stage)))
     return [(row, entries[row["code"]]) for row in rows]
 
 
 @polls.on_close
 async def apply_verdicts(poll_id: int, result: dict[str, Any], actor: Actor) -> None:
     """The count of a satisfaction poll flows back: each accepted project on it gets its verdict
-    and moves to `evaluated`. A void poll or one without quorum changes nothing."""
+    and moves to `evaluated`; a project evaluated before and evaluated again gets its new verdict
+    (the history keeps both). A verdict that calls for it opens a rectification for the project's
+    department. A void poll or one without quorum changes nothing."""
     if result.get("method") != "satisfaction" or result.get("status") != "valid":
         return
     poll = await Poll.select(Poll.id, Poll.title).where(Poll.id == poll_id).first()
     who = Who(actor, "system")
-    for project, entry in await _by_project(poll_id, result, "accepted"):
-        if entry.get("verdict") not in VERDICT_LABELS:
+    for project, entry in await _by_project(poll_id, result, "accepted", "evaluated"):
+        verdict = entry.get("verdict")
+        if verdict not in VERDICT_LABELS:
             continue
-        await Project.update({Project.verdict: entry["verdict"]}).where(Project.id == project["id"])
-        await projects.move_project(project["id"], "evaluated", who, facts=frozenset({"verdict"}),
-                                    text=_verdict_text(poll["title"], entry))
+        await Project.update({Project.verdict: verdict}).where(Project.id == project["id"])
+        if project["stage"] == "accepted":
+            await projects.move_project(project["id"], "evaluated", who, facts=frozenset({"verdict"}),
+                                        text=_verdict_text(poll["title"], entry))
+        else:
+            await _event(project["proposal"], "verdict", who, text="再次" + _verdict_text(poll["title"], entry),
+                         detail={"poll": poll_id, "before": project["verdict"], "after": verdict})
+        await _consequence(project, poll["title"], entry, who)
+
+
+async def _consequence(project: dict[str, Any], poll_title: str, entry: dict[str, Any], who: Who) -> None:
+    """A verdict that calls for it (needs_rectification) opens a rectification for the project's
+    department, due in the congress's set number of days; its group verifies it as any other."""
+    limits = await projects.thresholds(project["congress"])
+    if not needs_rectification(entry["verdict"], limits.rectify_basically):
+        return
+    from lifecycle import supervision  # supervision imports projects, as this module does
+
+    due = today() + timedelta(days=limits.verdict_rectify_days)
+    request = (f"满意度测评“{poll_title[:60]}”结果为{VERDICT_LABELS[entry['verdict']]}"
+               f"（满意 {entry['satisfied']} 票，基本满意 {entry['basically_satisfied']} 票，不满意 "
+               f"{entry['dissatisfied']} 票）。请承办部门针对代表意见整改，整改情况报监督小组核实；"
+               "整改后在以后的满意度测评中再次测评。")
+    await supervision.raise_rectification(project["id"], None, request, due, who, source="evaluation")
 
 
 async def apply_correction(poll_id: int, who: Who) -> int:

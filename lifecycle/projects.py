@@ -151,7 +151,8 @@ async def thresholds(congress_id: int) -> colours.Thresholds:
     row = await SupervisionSettings.select().where(SupervisionSettings.congress == congress_id).first()
     if row is None:
         return colours.Thresholds()
-    return colours.Thresholds(row["yellow_gap"], row["red_gap"], row["near_days"], row["report_every_days"])
+    return colours.Thresholds(row["yellow_gap"], row["red_gap"], row["near_days"], row["report_every_days"],
+                              row["rectify_basically"], row["verdict_rectify_days"])
 
 
 async def colour_of(project: dict[str, Any], on: date | None = None) -> str:
@@ -546,13 +547,15 @@ async def set_thresholds(congress_id: int, limits: colours.Thresholds, who: Who)
     if who.role not in stages.SECRETARIAT:
         raise Forbidden()
     if not (0 < limits.yellow_gap < limits.red_gap <= 100) or not 0 <= limits.near_days <= 90 \
-            or not 7 <= limits.report_every_days <= 366:
-        raise Refused("黄灯差距应小于红灯差距（1–100 个百分点），临近期限 0–90 天，报告周期 7–366 天。")
+            or not 7 <= limits.report_every_days <= 366 or not 7 <= limits.verdict_rectify_days <= 366:
+        raise Refused("黄灯差距应小于红灯差距（1–100 个百分点），临近期限 0–90 天，报告周期 7–366 天，"
+                      "测评后整改期限 7–366 天。")
     async with write_transaction():
         if not await Congress.exists().where(Congress.id == congress_id):
             raise NotFound("没有这个人大。")
         values = {"yellow_gap": limits.yellow_gap, "red_gap": limits.red_gap, "near_days": limits.near_days,
-                  "report_every_days": limits.report_every_days}
+                  "report_every_days": limits.report_every_days, "rectify_basically": limits.rectify_basically,
+                  "verdict_rectify_days": limits.verdict_rectify_days}
         if await SupervisionSettings.exists().where(SupervisionSettings.congress == congress_id):
             await SupervisionSettings.update({getattr(SupervisionSettings, k): v for k, v in values.items()}).where(
                 SupervisionSettings.congress == congress_id)

@@ -59,7 +59,7 @@ GROUP_ROLES = {"lead": "组长", "member": "成员"}
 STATUS_LABELS = {"open": "待答复", "replied": "已答复，待核实", "closed": "已销号"}
 VERDICT_LABELS = {"": "待核实", "closed": "核实销号", "sent_back": "不予销号"}
 SEND_BACK_CHARS = (4, 1000)
-SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期"}
+SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期", "evaluation": "满意度测评"}
 # Stages in which a group inspects: from the plan (年初问计划) to completion awaiting acceptance.
 INSPECTED_STAGES = frozenset({"planning", "implementing", "suspended", "completed"})
 DRAW_STAGE = "implementing"
@@ -365,7 +365,8 @@ async def raise_rectification(project_id: int, inspection_id: int | None, reques
         problems.append("整改期限应在今天之后。")
     async with write_transaction():
         project = await projects.get_project(project_id)
-        await _check_group_or_secretariat(project, who, "提出整改要求")
+        if not (who.role == "system" and source == "evaluation"):  # a verdict's own rectification
+            await _check_group_or_secretariat(project, who, "提出整改要求")
         if problems:
             raise Refused("".join(problems), code="rectification_invalid")
         if project["stage"] == "terminated":
@@ -418,7 +419,7 @@ async def reply_rectification(rect_id: int, reply: str, who: Who, photos: tuple[
                      text=f"承办部门{again}答复整改要求“{_short(rect['request'], 60)}”{with_photos}：{reply}",
                      detail={"rectification": rect_id, "round": round_no})
         await audit.record(who.actor, "rectification_replied", subject=project["title"],
-                           detail={"rectification": rect_id, "round": round_no, "photos": len(photos)})
+                           detail={"rectification": rect_id, "reply_round": round_no, "photos": len(photos)})
 
 
 async def send_back_rectification(rect_id: int, reason: str, who: Who) -> None:

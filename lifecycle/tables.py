@@ -304,3 +304,5 @@ class SupervisionSettings(Table, tablename="supervision_settings"):
     red_gap = Integer(default=25)
     near_days = Integer(default=7)  # a rectification this close to its deadline turns yellow
     report_every_days = Integer(default=92)  # a progress report is overdue after this long
+    rectify_basically = Boolean(default=False)  # 基本满意 opens a rectification too (不满意 always does)
+    verdict_rectify_days = Integer(default=90)  # the deadline of a rectification a verdict opens

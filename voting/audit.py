@@ -57,7 +57,8 @@ DETAIL_LABELS = {
     "photos": "照片", "acceptance": "验收记录", "result": "验收结论", "warranty_months": "质保期（月）",
     "warnings_noted": "录入人已知晓的提醒", "repeats_confirmed": "确认为新建议的行（与已有建议相同）",
     "yellow_gap": "黄灯差距（百分点）", "red_gap": "红灯差距（百分点）", "near_days": "临近期限（天）",
-    "report_every_days": "报告周期（天）",
+    "report_every_days": "报告周期（天）", "rectify_basically": "基本满意也要求整改",
+    "verdict_rectify_days": "测评后整改期限（天）", "reply_round": "第几次答复",
 }
 
 
@@ -145,7 +146,7 @@ ACTION_LABELS = {
     "evaluation_corrected": "按更正结果更新测评结论",
     "custodian_added": "设定管护员",
     "maintenance_logged": "记录管护维护",
-    "thresholds_set": "设定红黄绿灯标准",
+    "thresholds_set": "设定红黄绿灯标准和测评后整改",
 }
 
 

@@ -162,13 +162,16 @@ class AfterVoteConsoleController(Controller):
 
     async def _evaluations_page(self, request: Request, viewer: Any, status_code: int = 200, **more: Any) -> Template:
         waiting = await evaluation.completed_projects()
-        pending = await evaluation.pending_polls([p["code"] for p in waiting if p["stage"] == "accepted"])
+        again = await evaluation.to_evaluate_again()
+        accepted = [p for p in waiting if p["stage"] == "accepted"]
+        pending = await evaluation.pending_polls([p["code"] for p in accepted + again])
         groups: dict[tuple[int, int], dict[str, Any]] = {}
-        for project in waiting:
-            if project["stage"] != "accepted":
-                continue
-            key = (project["congress"], project["year"])
-            group = groups.setdefault(key, {"congress": project["congress"], "year": project["year"],
+        newest = {}  # a project evaluated again goes with its congress's newest year of accepted ones
+        for project in accepted:
+            newest[project["congress"]] = max(newest.get(project["congress"], 0), project["year"])
+        for project in accepted + again:
+            key = (project["congress"], max(project["year"], newest.get(project["congress"], 0)))
+            group = groups.setdefault(key, {"congress": project["congress"], "year": key[1],
                                             "congress_name": project["congress_name"], "projects": []})
             group["projects"].append({**project, "pending": pending.get(project["code"])})
         sessions = await evaluation.sessions_by_congress()

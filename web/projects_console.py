@@ -222,7 +222,9 @@ class ProjectConsoleController(Controller):
         try:
             limits = colours.Thresholds(*(typed_number(form.get(k, ""), label, commas=True) or 0 for k, label in (
                 ("yellow_gap", "黄灯差距"), ("red_gap", "红灯差距"), ("near_days", "临近期限天数"),
-                ("report_every_days", "报告周期"))))
+                ("report_every_days", "报告周期"))), rectify_basically=form.get("rectify_basically") == "1",
+                verdict_rectify_days=typed_number(form.get("verdict_rectify_days", ""), "测评后整改期限", optional=True,
+                                                  commas=True) or colours.Thresholds.verdict_rectify_days)
             await projects.set_thresholds(congress_id, limits, who_of(viewer))
         except Refused as refused:
             return page("console/departments.html", request, viewer, status_code=refused.status_code,

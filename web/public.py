@@ -157,7 +157,7 @@ ACCEPTANCE_RESULTS = {"accepted": "验收通过", "accepted_after_rectification"
                       "not_accepted": "验收未通过"}
 CHECKLIST = {"content": "建设内容", "scale": "建设规模", "quality": "工程质量"}
 RECTIFICATION_STATUS = {"open": "整改中", "replied": "部门已答复，待监督小组确认", "closed": "整改完成"}
-RECTIFICATION_SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期"}
+RECTIFICATION_SOURCES = {"inspection": "视察", "acceptance": "验收", "warranty": "质保期", "evaluation": "满意度测评"}
 MEDIA_KINDS = {media: kind for kind, (media, _) in uploads.KINDS.items()}
 
 
@@ -281,7 +281,9 @@ def public_project(project: dict[str, Any], found: dict[str, Any], item: dict[st
                         "percent": m["percent"]} for m in found["milestones"]] if published else [],
         "plan_files": [f for (kind, _), fs in files.items() if kind == "plan" for f in fs] if published else [],
         "reports": reports, "inspections": inspections, "acceptances": acceptances, "decisions": decisions,
-        "other_rectifications": [r for r in rectifications if r["inspection"] is None],
+        "other_rectifications": [r for r in rectifications if r["inspection"] is None and r["source"] != "满意度测评"],
+        "verdict_rectifications": [r for r in rectifications if r["source"] == "满意度测评"],
+        "verdicts": [e for e in history if e["kind"] in ("project", "verdict") and "满意度测评" in e["text"]],
         "custodians": custodians, "maintenance": maintenance, "steps": steps,
     }
 

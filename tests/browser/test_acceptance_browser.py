@@ -110,3 +110,60 @@ async def test_early_completion_needs_a_reason_and_acceptance_shows_what_to_note
         await page.screenshot(path=artifacts / "completion-02-acceptance-warnings.png")
     finally:
         await context.close()
+
+
+async def test_a_dissatisfied_verdict_shows_everywhere_and_the_department_answers_it(live_server, browser, artifacts):
+    """After a satisfaction poll finds a project 不满意: the public page says so and what must be put
+    right by when, the department finds the request on its console and answers it, the dashboard
+    marks the project, and the secretariat's evaluation page offers it for evaluation again."""
+    from lifecycle import evaluation
+    from tests.lifecycle.test_acceptance import evaluate, evaluation_ready
+    from voting.tables import StaffAccount
+
+    hall = await make_hall(deputies=30)
+    made = await evaluation_ready(hall, 2, accepted=2)
+    year = made[0]["year"]
+    await evaluate(hall, year, {"P01": "satisfied", "P02": "dissatisfied"})
+    bad = await projects.get_project(made[1]["id"])
+    from lifecycle.tables import DepartmentStaff
+
+    staff_id = (await DepartmentStaff.select(DepartmentStaff.staff).where(
+        DepartmentStaff.department == bad["department"]).first())["staff"]
+    department = (await StaffAccount.select(StaffAccount.username).where(StaffAccount.id == staff_id).first())["username"]
+    await staff("mishu-ceping", "张敏", "secretariat")
+
+    context = await browser.new_context(base_url=live_server, **DESKTOP)
+    try:
+        page = await context.new_page()
+        await page.goto(f"/public/projects/{bad['code']}#evaluation")
+        section = page.locator("#evaluation")
+        await expect(section.locator(".verdict")).to_have_text("不满意")
+        await expect(section.locator(".notice-warn")).to_contain_text("测评结论要求整改：承办部门须在")
+        await expect(section.locator(".rectification")).to_contain_text("满意度测评提出")
+        await section.screenshot(path=artifacts / "verdict-01-public.png")
+
+        await page.goto("/console/login")
+        await page.get_by_label("用户名").fill(department)
+        await page.get_by_label("密码").fill("dept-pass-123")
+        await page.get_by_role("button", name="登录").click()
+        await page.goto("/console/supervision")
+        request = page.locator(".sv-rect", has_text="结果为不满意")
+        await expect(request).to_contain_text("来源：满意度测评")
+        await request.get_by_label("整改情况答复").fill("已召开群众座谈会，按意见增设路灯 12 盏、修补破损路面。")
+        await request.get_by_role("button", name="提交答复").click()
+        await expect(page.get_by_text("答复已提交")).to_be_visible()
+        await page.get_by_role("button", name="退出").click()
+
+        await log_in(page, "mishu-ceping")
+        await page.goto(f"/console/dashboard?congress={hall.congress_id}&year={year}")
+        row = page.locator("tr", has_text=bad["title"])
+        await expect(row).to_contain_text("测评：不满意")
+        await expect(row.locator(".state-warn")).to_be_visible()
+        await page.goto("/console/evaluations")
+        offered = page.locator(".evaluation-form tr", has_text=bad["title"])
+        await expect(offered).to_contain_text("再次测评（上次：不满意）")
+        await expect(offered.get_by_role("checkbox")).to_be_checked()
+        await page.screenshot(path=artifacts / "verdict-02-evaluate-again.png", full_page=True)
+        assert [p["id"] for p in await evaluation.awaiting(hall.congress_id, year)] == [bad["id"]]
+    finally:
+        await context.close()

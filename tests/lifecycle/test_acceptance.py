@@ -274,6 +274,55 @@ async def test_an_evaluation_poll_on_the_accepted_projects_writes_each_verdict(h
         await evaluation.open_evaluation(hall.congress_id, year, hall.session_id, "", SECRETARIAT)
 
 
+async def evaluate(hall, year: int, marks: dict[str, str], voters: int = 20) -> dict:
+    """An evaluation poll of the year's projects awaiting it, `voters` deputies casting `marks`, counted."""
+    poll_id = await evaluation.open_evaluation(hall.congress_id, year, hall.session_id, "", SECRETARIAT)
+    await sealed.open_poll(poll_id, STAFF)
+    for deputy in hall.deputy_ids[:voters]:
+        assert await sealed.cast(poll_id, deputy, marks) is ballot_box.Outcome.accepted
+    result = await sealed.close_poll(poll_id, STAFF)
+    assert result["status"] == "valid"
+    return await polls.get_poll(poll_id)
+
+
+async def test_a_dissatisfied_verdict_opens_a_rectification_and_the_project_is_evaluated_again(hall):
+    from lifecycle import colours, supervision
+
+    made = await evaluation_ready(hall, 2, accepted=2)
+    year, today = made[0]["year"], proposals.today()
+    first = await evaluate(hall, year, {"P01": "satisfied", "P02": "dissatisfied"})
+    good, bad = [await projects.get_project(p["id"]) for p in made]
+    assert (good["verdict"], bad["verdict"]) == ("satisfied", "dissatisfied")
+    assert await supervision.rectifications(good["id"]) == []
+    [rect] = await supervision.rectifications(bad["id"])
+    assert rect["source"] == "evaluation" and rect["status"] == "open" and rect["due_on"] == today + timedelta(days=90)
+    assert rect["request"].startswith(f"满意度测评“{first['title']}”结果为不满意（满意 0 票，基本满意 0 票，不满意 20 票）")
+    # It is answered and verified like any other; the project goes on the next evaluation.
+    again = await evaluation.awaiting(hall.congress_id, year + 1)
+    assert [(p["id"], p.get("again")) for p in again] == [(bad["id"], True)]
+
+    second = await evaluate(hall, year + 1, {"P01": "basically_satisfied"})
+    assert [c["reference"] for c in await polls.candidates_of(second["id"])] == [bad["code"]]
+    bad = await projects.get_project(bad["id"])
+    assert (bad["stage"], bad["verdict"]) == ("evaluated", "basically_satisfied")
+    history = [e["text"] for e in await proposals.history(bad["proposal"])]
+    assert any(t.startswith(f"经“{first['title']}”满意度测评：不满意") for t in history)
+    assert any(t.startswith(f"再次经“{second['title']}”满意度测评：基本满意") for t in history)
+    assert len(await supervision.rectifications(bad["id"])) == 1  # 基本满意 needs none by default
+    assert await evaluation.awaiting(hall.congress_id, year + 1) == []
+
+    # A congress that asks it: 基本满意 opens one too, due in its own number of days, and asks again.
+    await projects.set_thresholds(hall.congress_id, colours.Thresholds(rectify_basically=True,
+                                                                      verdict_rectify_days=30), SECRETARIAT)
+    assert [p["id"] for p in await evaluation.awaiting(hall.congress_id, year + 1)] == [bad["id"]]
+    await evaluate(hall, year + 1, {"P01": "basically_satisfied"})
+    latest = (await supervision.rectifications(bad["id"]))[0]
+    assert latest["source"] == "evaluation" and latest["due_on"] == today + timedelta(days=30)
+    logged = await audit.entries(limit=50)
+    assert any(e["action"] == "rectification_raised" and e["subject"] == bad["title"]
+               and '"source": "evaluation"' in str(e["detail"]) for e in logged)
+
+
 async def test_an_evaluation_without_quorum_changes_nothing(hall):
     made = await evaluation_ready(hall, 2, accepted=2)
     year = made[0]["year"]

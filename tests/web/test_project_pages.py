@@ -158,9 +158,12 @@ async def test_the_status_light_thresholds_are_settings_of_the_congress(hall, cl
     assert bad.status_code == 400 and "黄灯差距应小于红灯差距" in bad.text
     saved = await client.post(f"/console/congresses/{hall.congress_id}/thresholds", data={
         "_csrf_token": csrf_of(client), "yellow_gap": "40", "red_gap": "60", "near_days": "7",
-        "report_every_days": "200"})
+        "report_every_days": "200", "verdict_rectify_days": "45", "rectify_basically": "1"})
     assert saved.status_code in (302, 303)
-    assert await projects.thresholds(hall.congress_id) == colours.Thresholds(40, 60, 7, 200)
+    assert await projects.thresholds(hall.congress_id) == colours.Thresholds(40, 60, 7, 200, True, 45)
+    page = await client.get("/console/departments")
+    assert 'name="verdict_rectify_days" type="number" min="7" max="366" value="45"' in page.text
+    assert 'name="rectify_basically" value="1" checked' in page.text
     assert await projects.colour_of(row) == "yellow"
 
 
