@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
@@ -23,7 +24,7 @@ from voting.errors import Refused
 from voting.group_commit import writer
 from web.acceptance import AfterVoteConsoleController
 from web.api import ApiController, healthz
-from web.auth import LoginRequired, csrf_config
+from web.auth import LoginRequired, csrf_config, return_to
 from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
@@ -83,6 +84,10 @@ def login_required_handler(request: Request, exc: NotAuthorizedException) -> Res
     if _wants_json(request):
         return _problem(401, "需要登录", "请先登录。", "login_required")
     audience = getattr(exc, "audience", "tablet" if request.url.path.startswith("/tablet") else "console")
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method == "GET" and return_to(asked, f"/{audience}") and asked.rstrip("/") != f"/{audience}":
+        # back there once logged in (the area's home needs no saying)
+        return Redirect(f"/{audience}/login?{urlencode({'next': asked})}")
     return Redirect(f"/{audience}/login")
 
 

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         from config import settings
 
         url = f"http://127.0.0.1:{settings().port}"
-        print(f"已载入演示建议征集：群众建议 {url}/public   审查部门登录 shencha / qingxi2025")
+        print(f"已载入演示建议征集：群众建议 {url}/public   初审部门登录 shencha / qingxi2025")
     return 0
 
 

@@ -72,7 +72,7 @@ async def load_if_empty(today: date | None = None) -> bool:
                              supporters=rng.randint(1, 40))
         role = Who.citizen() if channel == "online" else who
         made[title] = await proposals.submit(round_id, data, role, client=f"demo-{len(made)}")
-    department = Who(Actor("staff", None, "审查部门 县发改局"), "department")
+    department = Who(Actor("staff", None, "初审部门 县发改局"), "screener")
     await proposals.merge(made["关于上溪村道路硬化的建议"]["id"], made["上溪村至下溪村道路硬化"]["id"], department)
     for title, (stage, reason) in STAGED.items():
         passed = dict.fromkeys(screening.CRITERIA, "meets")
@@ -86,10 +86,10 @@ async def load_if_empty(today: date | None = None) -> bool:
         await proposals.record_review(made[title]["id"], passed, comments, "", department)
         await proposals.move(made[title]["id"], stage, department, reason)
     if not await StaffAccount.exists().where(StaffAccount.username == DEPARTMENT_USER):
-        await accounts.create_staff(DEPARTMENT_USER, "县发改局 李审", DEPARTMENT_PASSWORD, role="department")
+        await accounts.create_staff(DEPARTMENT_USER, "县发改局 李审", DEPARTMENT_PASSWORD, role="screener")
     logins = settings().data_dir / "demo-logins.txt"
     if logins.exists():
         text = logins.read_text(encoding="utf-8")
-        line = f"审查部门（初审）  用户名 {DEPARTMENT_USER}  密码 {DEPARTMENT_PASSWORD}"
+        line = f"初审部门  用户名 {DEPARTMENT_USER}  密码 {DEPARTMENT_PASSWORD}"
         logins.write_text(text.replace("\n\n", f"\n{line}\n\n", 1), encoding="utf-8")
     return True

@@ -211,6 +211,19 @@ async def history(proposal_id: int) -> list[dict[str, Any]]:
         ProposalEvent.id).output(load_json=True)
 
 
+async def proposer_contact(proposal_id: int, who: Who) -> dict[str, str]:
+    """The proposer's name and contact, for staff who need them (the Personal Information Protection
+    Law's minimum necessary): the secretariat, or a screening department while the proposal is
+    still being screened (it has moves to make on it). Every look is in the audit log."""
+    proposal = await get_proposal(proposal_id)
+    handling = who.role == "screener" and stages.moves_from(proposal["stage"], "screener")
+    if who.role not in stages.SECRETARIAT and not handling:
+        raise Forbidden("建议人的姓名和联系方式只向秘书处和正在办理初审的初审部门显示。")
+    async with write_transaction():
+        await audit.record(who.actor, "proposer_contact_viewed", subject=proposal["code"])
+    return {"name": proposal["proposer_name"] or "", "contact": proposal["contact"] or ""}
+
+
 async def reviews(proposal_id: int) -> list[dict[str, Any]]:
     return await ProposalReview.select().where(ProposalReview.proposal == proposal_id).order_by(
         ProposalReview.id).output(load_json=True)

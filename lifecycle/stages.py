@@ -27,18 +27,20 @@ STAGES: dict[str, str] = {
 TERMINAL = frozenset({"rejected", "merged"})
 PUBLIC_LABELS = STAGES  # every stage name is fit to show the proposer
 
-# Who acts. Citizens have no account; a deputy proposes from the tablet; a department
-# (承办/审查部门) screens; the secretariat does everything a department does and runs the
-# candidate list; `system` is the vote's result flowing back.
+# Who acts. Citizens have no account; a deputy proposes from the tablet; a screening department
+# (初审部门, `screener`) screens proposals; an implementing department (承办部门, `department`)
+# carries out its own projects and sees nothing of the proposal pool; the secretariat does what
+# both do and runs the candidate list; `system` is the vote's result flowing back.
 ROLES = {
     "citizen": "群众",
     "deputy": "人大代表",
-    "department": "政府部门",
+    "screener": "初审部门",
+    "department": "承办部门",
     "secretariat": "秘书处",
     "admin": "管理员",
     "system": "系统",
 }
-SCREENERS = frozenset({"department", "secretariat", "admin"})
+SCREENERS = frozenset({"screener", "secretariat", "admin"})
 SECRETARIAT = frozenset({"secretariat", "admin"})
 SYSTEM = frozenset({"system"})
 

@@ -100,7 +100,9 @@ async def password_matches(password: str, stored: str) -> bool:
 
 # --- who is logged in --------------------------------------------------------------
 
-STAFF_ROLES = {"secretariat": "秘书处", "admin": "管理员", "department": "部门"}
+# 承办部门 (department) carry out their own projects; 初审部门 (screener) screen proposals. They are
+# different people with different needs to know (lifecycle.stages.ROLES).
+STAFF_ROLES = {"secretariat": "秘书处", "admin": "管理员", "department": "承办部门", "screener": "初审部门"}
 
 
 @dataclass(frozen=True)

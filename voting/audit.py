@@ -130,6 +130,7 @@ ACTION_LABELS = {
     "department_staff_assigned": "设定部门账号",
     "plan_saved": "保存实施方案",
     "plan_submitted": "提交实施方案审定",
+    "proposer_contact_viewed": "查看建议人姓名和联系方式",
     "plan_returned": "退回实施方案",
     "project_moved": "项目流转",
     "progress_reported": "报送进度",

@@ -24,7 +24,7 @@ from voting import polls
 from voting.errors import Refused
 from voting.poll_settings import THRESHOLD_BASES
 from voting.rules import VERDICT_LABELS
-from web.auth import require_screener, require_staff, who_of
+from web.auth import require_project_staff, require_staff, who_of
 from web.pages import (act_on_form, chosen_ids, document_preview, download, form_dict, page, typed_date, typed_number,
                        whole)
 
@@ -44,7 +44,7 @@ class AfterVoteConsoleController(Controller):
     path = "/console"
 
     async def _project(self, request: Request, project_id: int) -> tuple[Any, Who, dict[str, Any]]:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         who = who_of(viewer)
         project = await projects.get_project(project_id)
         await projects.check_access(project, who)
@@ -137,7 +137,7 @@ class AfterVoteConsoleController(Controller):
     async def _upkeep(self, request: Request, project_id: int, where: str,
                       action: Callable[[Who, dict[str, str]], Awaitable[None]]) -> Template | Redirect:
         """One form of the maintenance page (`where`): saved, back to it there; refused, the page again."""
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         return await act_on_form(request, where, partial(action, who_of(viewer)),
                                  partial(self._maintenance_page, request, project_id),
                                  f"/console/projects/{project_id}/maintenance")

@@ -50,14 +50,43 @@ async def require_staff(request: Request) -> Viewer:
     return viewer
 
 
-async def require_screener(request: Request) -> Viewer:
-    """Staff who screen proposals: a reviewing department (审查部门) or the secretariat."""
+async def _staff_in(request: Request, roles: tuple[str, ...], refusal: str) -> Viewer:
     viewer = await viewer_of(request)
     if viewer is None or viewer.kind != "staff":
         raise LoginRequired("console")
-    if viewer.role not in ("department", "secretariat", "admin"):
-        raise PermissionDeniedException(detail="您没有权限进行此操作。")
+    if viewer.role not in roles:
+        raise PermissionDeniedException(detail=refusal)
     return viewer
+
+
+async def require_screener(request: Request) -> Viewer:
+    """Staff who screen proposals: a screening department (初审部门) or the secretariat. An
+    implementing department never sees the proposal pool or the proposers."""
+    return await _staff_in(request, ("screener", "secretariat", "admin"),
+                           "建议征集和初审由初审部门和秘书处办理，承办部门只处理本部门承办的项目。")
+
+
+async def require_project_staff(request: Request) -> Viewer:
+    """Staff who carry out projects: an implementing department (承办部门, its own projects only,
+    checked by lifecycle.projects.check_access) or the secretariat."""
+    return await _staff_in(request, ("department", "secretariat", "admin"),
+                           "项目实施和监督由承办部门和秘书处办理，初审部门只办理建议初审。")
+
+
+STAFF_HOMES = {"department": "/console/projects", "screener": "/console/rounds"}  # else /console
+
+
+def return_to(asked: str | None, area: str) -> str:
+    """Where to go back to after logging in: `asked` if it is a page of this site under `area`
+    ("/console" or "/tablet"), else "". Never another site ("//host", "https:"), never a
+    backslash or control character (browsers read "/\\host" as another site), never the login page."""
+    if not asked or len(asked) > 500 or not (asked == area or asked.startswith(area + "/")):
+        return ""
+    if "//" in asked or "\\" in asked or any(ord(c) < 0x20 or ord(c) == 0x7F for c in asked):
+        return ""
+    if asked.split("?", 1)[0].rstrip("/") == area + "/login":
+        return ""
+    return asked
 
 
 def who_of(viewer: Viewer) -> Who:

@@ -10,7 +10,6 @@ from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from lifecycle import projects
 from reports import ballots, documents, login_cards
 from reports.login_cards import scalable_qr_svg
 from voting import accounts, approvals, audit, audit_chain, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
@@ -22,7 +21,8 @@ from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.accounts import Viewer
 from web import audit_log
 from web.addresses import tablet_address
-from web.auth import COOKIE, client_of, login_cookies, logout_cookies, require_staff, viewer_of
+from web.auth import (COOKIE, STAFF_HOMES, client_of, login_cookies, logout_cookies, require_staff, return_to,
+                      viewer_of)
 from web.pages import DB_INT, act_on_form, document_preview, download, form_dict, page, typed_date, whole
 
 CANDIDATE_ROWS = 15
@@ -84,7 +84,7 @@ class ConsoleController(Controller):
 
     @get("/login", name="console_login")
     async def login_form(self, request: Request) -> Template:
-        return page("console/login.html", request)
+        return page("console/login.html", request, next=return_to(request.query_params.get("next"), "/console"))
 
     @post("/login")
     async def login(self, request: Request) -> Template | Redirect:
@@ -94,10 +94,9 @@ class ConsoleController(Controller):
                                                   client_of(request))
         except Refused as refused:
             return page("console/login.html", request, error=refused.message, username=form.get("username", ""),
-                        status_code=refused.status_code)
-        home = "/console"
-        if viewer.role == "department":  # an implementing department's staff land on their projects
-            home = "/console/projects" if await projects.department_of(viewer.id) else "/console/rounds"
+                        next=return_to(form.get("next"), "/console"), status_code=refused.status_code)
+        # back to the page that was asked for, or where each kind of staff begins
+        home = return_to(form.get("next"), "/console") or STAFF_HOMES.get(viewer.role, "/console")
         return Redirect(home, cookies=login_cookies(token, deputy=False))
 
     @post("/logout")

@@ -21,7 +21,7 @@ from lifecycle.proposals import today
 from reports import bulletin, charts
 from voting.database import fetch
 from voting.errors import NotFound
-from web.auth import require_screener, require_staff, who_of
+from web.auth import require_project_staff, require_staff, who_of
 from web.console import _pdf
 from web.pages import XLSX, document_preview, download, page, whole
 
@@ -40,7 +40,7 @@ def _year(request: Request) -> int:
 
 async def _scope(request: Request) -> tuple[Scope, Any, list[int]]:
     """The scope asked for and allowed, the viewer, and the years that have projects."""
-    viewer = await require_screener(request)
+    viewer = await require_project_staff(request)
     asked = _number(request, "congress")
     if asked is None and viewer.role != "department":
         only = await fetch("SELECT id FROM congress ORDER BY id LIMIT 2")

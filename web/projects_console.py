@@ -17,9 +17,9 @@ from lifecycle.proposals import Who, today
 from voting import accounts, sittings
 from lifecycle.tables import ProjectAttachment
 from voting.errors import Forbidden, NotFound, Refused
-from voting.accounts import Viewer
+from voting.accounts import STAFF_ROLES, Viewer
 from voting.tables import StaffAccount
-from web.auth import require_screener, require_staff, who_of
+from web.auth import require_project_staff, require_staff, who_of
 from web.pages import act_on_form, form_dict, page, stored_file, typed_date, typed_number, uploaded_files, whole
 
 MILESTONE_ROWS = 6
@@ -59,7 +59,7 @@ class ProjectConsoleController(Controller):
 
     @get("/projects")
     async def list_projects(self, request: Request) -> Template:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         who = who_of(viewer)
         year = request.query_params.get("year", "")
         rows = await projects.projects_for(who, whole(year))
@@ -73,7 +73,7 @@ class ProjectConsoleController(Controller):
 
     async def _project_page(self, request: Request, project_id: int, status_code: int = 200,
                             **more: Any) -> Template:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         who = who_of(viewer)
         project = await projects.get_project(project_id)
         await projects.check_access(project, who)
@@ -96,7 +96,7 @@ class ProjectConsoleController(Controller):
 
     async def _own(self, request: Request, project_id: int) -> Viewer:
         """The viewer, if the project is theirs to change: checked before anything sent is read or stored."""
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         await projects.check_access(await projects.get_project(project_id), who_of(viewer))
         return viewer
 
@@ -166,7 +166,7 @@ class ProjectConsoleController(Controller):
 
     @get("/project-attachments/{sha256:str}")
     async def attachment(self, request: Request, sha256: FromPath[str]) -> Response[bytes]:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         # Files are stored by content, so the same photo may belong to several projects: the
         # viewer may have it if they may see any one of them (not merely the first row found).
         rows = await ProjectAttachment.select().where(ProjectAttachment.sha256 == sha256).order_by(
@@ -199,7 +199,7 @@ class ProjectConsoleController(Controller):
             for row in await projects.staff_of(department["id"]):
                 links[row] = department["name"]
         congresses = await sittings.congresses()
-        return {"congresses": congresses, "departments": await projects.departments(),
+        return {"congresses": congresses, "departments": await projects.departments(), "staff_roles": STAFF_ROLES,
                 "thresholds": {c["id"]: await projects.thresholds(c["id"]) for c in congresses},
                 "staff": [{**s, "department": links.get(s["id"], "")} for s in staff], "form": {}, **more}
 
@@ -238,14 +238,16 @@ class ProjectConsoleController(Controller):
         form = form_dict(await request.form())
         try:
             role = form.get("role", "department")
-            if role not in ("department", "secretariat"):
+            if role not in ("department", "screener", "secretariat"):
                 raise Refused("账号类型无效。")
+            if role == "department" and whole(form.get("department", "")) is None:
+                raise Refused("承办部门的账号须选择所属部门：它只能看到本部门承办的项目。")
             username = form.get("username", "").strip()
             if not username.isascii() or not username.replace("_", "").isalnum() or not 3 <= len(username) <= 40:
                 raise Refused("用户名用 3 到 40 位英文字母、数字或下划线。")
             staff_id = await accounts.create_staff(username, form.get("display_name", "").strip()[:40] or username,
                                                    form.get("password", ""), role=role)
-            if role == "department" and whole(form.get("department", "")) is not None:
+            if role == "department":
                 await projects.assign_staff(whole(form["department"]), staff_id, who_of(viewer))
         except Refused as refused:
             return page("console/departments.html", request, viewer, status_code=refused.status_code,

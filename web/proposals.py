@@ -1,5 +1,6 @@
 """The console's proposal pages: collection rounds, paper entry, screening, merging, the
-candidate list. Screening departments (审查部门) see these pages and nothing else of the console."""
+candidate list. Screening departments (初审部门, role `screener`) see these pages and nothing else of the console;
+implementing departments (承办部门) none of them."""
 
 from __future__ import annotations
 
@@ -144,6 +145,13 @@ class ProposalConsoleController(Controller):
         viewer = await require_screener(request)
         return await self._proposal_page(request, viewer, proposal_id,
                                          entered=request.query_params.get("entered") == "1")
+
+    @post("/proposals/{proposal_id:int}/contact")
+    async def contact(self, request: Request, proposal_id: FromPath[int]) -> Template:
+        """The proposer's name and contact, shown on this answer only (never kept on the page), the look audited."""
+        viewer = await require_screener(request)
+        revealed = await proposals.proposer_contact(proposal_id, who_of(viewer))
+        return await self._proposal_page(request, viewer, proposal_id, revealed=revealed)
 
     async def _proposal_page(self, request: Request, viewer: Viewer, proposal_id: int, status_code: int = 200,
                              **more: Any) -> Template:

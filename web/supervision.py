@@ -21,7 +21,7 @@ from voting.roster import normalise_number
 from voting.errors import Forbidden, Refused
 from voting.tables import Congress, Deputy, Term
 from web import public
-from web.auth import require_deputy, require_screener, require_staff, who_of
+from web.auth import require_deputy, require_project_staff, require_staff, who_of
 from web.pages import chosen_ids, form_dict, page, stored_file, typed_date, uploaded_files, whole
 
 PHOTO_FIELD = "photos"
@@ -302,7 +302,7 @@ class SupervisionConsoleController(Controller):
 
     @get("/")
     async def home(self, request: Request) -> Template:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         return await self._home(request, viewer)
 
     async def _project_page(self, request: Request, viewer: Viewer, project_id: int, *, status_code: int = 200,
@@ -320,7 +320,7 @@ class SupervisionConsoleController(Controller):
 
     @get("/projects/{project_id:int}")
     async def project(self, request: Request, project_id: FromPath[int]) -> Template:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         return await self._project_page(request, viewer, project_id)
 
     @post("/projects/{project_id:int}/group")
@@ -346,7 +346,7 @@ class SupervisionConsoleController(Controller):
     @post("/rectifications/{rect_id:int}/reply", request_max_body_size=MAX_BODY,
           exception_handlers={RequestEntityTooLarge: public.too_large})
     async def reply(self, request: Request, rect_id: FromPath[int]) -> Template | Redirect:
-        viewer = await require_screener(request)
+        viewer = await require_project_staff(request)
         who = who_of(viewer)
         rect = await supervision.check_department_access(rect_id, who)  # before anything sent is read
         raw = await request.form()

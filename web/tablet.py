@@ -20,7 +20,8 @@ from voting.errors import NotFound, Refused
 from voting.rules import APPROVAL_VALUES, SATISFACTION_VALUES, VALUE_LABELS
 from voting.tables import Term
 from web import public
-from web.auth import client_of, login_cookies, login_tag, login_token, logout_cookies, require_deputy, viewer_of, who_of
+from web.auth import (client_of, login_cookies, login_tag, login_token, logout_cookies, require_deputy, return_to,
+                      viewer_of, who_of)
 from web.pages import form_dict, page
 from web.scrutiny_tablet import scrutiny_entry
 
@@ -87,9 +88,10 @@ class TabletController(Controller):
     @get("/login", name="tablet_login")
     async def login_form(self, request: Request) -> Template | Redirect:
         viewer = await viewer_of(request)
+        asked = return_to(request.query_params.get("next"), "/tablet")
         if viewer is not None and viewer.kind == "deputy":
-            return Redirect("/tablet")
-        return page("tablet/login.html", request)
+            return Redirect(asked or "/tablet")
+        return page("tablet/login.html", request, next=asked)
 
     @post("/login")
     async def login(self, request: Request) -> Template | Redirect:
@@ -99,8 +101,9 @@ class TabletController(Controller):
             token, _ = await accounts.deputy_login(code, client_of(request))
         except Refused as refused:
             return page("tablet/login.html", request, error=refused.message, code=code,
-                        status_code=refused.status_code)
-        return Redirect("/tablet", cookies=login_cookies(token, deputy=True))
+                        next=return_to(str(form.get("next") or ""), "/tablet"), status_code=refused.status_code)
+        return Redirect(return_to(str(form.get("next") or ""), "/tablet") or "/tablet",
+                        cookies=login_cookies(token, deputy=True))
 
     @get("/l/{token:str}")
     async def link_login(self, request: Request, token: FromPath[str]) -> Template | Redirect:

@@ -48,7 +48,7 @@ async def test_screen_a_proposal_then_build_the_candidate_list_into_a_poll(live_
     for made in ids[1:]:
         await proposals.record_review(made["id"], dict.fromkeys(screening.CRITERIA, "meets"), {}, "", SECRETARIAT)
         await proposals.move(made["id"], "shortlisted", SECRETARIAT)
-    await staff("shencha", "发改局 李审", "department")
+    await staff("shencha", "发改局 李审", "screener")
     await staff("mishu3", "张敏", "secretariat")
 
     context = await browser.new_context(base_url=live_server, **DESKTOP)

@@ -34,7 +34,7 @@ async def department_who(hall, name="县交通运输局", username="jiaotong") -
     staff_id = existing["id"] if existing else await accounts.create_staff(username, "交通局 王工", "dept-pass-123",
                                                                            role="department")
     await projects.assign_staff(department, staff_id, SECRETARIAT)
-    return department, Who(Actor("staff", staff_id, "审查部门 交通局 王工"), "department")
+    return department, Who(Actor("staff", staff_id, "承办部门 交通局 王工"), "department")
 
 
 async def publish(project_id: int, submitter: Who = SECRETARIAT) -> None:
@@ -91,7 +91,7 @@ async def test_a_plan_is_submitted_then_published_or_returned_with_a_reason_by_t
         await projects.save_plan(project["id"], plan(department, start + timedelta(days=1)), dept)
     with pytest.raises(Conflict, match="已提交审定"):
         await projects.submit_plan(project["id"], dept)
-    with pytest.raises(Conflict, match="秘书处不能|政府部门不能"):  # its own department cannot publish it
+    with pytest.raises(Conflict, match="承办部门不能公布实施方案"):  # its own department cannot publish it
         await projects.move_project(project["id"], "implementing", dept)
     with pytest.raises(Forbidden):
         await projects.return_plan(project["id"], "里程碑日期过于宽松", dept)

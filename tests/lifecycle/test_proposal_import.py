@@ -173,7 +173,8 @@ async def test_a_blank_channel_without_a_default_refuses_the_file(hall):
 async def test_only_the_secretariat_imports(hall):
     round_row = await new_round(hall)
     parsed = parse_proposals("x.csv", csv_bytes([HEADER, *GOOD]))
-    for who in (Who.citizen(), Who(Actor("staff", None, "审查部门 发改局"), "department")):
+    for who in (Who.citizen(), Who(Actor("staff", None, "初审部门 发改局"), "screener"),
+                Who(Actor("staff", None, "承办部门 交通局"), "department")):
         with pytest.raises(Forbidden):
             await proposal_import.import_proposals(round_row["id"], parsed, who, "入户走访")
 

@@ -17,7 +17,7 @@ from voting.tables import CheckIn, ResultCorrection
 from tests import sealed
 
 SECRETARIAT = Who(STAFF, "secretariat")
-DEPARTMENT = Who(Actor("staff", None, "审查部门 发改局"), "department")
+DEPARTMENT = Who(Actor("staff", None, "初审部门 发改局"), "screener")  # screens proposals
 ALL_MET = dict.fromkeys(screening.CRITERIA, "meets")
 
 

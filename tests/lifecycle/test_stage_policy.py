@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lifecycle import stages
 from lifecycle.stages import MoveRefused
 
-SCREENERS = ("department", "secretariat", "admin")
+SCREENERS = ("screener", "secretariat", "admin")  # 初审部门: an implementing department screens nothing
 SECRETARIAT = ("secretariat", "admin")
 SYSTEM = ("system",)
 STAFF = ("department", "secretariat", "admin")
@@ -62,7 +62,7 @@ PROJECT_POLICY: dict[tuple[str, str], dict[str, tuple[bool, frozenset[str]]]] = 
                                  "system": (True, frozenset({"poll"}))},
 }
 
-ROLES = ("citizen", "deputy", "department", "secretariat", "admin", "system")
+ROLES = ("citizen", "deputy", "screener", "department", "secretariat", "admin", "system")
 PROPOSAL_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "merged", "candidate", "chosen")
 PROJECT_STAGES = ("planning", "implementing", "suspended", "completed", "accepted", "evaluated", "terminated")
 PROJECT_FACTS = ("plan", "submitted", "milestones", "decision", "acceptance", "verdict", "poll")
@@ -122,6 +122,10 @@ def test_every_stage_target_and_role_is_allowed_or_refused_exactly_as_the_table_
 
 def test_a_department_never_makes_the_candidate_list_publishes_its_plan_or_decides_a_projects_fate():
     for source, target in [("shortlisted", "candidate"), ("candidate", "shortlisted")]:
+        for role in ("screener", "department"):
+            with pytest.raises(MoveRefused):
+                stages.check_move(source, target, role, reason="理由", facts=frozenset(PROPOSAL_FACTS))
+    for source, target in PROPOSAL_POLICY:  # an implementing department moves no proposal at all
         with pytest.raises(MoveRefused):
             stages.check_move(source, target, "department", reason="理由", facts=frozenset(PROPOSAL_FACTS))
     for target in ("terminated", "suspended", "accepted", "evaluated", "implementing"):

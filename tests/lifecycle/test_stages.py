@@ -10,8 +10,10 @@ from lifecycle.stages import MoveRefused, check_move
 
 def test_a_screener_shortlists_only_after_a_complete_passing_review():
     with pytest.raises(MoveRefused, match="全部初审标准"):
-        check_move("submitted", "shortlisted", "department")
-    assert check_move("submitted", "shortlisted", "department", facts=frozenset({"review"})).target == "shortlisted"
+        check_move("submitted", "shortlisted", "screener")
+    assert check_move("submitted", "shortlisted", "screener", facts=frozenset({"review"})).target == "shortlisted"
+    with pytest.raises(MoveRefused, match="承办部门不能初审入围"):  # an implementing department screens nothing
+        check_move("submitted", "shortlisted", "department", facts=frozenset({"review"}))
 
 
 def test_rejecting_or_sending_to_the_reserve_needs_a_reason_for_the_proposer():
@@ -28,8 +30,8 @@ def test_citizens_and_deputies_move_nothing_and_only_a_poll_decides_the_vote():
         check_move("candidate", "chosen", "system")
     with pytest.raises(MoveRefused, match="秘书处不能票决确定"):
         check_move("candidate", "chosen", "secretariat", facts=frozenset({"poll"}))
-    with pytest.raises(MoveRefused, match="政府部门不能列入候选项目"):
-        check_move("shortlisted", "candidate", "department")
+    with pytest.raises(MoveRefused, match="初审部门不能列入候选项目"):
+        check_move("shortlisted", "candidate", "screener")
 
 
 def test_merged_is_final_and_a_candidate_cannot_skip_the_vote():

@@ -35,8 +35,10 @@ TO_TABLET = "→/tablet"
 BAD = "400"  # refused as asked: an empty login, a used link
 GONE = "404"
 
-GROUPS = {"deputies": ("deputy", "scrutineer", "counter", "group_lead"), "departments": ("department", "other_department"),
-          "secretariats": ("secretariat", "admin")}
+# `departments`: every government department's login, implementing (承办: department, other_department)
+# or screening (初审: screener); an answer for one of them given after it overrides the group's.
+GROUPS = {"deputies": ("deputy", "scrutineer", "counter", "group_lead"),
+          "departments": ("department", "other_department", "screener"), "secretariats": ("secretariat", "admin")}
 
 
 def by_role(**given: str) -> dict[str, str]:
@@ -68,8 +70,10 @@ SCRUTINY_TEAM = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=OK, counter
 GROUP = by_role(anonymous=LOGIN_T, deputy=DENIED, scrutineer=DENIED, counter=DENIED, group_lead=OK,
                 departments=LOGIN_T, secretariats=LOGIN_T)
 STAFF = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=DENIED, secretariats=OK)
-SCREENER = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=OK, secretariats=OK)
-OWN_PROJECT = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, department=OK, other_department=DENIED, secretariats=OK)
+SCREENER = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=DENIED, screener=OK, secretariats=OK)
+PROJECT_STAFF = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=OK, screener=DENIED, secretariats=OK)
+OWN_PROJECT = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, department=OK, other_department=DENIED, screener=DENIED,
+                      secretariats=OK)
 SECRETARIAT_ON_PROJECT = by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=DENIED, secretariats=OK)
 API_STAFF = by_role(anonymous=UNAUTH, deputies=UNAUTH, departments=DENIED, secretariats=OK)
 API_DEPUTY = by_role(anonymous=UNAUTH, deputies=OK, departments=UNAUTH, secretariats=UNAUTH)
@@ -186,13 +190,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/proposals/{proposal_id:int}/move": SCREENER,
     "POST /console/proposals/{proposal_id:int}/merge": SCREENER,
     "POST /console/proposals/{proposal_id:int}/meetings": SCREENER,
+    "POST /console/proposals/{proposal_id:int}/contact": SCREENER,
     "GET /console/sessions/{session_id:int}/candidates": STAFF,
     "POST /console/sessions/{session_id:int}/candidates": STAFF,
     "POST /console/sessions/{session_id:int}/candidates/{proposal_id:int}/remove": STAFF,
     "POST /console/sessions/{session_id:int}/candidates/{proposal_id:int}/shift": STAFF,
     "POST /console/sessions/{session_id:int}/candidates/poll": STAFF,
     # projects (web/projects_console.py): a department only its own; decisions are the standing committee's
-    "GET /console/projects": SCREENER,
+    "GET /console/projects": PROJECT_STAFF,
     "GET /console/projects/{project_id:int}": OWN_PROJECT,
     "POST /console/projects/{project_id:int}/plan": OWN_PROJECT,
     "POST /console/projects/{project_id:int}/plan/submit": OWN_PROJECT,
@@ -206,7 +211,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/departments/staff": STAFF,
     "POST /console/congresses/{congress_id:int}/thresholds": STAFF,
     # supervision in the console: a department answers on its own projects; the secretariat runs it
-    "GET /console/supervision": SCREENER,
+    "GET /console/supervision": PROJECT_STAFF,
     "GET /console/supervision/projects/{project_id:int}": OWN_PROJECT,
     "POST /console/supervision/projects/{project_id:int}/group": STAFF,
     "POST /console/supervision/rectifications/{rect_id:int}/reply": OWN_PROJECT,
@@ -225,9 +230,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/evaluations": STAFF,
     "POST /console/evaluations/{poll_id:int}/correction": STAFF,
     # the dashboard (web/dashboard.py): departments see their own figures; participation records are staff's
-    "GET /console/dashboard": SCREENER,
-    "GET /console/dashboard/bulletin.pdf": SCREENER,
-    "GET /console/dashboard/bulletin.html": SCREENER,
+    "GET /console/dashboard": PROJECT_STAFF,
+    "GET /console/dashboard/bulletin.pdf": PROJECT_STAFF,
+    "GET /console/dashboard/bulletin.html": PROJECT_STAFF,
     "GET /console/deputies/{deputy_id:int}/record": STAFF,
     "GET /console/terms/{term_id:int}/participation": STAFF,
     "GET /console/terms/{term_id:int}/participation.xlsx": STAFF,

@@ -50,7 +50,7 @@ from tests.security.test_authorization_matrix import DENIED, EXPECTED, LOGIN_C, 
 from tests.security.world import World, browser_as, build_world, fresh_address
 from tests.servers import LiveServer
 
-FUZZED_ROLES = ("anonymous", "deputy", "scrutineer", "group_lead", "department", "secretariat")
+FUZZED_ROLES = ("anonymous", "deputy", "scrutineer", "group_lead", "department", "screener", "secretariat")
 HARVESTING_ROLES = FUZZED_ROLES + ("admin",)
 
 EXAMPLES = int(os.environ.get("PIAOJUE_FUZZ_EXAMPLES", "20"))  # per operation a role may call
@@ -526,7 +526,7 @@ def run_operations(fuzzed: Fuzzed, role: str) -> Outcome:
             response = case.call_and_validate(
                 base_url=fuzzed.server.url, session=session, headers={**headers, "X-Forwarded-For": fresh_address()},
                 checks=[not_a_server_error], allow_redirects=False, timeout=60)
-            to_login = any(where.endswith("/login") for where in response.headers.get("location", []))
+            to_login = any(urlsplit(where).path.endswith("/login") for where in response.headers.get("location", []))
             outcome.answered[key].add("login" if to_login else response.status_code)
             outcome.stale_tokens += response.status_code == 403 and "页面已过期" in response.text
 

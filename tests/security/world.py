@@ -30,10 +30,10 @@ from voting import accounts, ballot_box, notices, polls, scrutiny
 from voting.tables import Notice
 from tests import sealed
 
-ROLES = ("anonymous", "deputy", "scrutineer", "counter", "group_lead", "department", "other_department", "secretariat",
-         "admin")
+ROLES = ("anonymous", "deputy", "scrutineer", "counter", "group_lead", "department", "other_department", "screener",
+         "secretariat", "admin")
 DEPUTIES = ("deputy", "scrutineer", "counter", "group_lead")
-STAFF_ROLES = ("department", "other_department", "secretariat", "admin")
+STAFF_ROLES = ("department", "other_department", "screener", "secretariat", "admin")
 PASSWORD = "attack-tests-9"
 _addresses = itertools.count(1)
 
@@ -126,6 +126,7 @@ async def build_world() -> World:
     tag = secrets.token_hex(3)
     for role, staff_role, department in (("department", "department", world.department),
                                          ("other_department", "department", other_department),
+                                         ("screener", "screener", None),
                                          ("secretariat", "secretariat", None), ("admin", "admin", None)):
         username = f"sec_{role}_{tag}"
         staff_id = await accounts.create_staff(username, f"安全测试 {role}", PASSWORD, role=staff_role)

@@ -40,7 +40,7 @@ async def test_a_department_plans_publishes_and_reports_progress(hall, client):
     page = await client.get(base)
     assert "提交审定。审定期间不能修改，请等待秘书处审定" in page.text and 'name="m1_title"' not in page.text
     refused = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
-    assert refused.status_code == 409 and "政府部门不能公布实施方案" in refused.text
+    assert refused.status_code == 409 and "承办部门不能公布实施方案" in refused.text
 
     # The secretariat returns it once with what must change, then publishes the corrected plan.
     client.cookies.clear()

@@ -19,7 +19,7 @@ async def open_round(hall) -> int:
 
 async def login_department(client) -> None:
     if not await StaffAccount.exists().where(StaffAccount.username == "fagai"):
-        await accounts.create_staff("fagai", "发改局 李审", "review-pass-1", role="department")
+        await accounts.create_staff("fagai", "发改局 李审", "review-pass-1", role="screener")
     await client.get("/console/login")
     response = await client.post("/console/login", data={"username": "fagai", "password": "review-pass-1",
                                                          "_csrf_token": csrf_of(client)})
@@ -40,7 +40,88 @@ async def test_a_paper_proposal_with_mistakes_comes_back_as_typed_then_saves_wit
                                                               "cost_wan": "120"})
     assert saved.status_code in (302, 303)
     page = await client.get(saved.headers["location"])
-    assert "已保存。查询码" in page.text and "代表联络站" in page.text and "王大伯" in page.text
+    assert "已保存。查询码" in page.text and "代表联络站" in page.text
+    assert "王大伯" not in page.text and "13800000000" not in page.text  # shown only when asked, and audited
+
+
+async def test_a_proposers_name_and_phone_are_shown_only_when_asked_by_those_handling_it_and_each_look_is_audited(
+        hall, client):
+    from lifecycle.proposal_input import ProposalInput
+    from tests.lifecycle.test_projects import department_who
+    from voting import audit
+
+    round_id = await open_round(hall)
+    made = await proposals.submit(round_id, ProposalInput(
+        title="西岭村饮水改造", description="西岭村饮水水源不稳定，旱季缺水严重。", township="城关镇", village="西岭村",
+        category="water", proposer_name="赵大娘", contact="13900001111"), SECRETARIAT)
+    base = f"/console/proposals/{made['id']}"
+    await login_department(client)  # the screening department handling it
+    page = await client.get(base)
+    assert "赵大娘" not in page.text and "13900001111" not in page.text and "查看姓名和联系方式" in page.text
+    shown = await client.post(f"{base}/contact", data={"_csrf_token": csrf_of(client)})
+    assert shown.status_code == 200 and "赵大娘 · 13900001111" in shown.text
+    assert "赵大娘" not in (await client.get(base)).text  # not kept on the page
+    looks = [e for e in await audit.entries(limit=20) if e["action"] == "proposer_contact_viewed"]
+    assert looks[0]["subject"] == made["code"] and looks[0]["actor"] == "初审部门 发改局 李审"
+
+    # Once its screening is over, the screening department no longer sees them; the secretariat does.
+    await proposals.move(made["id"], "rejected", SECRETARIAT, "水源已列入县级规划")
+    refused = await client.post(f"{base}/contact", data={"_csrf_token": csrf_of(client)})
+    assert refused.status_code == 403 and "赵大娘" not in refused.text
+    # An implementing department sees neither the proposal nor its proposer.
+    client.cookies.clear()
+    await department_who(hall)
+    await client.get("/console/login")
+    await client.post("/console/login", data={"username": "jiaotong", "password": "dept-pass-123",
+                                              "_csrf_token": csrf_of(client)})
+    for response in (await client.get(base), await client.get("/console/rounds"),
+                     await client.post(f"{base}/contact", data={"_csrf_token": csrf_of(client)})):
+        assert response.status_code == 403 and "赵大娘" not in response.text
+    client.cookies.clear()
+    await login_staff(client)
+    assert "赵大娘 · 13900001111" in (await client.post(f"{base}/contact", data={"_csrf_token": csrf_of(client)})).text
+    assert len([e for e in await audit.entries(limit=20) if e["action"] == "proposer_contact_viewed"]) == 2
+
+
+async def test_each_login_sees_only_its_own_menu_and_lands_where_it_works_or_where_it_was_going(hall, client):
+    from tests.lifecycle.test_projects import department_who
+
+    await department_who(hall)
+    await client.get("/console/login")
+    landed = await client.post("/console/login", data={"username": "jiaotong", "password": "dept-pass-123",
+                                                       "_csrf_token": csrf_of(client)})
+    assert landed.headers["location"] == "/console/projects"
+    menu = (await client.get("/console/projects")).text.split('class="bar-nav"')[1].split("</nav>")[0]
+    assert "项目实施" in menu and "看板" in menu and "建议征集" not in menu and "操作日志" not in menu
+    client.cookies.clear()
+    await login_department(client)  # a screening department: lands on the proposals, sees only them
+    menu = (await client.get("/console/rounds")).text.split('class="bar-nav"')[1].split("</nav>")[0]
+    assert "建议征集" in menu and "项目实施" not in menu and "看板" not in menu and "会议" not in menu
+    assert (await client.get("/console/projects")).status_code == 403
+
+    # Asked for a page before logging in: back there after it; never to another site.
+    client.cookies.clear()
+    asked = await client.get("/console/audit?action=plan_saved")
+    assert asked.headers["location"] == "/console/login?next=%2Fconsole%2Faudit%3Faction%3Dplan_saved"
+    form = await client.get(asked.headers["location"])
+    assert 'name="next" value="/console/audit?action=plan_saved"' in form.text
+    await login_staff_to(client, "/console/audit?action=plan_saved")
+    for hostile in ("//evil.example/console", "https://evil.example/", "/console/\\evil", "/\\evil.example",
+                    "/tablet/", "/console/login"):
+        client.cookies.clear()
+        await login_staff_to(client, hostile, expected="/console")
+
+
+async def login_staff_to(client, asked: str, expected: str | None = None) -> None:
+    from voting import accounts
+    from voting.tables import StaffAccount
+
+    if not await StaffAccount.exists().where(StaffAccount.username == "staff"):
+        await accounts.create_staff("staff", "测试员", "correct-horse-9")
+    await client.get("/console/login")
+    response = await client.post("/console/login", data={"username": "staff", "password": "correct-horse-9",
+                                                         "next": asked, "_csrf_token": csrf_of(client)})
+    assert response.headers["location"] == (expected or asked), (asked, response.headers["location"])
 
 
 async def test_a_department_screens_but_sees_nothing_else_of_the_console(hall, client):
@@ -64,7 +145,7 @@ async def test_a_department_screens_but_sees_nothing_else_of_the_console(hall, c
                               data={"_csrf_token": token, "target": "shortlisted", "reason": "群众需求迫切"})
     assert moved.status_code in (302, 303)
     page = await client.get(f"/console/proposals/{made['id']}")
-    assert "初审入围" in page.text and "政府部门（部门 发改局 李审）" in page.text
+    assert "初审入围" in page.text and "初审部门（初审部门 发改局 李审）" in page.text
 
 
 def proposals_input(title: str = "东岭村道路硬化", village: str = "东岭村"):

@@ -19,7 +19,7 @@ from tests.hall import STAFF, csrf, csrf_of, login_deputy, make_hall
 from voting.audit import Actor
 
 SECRETARIAT = Who(STAFF, "secretariat")
-DEPARTMENT = Who(Actor("staff", None, "审查部门 钱科长"), "department")
+DEPARTMENT = Who(Actor("staff", None, "初审部门 钱科长"), "screener")
 _serial = itertools.count(1)
 
 
@@ -250,7 +250,7 @@ async def test_tracking_shows_reasons_roles_and_where_a_merged_proposal_went(cit
     await proposals.move(rejected["id"], "rejected", DEPARTMENT, reason="用地规划不允许，建议另行选址")
     page = await citizen.get("/public/track", params={"code": rejected["code"]})
     assert "不予采纳" in page.text and "用地规划不允许，建议另行选址" in page.text
-    assert "政府部门" in page.text and "钱科长" not in page.text and "赵四海" not in page.text
+    assert "初审部门" in page.text and "钱科长" not in page.text and "赵四海" not in page.text
 
     source = await proposals.submit(round_id, idea("东岭村道路硬化工程"), SECRETARIAT)
     target = await proposals.submit(round_id, idea("关于东岭村道路硬化的建议"), SECRETARIAT)

@@ -16,7 +16,7 @@ from tests.web.test_list_queries import counting
 from voting.audit import Actor
 
 START = date(2027, 1, 1)
-PRIVATE = ("王大伯", "13800001234", "镇长李四", "村民赵五", "村民张三", "审查部门 交通局 王工", "秘书处 测试",
+PRIVATE = ("王大伯", "13800001234", "镇长李四", "村民赵五", "村民张三", "承办部门 交通局 王工", "秘书处 测试",
            "监督小组 陈组长账号", "质监站 钱工账号")
 
 

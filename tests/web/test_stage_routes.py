@@ -72,7 +72,7 @@ async def test_a_department_cannot_submit_another_departments_plan_nor_publish_i
     submitted = await client.post(f"{base}/plan/submit", data={"_csrf_token": csrf_of(client)})
     assert submitted.status_code in (302, 303)
     own = await client.post(f"{base}/move", data={"_csrf_token": csrf_of(client), "target": "implementing"})
-    assert own.status_code == 409 and "政府部门不能公布实施方案" in own.text
+    assert own.status_code == 409 and "承办部门不能公布实施方案" in own.text
     returned = await client.post(f"{base}/plan/return", data={"_csrf_token": csrf_of(client), "reason": "自己退回自己"})
     assert returned.status_code == 403
     assert (await projects.get_project(project["id"]))["stage"] == "planning"

@@ -43,9 +43,9 @@ async def test_one_time_link_works_once(client, hall):
 
 async def test_pages_need_a_login(client):
     response = await client.get("/tablet/")
-    assert response.status_code in (302, 303) and response.headers["location"].endswith("/tablet/login")
+    assert response.status_code in (302, 303) and response.headers["location"] == "/tablet/login"
     response = await client.get("/console/")
-    assert response.headers["location"].endswith("/console/login")
+    assert response.headers["location"] == "/console/login"
     api = await client.post("/api/polls/1/ballot", json={"marks": {}})
     assert api.status_code == 401 and api.headers["content-type"].startswith("application/problem+json")
 
@@ -220,3 +220,22 @@ async def test_a_form_shown_under_one_login_is_refused_under_the_next(client, ha
     assert "下一步" in cast.text and not re.search(r"\bchecked\b", cast.text)  # B's own empty ballot
     assert await SealedBallot.count().where(SealedBallot.poll == poll_id) == 0
     assert not await ballot_box.has_voted(poll_id, a) and not await ballot_box.has_voted(poll_id, b)
+
+
+async def test_a_deputy_who_asked_for_a_page_before_logging_in_lands_on_it(client, hall):
+    from urllib.parse import parse_qs, urlsplit
+
+    asked = await client.get("/tablet/supervision/")
+    location = asked.headers["location"]
+    wanted = parse_qs(urlsplit(location).query)["next"][0]
+    assert wanted.startswith("/tablet/supervision")
+    form = await client.get(location)
+    assert f'name="next" value="{wanted}"' in form.text
+    landed = await client.post("/tablet/login", data={"code": hall.codes[hall.deputy_ids[0]], "next": wanted,
+                                                      "_csrf_token": csrf_of(client)})
+    assert landed.headers["location"] == wanted
+    client.cookies.clear()
+    elsewhere = await client.post("/tablet/login", data={"code": hall.codes[hall.deputy_ids[1]],
+                                                         "next": "https://evil.example/tablet",
+                                                         "_csrf_token": await csrf(client)})
+    assert elsewhere.headers["location"] == "/tablet"
