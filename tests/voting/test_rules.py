@@ -412,3 +412,14 @@ def test_approval_result_json_matches_the_spec_shape():
         "candidates", "winners", "runoff", "runoff_seats", "shortfall",
     ]
     assert list(data["candidates"][0]) == ["id", "for", "against", "abstain", "unmarked", "passed", "rank"]
+
+
+@pytest.mark.parametrize("entitled, fraction, needed", [(30, "2/3", 20), (231, "2/3", 154), (100, "1/2", 50),
+                                                         (7, "2/3", 5)])
+def test_a_poll_opens_at_exactly_its_quorum_and_not_one_below(entitled, fraction, needed):
+    from voting.rules import quorum_refusal
+
+    assert quorum_refusal(entitled, needed, Fraction(fraction)) is None
+    refused = quorum_refusal(entitled, needed - 1, Fraction(fraction))
+    assert refused == f"不足法定人数，不能开始投票：应到 {entitled} 人，实到 {needed - 1} 人，需要 {needed} 人。"
+    assert quorum_refusal(0, 0, Fraction(fraction)) is not None  # nobody entitled: nothing to open
