@@ -49,7 +49,7 @@ async def project_code_of(proposal_id: int) -> str | None:
 
 
 async def story(project: dict[str, Any]) -> dict[str, Any]:
-    """Everything on record about a project, each kind in order: eleven queries."""
+    """Everything on record about a project, each kind in order: twelve queries."""
     pid = project["id"]
     found: dict[str, Any] = {
         "milestones": await Milestone.select().where(Milestone.project == pid).order_by(Milestone.position),
@@ -78,6 +78,9 @@ async def story(project: dict[str, Any]) -> dict[str, Any]:
     settings = await fetch("SELECT yellow_gap, red_gap, near_days, report_every_days FROM supervision_settings "
                            "WHERE congress = {}", project["congress"])
     found["open_due"] = coloured.get(pid, (None, 0))[0]
+    from lifecycle.evaluation import pending_polls  # evaluation imports projects; keep this module light
+
+    found["evaluation_pending"] = bool(await pending_polls([project["code"]])) if project.get("code") else False
     found["thresholds"] = settings[0] if settings else None
     return found
 

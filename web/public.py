@@ -27,6 +27,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from lifecycle import colours, dashboard, proposals, stages, timeline, uploads
+from lifecycle.life_steps import life_steps
 from lifecycle.projects import ADJUSTABLE, DECISION_KINDS
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LIMITS, parse_proposal
 from lifecycle.proposals import Filters, Who
@@ -150,9 +151,6 @@ async def tracked(code: str) -> dict[str, Any]:
 
 # --- chosen projects in public: the list and each project's whole life ---------------------
 
-LIFE_STEPS = (("proposal", "提出建议"), ("vote", "票决确定"), ("plan", "公布实施方案"), ("progress", "实施进度"),
-              ("inspection", "视察监督"), ("acceptance", "验收"), ("evaluation", "满意度测评"),
-              ("maintenance", "运维管护"))
 ACCEPTANCE_RESULTS = {"accepted": "验收通过", "accepted_after_rectification": "整改后验收通过",
                       "not_accepted": "验收未通过"}
 CHECKLIST = {"content": "建设内容", "scale": "建设规模", "quality": "工程质量"}
@@ -261,11 +259,8 @@ def public_project(project: dict[str, Any], found: dict[str, Any], item: dict[st
         "maintenance": f"管护员 {len(custodians)} 名" if custodians else (
             f"管护记录 {len(maintenance)} 条" if maintenance else ""),
     }
-    steps, current_found = [], project["stage"] == "terminated"
-    for key, label in LIFE_STEPS:
-        state = "done" if done[key] else ("todo" if current_found else "current")
-        current_found = current_found or state == "current"
-        steps.append({"key": key, "label": label, "state": state, "note": done[key]})
+    steps = life_steps(project["stage"], done, evaluation_pending=found.get("evaluation_pending", False),
+                       warranty_until=cn_date(project["warranty_until"]) if project["warranty_until"] else "")
     return {
         "code": code, "title": project["title"], "year": project["year"], "congress": project["congress_name"],
         "congress_id": project["congress"], "category": CATEGORIES.get(project["category"], project["category"]),

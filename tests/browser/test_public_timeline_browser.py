@@ -37,7 +37,8 @@ async def test_the_public_page_shows_a_projects_whole_timeline(live_server, brow
             for n, label in enumerate(TIMELINE):
                 step = steps.nth(n)
                 await expect(step.locator(".life-label")).to_have_text(label)
-                await expect(step).to_have_class("life-step life-done")
+                # an evaluated project: everything done, its upkeep going on
+                await expect(step).to_have_class("life-step life-current" if label == "运维管护" else "life-step life-done")
             await expect(steps.nth(1)).to_contain_text("票决确定")
             await expect(steps.nth(3)).to_contain_text("完成 100%")
             await expect(steps.nth(5)).to_contain_text("验收通过")
