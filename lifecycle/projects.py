@@ -414,10 +414,8 @@ async def file_report(project_id: int, period: str, filed_on: date, percents: di
 
 
 def report_due(project: dict[str, Any], on: date, every_days: int) -> bool:
-    """Whether a progress report is overdue (flagged on the department's list)."""
-    if project["stage"] != "implementing" or project["starts_on"] is None or on <= project["starts_on"]:
-        return False
-    return (on - (project["last_report_on"] or project["starts_on"])).days > every_days
+    """Whether a progress report is overdue (flagged on the department's list): the colour rule's own test."""
+    return colours.report_overdue(project["stage"], project["starts_on"], project["last_report_on"], on, every_days)
 
 
 async def attach(project_id: int, kind: str, record: int, files: tuple[StoredUpload, ...]) -> None:
