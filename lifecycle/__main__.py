@@ -24,6 +24,7 @@ def main(argv: list[str]) -> int:
 
         url = f"http://127.0.0.1:{settings().port}"
         print(f"已载入演示建议征集：群众建议 {url}/public   初审部门登录 shencha / qingxi2025")
+        print(f"已载入上一年度的票决和民生实事项目：项目看板 {url}/console/dashboard   公开项目 {url}/public/projects")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Demo proposals for 青溪县: a collection round that is open today, proposals from every channel
-in every stage, a merged duplicate, and a reviewing department's login.
+in every stage, a merged duplicate, and a reviewing department's login; before them, the year
+before with its vote counted and its projects in every stage (lifecycle.demo_year).
 
 Loaded by `make run` after the voting demo (`python -m lifecycle demo`), only when no
 collection round exists yet. Everything goes through the same use cases as real input.
@@ -11,13 +12,13 @@ import random
 from datetime import date, timedelta
 
 from config import settings
-from lifecycle import proposals, screening
+from lifecycle import demo_year, proposals, screening
 from lifecycle.proposal_input import ProposalInput
 from lifecycle.proposals import Who
 from lifecycle.tables import CollectionRound
 from voting import accounts
 from voting.audit import Actor
-from voting.tables import Congress, StaffAccount
+from voting.tables import Congress, StaffAccount, Term
 
 DEPARTMENT_USER = "shencha"
 DEPARTMENT_PASSWORD = "qingxi2025"
@@ -60,6 +61,9 @@ async def load_if_empty(today: date | None = None) -> bool:
     if congress is None:
         return False
     today = today or proposals.today()
+    term = await Term.select(Term.id).where(Term.congress == congress["id"]).order_by(
+        Term.number, ascending=False).first()
+    await demo_year.load(congress["id"], term["id"], demo_year.Calendar(today))
     who = Who(Actor.system(), "secretariat")
     round_id = await proposals.create_round(congress["id"], today.year + 1, f"{today.year + 1} 年民生实事项目征集",
                                             today - timedelta(days=20), today + timedelta(days=25), 6000, who)
