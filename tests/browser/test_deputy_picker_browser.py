@@ -70,12 +70,7 @@ async def test_acceptance_deputies_and_a_custodian_are_found_as_you_type(live_se
         await expect(chosen).to_contain_text("已选 2 位")
         await expect(chosen.get_by_role("button")).to_have_count(2)
 
-        for key in ("content", "scale", "quality"):
-            await page.locator(f"fieldset.check-{key}").get_by_role("radio", name="符合", exact=True).check()
-        await page.get_by_role("radio", name="验收合格", exact=True).check()
-        await page.screenshot(path=artifacts / "picker-02-acceptance-chosen.png", full_page=True)
-        await page.get_by_role("button", name="保存验收记录").click()
-        await expect(page.get_by_role("status")).to_contain_text("验收记录已保存")
+        await all_in_order_and_saved(page, artifacts / "picker-02-acceptance-chosen.png")
         record = await Acceptance.select(Acceptance.deputies).where(Acceptance.project == project["id"]).output(
             load_json=True).first()
         assert sorted(record["deputies"]) == sorted([first["id"], second["id"]])
@@ -132,8 +127,16 @@ async def test_without_javascript_the_forms_are_the_plain_lists(live_server, bro
 
 async def accepted_without_search(page, deputy: str) -> None:
     await page.get_by_role("checkbox", name=deputy, exact=True).check()
+    await all_in_order_and_saved(page)
+    await expect(page.locator("h1 .stage")).to_have_text("已验收")
+
+
+async def all_in_order_and_saved(page, screenshot=None) -> None:
+    """The rest of the acceptance form: every item in order, accepted, sent."""
     for key in ("content", "scale", "quality"):
         await page.locator(f"fieldset.check-{key}").get_by_role("radio", name="符合", exact=True).check()
     await page.get_by_role("radio", name="验收合格", exact=True).check()
+    if screenshot:
+        await page.screenshot(path=screenshot, full_page=True)
     await page.get_by_role("button", name="保存验收记录").click()
-    await expect(page.locator("h1 .stage")).to_have_text("已验收")
+    await expect(page.get_by_role("status")).to_contain_text("验收记录已保存")
