@@ -19,6 +19,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 import lifecycle.candidate_lists  # noqa: F401  (listens for a poll's close: the list's projects move on)
 import lifecycle.evaluation  # noqa: F401  (listens for a poll's close: verdicts go onto the projects)
+from config import settings
+from lifecycle import reminders
 from voting import database
 from voting.errors import Refused
 from voting.group_commit import writer
@@ -28,6 +30,7 @@ from web.auth import LoginRequired, csrf_config, return_to
 from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
+from web.notifications import NotificationConsoleController, NotificationTabletController, PublicNotificationController
 from web.guards import plausible_address
 from web import logs
 from web.public import PublicController
@@ -178,9 +181,11 @@ def favicon() -> Response[bytes]:
 async def on_startup() -> None:
     logs.configure()
     await database.prepare()
+    reminders.start(settings().notify_minutes)  # reminders and the SMS outbox, every few minutes
 
 
 async def on_shutdown() -> None:
+    await reminders.stop()
     await writer.stop()
     await database.shutdown()
 
@@ -191,6 +196,7 @@ def create_app() -> Litestar:
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
+            NotificationConsoleController, NotificationTabletController, PublicNotificationController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from lifecycle import projects, stages
+from lifecycle import notification_rules, notifications, projects, stages
 from lifecycle.proposals import Who, _event, today
 from lifecycle.tables import Acceptance, Project, Rectification
 from voting import audit
@@ -196,6 +196,8 @@ async def record_acceptance(project_id: int, held_on: date | None, deputy_ids: l
                 raised.append((await Rectification.insert(Rectification(
                     project=project_id, source="acceptance", request=request, due_on=rectify_by,
                     raised_by=who.actor.label)).returning(Rectification.id))[0]["id"])
+                await notifications.tell(notification_rules.rectification_raised(
+                    notifications.project_facts(project), raised[-1], request, rectify_by, "验收"))
             await _event(project["proposal"], "rectification", who,
                          text=f"验收提出整改要求 {len(raised)} 项，限 {rectify_by.isoformat()} 前整改完毕。",
                          detail={"acceptance": row["id"], "rectifications": raised})

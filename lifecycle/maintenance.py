@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from lifecycle import projects
+from lifecycle import notification_rules, notifications, projects
 from lifecycle.proposals import Who, _event, today
 from lifecycle.tables import Custodian, MaintenanceEntry, Rectification
 from voting import audit
@@ -107,6 +107,8 @@ async def log_maintenance(project_id: int, on: date | None, note: str, defect: b
             rectification = (await Rectification.insert(Rectification(
                 project=project_id, source="warranty", request=f"质保期内发现问题：{note}", due_on=due_on,
                 raised_by=who.actor.label)).returning(Rectification.id))[0]["id"]
+            await notifications.tell(notification_rules.rectification_raised(
+                notifications.project_facts(project), rectification, f"质保期内发现问题：{note}", due_on, "质保期"))
         row = (await MaintenanceEntry.insert(MaintenanceEntry(
             project=project_id, on=on, note=note, defect=defect, rectification=rectification,
             by=who.actor.label)).returning(MaintenanceEntry.id))[0]

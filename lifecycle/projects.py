@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from lifecycle import colours, stages
+from lifecycle import colours, notification_rules, notifications, stages
 from lifecycle.proposals import Who, _event, today
 from lifecycle.stages import MoveRefused
 from lifecycle.uploads import StoredUpload
@@ -319,7 +319,8 @@ async def return_plan(project_id: int, reason: str, who: Who) -> None:
             raise Conflict("这份实施方案没有在等待审定，不能退回。", code="plan_not_submitted")
         await Project.update({Project.plan_submitted_at: None, Project.updated_at: _now()}).where(
             Project.id == project_id)
-        await _event(project["proposal"], "plan", who, text=f"实施方案退回修改：{reason}")
+        event = await _event(project["proposal"], "plan", who, text=f"实施方案退回修改：{reason}")
+        await notifications.tell(notification_rules.plan_returned(notifications.project_facts(project), reason, event))
         await audit.record(who.actor, "plan_returned", subject=project["title"], reason=reason)
 
 

@@ -24,6 +24,7 @@ from lifecycle.tables import (
     SubmitAttempt,
 )
 from lifecycle.uploads import StoredUpload, check_count
+from lifecycle import notification_rules, notifications
 from voting import audit
 from voting.accounts import keyed_hash
 from voting.audit import Actor
@@ -189,10 +190,11 @@ async def submit(round_id: int, data: ProposalInput, who: Who, *, deputy_id: int
 
 
 async def _event(proposal_id: int, kind: str, who: Who, *, text: str = "", stage_from: str = "",
-                 stage_to: str = "", detail: dict[str, Any] | None = None) -> None:
-    await ProposalEvent.insert(ProposalEvent(
+                 stage_to: str = "", detail: dict[str, Any] | None = None) -> int:
+    """Add an entry to the proposal's public history; returns its id (what a notification of it names)."""
+    return (await ProposalEvent.insert(ProposalEvent(
         proposal=proposal_id, kind=kind, role=who.role, actor=who.actor.label, text=text,
-        stage_from=stage_from, stage_to=stage_to, detail=detail or {}))
+        stage_from=stage_from, stage_to=stage_to, detail=detail or {})).returning(ProposalEvent.id))[0]["id"]
 
 
 # --- reading ------------------------------------------------------------------------
@@ -326,8 +328,11 @@ async def move(proposal_id: int, target: str, who: Who, reason: str = "", *,
             columns[Proposal.decision_reason] = reason
         columns.update(changes or {})
         await Proposal.update(columns).where(Proposal.id == proposal_id)
-        await _event(proposal_id, "moved", who, text=reason or step.label, stage_from=proposal["stage"],
-                     stage_to=target)
+        event = await _event(proposal_id, "moved", who, text=reason or step.label, stage_from=proposal["stage"],
+                             stage_to=target)
+        await notifications.tell(notification_rules.proposal_decided(  # the proposer hears of it
+            notifications.proposer(proposal), target, reason, event,
+            tuple(map(notifications.proposer, await merged_sources(proposal_id)))))
         await audit.record(who.actor, "proposal_moved", subject=proposal["code"],
                            detail={"from": proposal["stage"], "to": target}, reason=reason)
     return proposal
@@ -353,8 +358,10 @@ async def merge(source_id: int, target_id: int, who: Who, reason: str = "") -> N
                                Proposal.updated_at: _now()}).where(Proposal.id == source_id)
         await Proposal.update({Proposal.supporters: Proposal.supporters + source["supporters"],
                                Proposal.updated_at: _now()}).where(Proposal.id == target_id)
-        await _event(source_id, "merged", who, text=f"合并到建议 {target['code']}“{target['title']}”",
-                     stage_from=source["stage"], stage_to="merged", detail={"into": target["code"]})
+        event = await _event(source_id, "merged", who, text=f"合并到建议 {target['code']}“{target['title']}”",
+                             stage_from=source["stage"], stage_to="merged", detail={"into": target["code"]})
+        await notifications.tell(notification_rules.proposal_merged(
+            notifications.proposer(source), notifications.proposer(target), event))
         await _event(target_id, "absorbed", who, text=f"合并了建议 {source['code']}“{source['title']}”，"
                      f"联名人数增加 {source['supporters']}", detail={"from": source["code"]})
         await audit.record(who.actor, "proposal_merged", subject=source["code"],

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
-from lifecycle import projects, stages
+from lifecycle import notification_rules, notifications, projects, stages
 from lifecycle.proposals import Who, _event, today
 from lifecycle.tables import (
     Inspection,
@@ -380,6 +380,8 @@ async def raise_rectification(project_id: int, inspection_id: int | None, reques
         await _event(project["proposal"], "rectification", who,
                      text=f"提出整改要求（{SOURCES[source]}，限 {cn_date(due_on)} 前完成）：{request}",
                      detail={"rectification": row["id"], "due_on": str(due_on)})
+        await notifications.tell(notification_rules.rectification_raised(
+            notifications.project_facts(project), row["id"], request, due_on, SOURCES[source]))
         await audit.record(who.actor, "rectification_raised", subject=project["title"],
                            detail={"rectification": row["id"], "due_on": str(due_on), "source": source})
     return row["id"]
@@ -415,9 +417,12 @@ async def reply_rectification(rect_id: int, reply: str, who: Who, photos: tuple[
                                     Rectification.replied_at: _now()}).where(Rectification.id == rect_id)
         again = f"第 {round_no} 次" if round_no > 1 else ""
         with_photos = f"（附照片 {len(photos)} 张）" if photos else ""
-        await _event(project["proposal"], "rect_replied", who,
-                     text=f"承办部门{again}答复整改要求“{_short(rect['request'], 60)}”{with_photos}：{reply}",
-                     detail={"rectification": rect_id, "round": round_no})
+        event = await _event(project["proposal"], "rect_replied", who,
+                             text=f"承办部门{again}答复整改要求“{_short(rect['request'], 60)}”{with_photos}：{reply}",
+                             detail={"rectification": rect_id, "round": round_no})
+        await notifications.tell(notification_rules.rectification_replied(  # the group verifies it
+            notifications.project_facts(project), rect_id, rect["request"],
+            tuple(m["deputy"] for m in await group_of(project["id"])), event))
         await audit.record(who.actor, "rectification_replied", subject=project["title"],
                            detail={"rectification": rect_id, "reply_round": round_no, "photos": len(photos)})
 
@@ -439,9 +444,11 @@ async def send_back_rectification(rect_id: int, reason: str, who: Who) -> None:
         await _verdict(rect_id, "sent_back", reason, who)
         await Rectification.update({Rectification.status: "open"}).where(Rectification.id == rect_id)
         who_said = "监督小组" if who.role == "deputy" else "秘书处"
-        await _event(project["proposal"], "rect_sent_back", who,
-                     text=f"{who_said}核实，整改要求“{_short(rect['request'], 60)}”不予销号：{reason}",
-                     detail={"rectification": rect_id})
+        event = await _event(project["proposal"], "rect_sent_back", who,
+                             text=f"{who_said}核实，整改要求“{_short(rect['request'], 60)}”不予销号：{reason}",
+                             detail={"rectification": rect_id})
+        await notifications.tell(notification_rules.rectification_sent_back(
+            notifications.project_facts(project), rect_id, rect["request"], reason, event))
         await audit.record(who.actor, "rectification_sent_back", subject=project["title"],
                            detail={"rectification": rect_id}, reason=reason)
 

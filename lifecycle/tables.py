@@ -306,3 +306,37 @@ class SupervisionSettings(Table, tablename="supervision_settings"):
     report_every_days = Integer(default=92)  # a progress report is overdue after this long
     rectify_basically = Boolean(default=False)  # 基本满意 opens a rectification too (不满意 always does)
     verdict_rectify_days = Integer(default=90)  # the deadline of a rectification a verdict opens
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+class Notification(Table, tablename="notification"):
+    """A notice to a proposer (by the proposal: its tracking code), an implementing department or a
+    deputy (lifecycle.notification_rules). `event_key` names the event and the recipient: the same event
+    never notifies twice."""
+
+    event_key = Varchar(length=160, unique=True)
+    recipient = Varchar(length=12)  # proposer | department | deputy
+    recipient_id = Integer(index=True)  # the proposal's, the department's or the deputy's id
+    text = Text()
+    link = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
+
+
+class SmsMessage(Table, tablename="sms_outbox"):
+    """An SMS on its way (lifecycle.sms): queued → sending → sent, or back to queued to be retried,
+    or failed. The number is kept whole only while it may still be sent; then masked."""
+
+    notification = ForeignKey(references=Notification, null=True, default=None, on_delete=OnDelete.set_null)
+    phone = Varchar(length=20)
+    params = JSON(default=[])  # the template's parameters
+    status = Varchar(length=10, default="queued", index=True)  # queued | sending | sent | failed
+    attempts = Integer(default=0)
+    next_try_at = Timestamptz(default=TimestamptzNow())
+    provider_id = Varchar(length=80, default="")  # the provider's serial number of a sent message
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)

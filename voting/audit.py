@@ -59,6 +59,9 @@ DETAIL_LABELS = {
     "yellow_gap": "黄灯差距（百分点）", "red_gap": "红灯差距（百分点）", "near_days": "临近期限（天）",
     "report_every_days": "报告周期（天）", "rectify_basically": "基本满意也要求整改",
     "verdict_rectify_days": "测评后整改期限（天）", "reply_round": "第几次答复",
+    # notifications and SMS (lifecycle.notifications, lifecycle.sms)
+    "sms": "短信", "attempts": "发送次数", "reminders": "新提醒", "sent": "已发送", "queued": "待重试",
+    "failed": "发送失败",
 }
 
 
@@ -148,6 +151,11 @@ ACTION_LABELS = {
     "custodian_added": "设定管护员",
     "maintenance_logged": "记录管护维护",
     "thresholds_set": "设定红黄绿灯标准和测评后整改",
+    "notifications_read": "通知标为已读",
+    "reminders_made": "生成到期和逾期提醒",
+    "sms_sent": "短信已发送",
+    "sms_failed": "短信发送失败",
+    "notifications_pass_run": "立即发送短信并检查提醒",
 }
 
 

@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.middleware.csrf import generate_csrf_token
 
 from config import settings
+from lifecycle import notifications, projects
 from lifecycle.proposals import Who
 from voting import accounts
 from voting.accounts import Viewer
@@ -68,9 +69,15 @@ async def require_screener(request: Request) -> Viewer:
 
 async def require_project_staff(request: Request) -> Viewer:
     """Staff who carry out projects: an implementing department (承办部门, its own projects only,
-    checked by lifecycle.projects.check_access) or the secretariat."""
-    return await _staff_in(request, ("department", "secretariat", "admin"),
-                           "项目实施和监督由承办部门和秘书处办理，初审部门只办理建议初审。")
+    checked by lifecycle.projects.check_access) or the secretariat. A department's unread
+    notifications are counted for its menu (web.pages.page), on every page it can open."""
+    viewer = await _staff_in(request, ("department", "secretariat", "admin"),
+                             "项目实施和监督由承办部门和秘书处办理，初审部门只办理建议初审。")
+    if viewer.role == "department":
+        department = await projects.department_of(viewer.id)
+        request.state.unread_notifications = await notifications.unread("department", department) \
+            if department is not None else 0
+    return viewer
 
 
 STAFF_HOMES = {"department": "/console/projects", "screener": "/console/rounds"}  # else /console

@@ -27,6 +27,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from lifecycle import colours, dashboard, proposals, stages, timeline, uploads
+from lifecycle import notifications
 from lifecycle.life_steps import life_steps
 from lifecycle.projects import ADJUSTABLE, DECISION_KINDS
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LIMITS, parse_proposal
@@ -490,7 +491,8 @@ class PublicController(Controller):
             found = await tracked(code)
         except NotFound as missing:
             return page("public/track.html", request, code=code, found=None, error=missing.message, status_code=404)
-        return page("public/track.html", request, code=found["item"]["code"], found=found, error="")
+        return page("public/track.html", request, code=found["item"]["code"], found=found, error="",
+                    notices=await notifications.of_tracking_code(found["item"]["code"]))
 
     @get("/proposals")
     async def list_page(self, request: Request) -> Template:

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from lifecycle import proposals, supervision
+from lifecycle import notifications, proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
 from voting import accounts, ballot_box, polls, sittings
@@ -123,7 +123,8 @@ class TabletController(Controller):
         viewer = await require_deputy(request)
         return page("tablet/home.html", request, viewer, my_proposals=await _my_proposals(viewer),
                     scrutiny_entry=await scrutiny_entry(viewer),
-                    supervision_groups=await supervision.groups_of_deputy(viewer.id), **await _home_context(viewer))
+                    supervision_groups=await supervision.groups_of_deputy(viewer.id),
+                    notices=await notifications.of("deputy", viewer.id, limit=20), **await _home_context(viewer))
 
     @get("/status")
     async def status(self, request: Request) -> Template:

@@ -163,6 +163,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /console/notices/{notice_id:int}/pdf": STAFF,
     "GET /console/notices/{notice_id:int}/html": STAFF,
     "GET /console/audit": STAFF,
+    # notifications (web/notifications.py): a department reads and marks its own; the secretariat reads
+    # everyone's and marks none (403); it alone sees the SMS outbox and runs the pass (harmless: nothing due)
+    "GET /console/notifications": PROJECT_STAFF,
+    "POST /console/notifications/read": by_role(anonymous=LOGIN_C, deputies=LOGIN_C, departments=PASS,
+                                                screener=DENIED, secretariats=DENIED),
+    "GET /console/sms": STAFF,
+    "POST /console/sms/run": STAFF,
+    "POST /tablet/notifications/read": DEPUTY,
     "GET /console/preflight": STAFF,
     "POST /console/polls/{poll_id:int}/paper/issue": STAFF,
     "POST /console/polls/{poll_id:int}/paper/exchange": STAFF,
@@ -242,6 +250,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /public/propose": PUBLIC,  # an empty form: refused as incomplete (400), never a login
     "GET /public/propose/done": PUBLIC,
     "GET /public/track": PUBLIC,
+    "POST /public/notifications/read": everyone(GONE),  # no tracking code: no proposal, nothing marked
     "GET /public/proposals": PUBLIC,
     "GET /public/proposals/{code:str}": PUBLIC,
     "GET /public/projects": PUBLIC,
@@ -287,6 +296,7 @@ FORMS: dict[str, dict[str, str]] = {
 }
 QUERIES = {  # what a page is asked for besides its path
     "GET /public/propose/done": lambda world: {"code": world.proposal_code},
+    "GET /public/track": lambda world: {"code": world.project["code"]},  # chosen by the vote: its proposer was told
     "GET /console/dashboard/bulletin.pdf": lambda world: {"congress": world.hall.congress_id},
     "GET /console/dashboard/bulletin.html": lambda world: {"congress": world.hall.congress_id},
     "GET /console/dashboard": lambda world: {"congress": world.hall.congress_id},
