@@ -104,6 +104,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if status == 403 and "CSRF" in str(exc.detail):
         message = "页面已过期，请刷新后重新提交。"
+    elif status == 403 and _chinese(str(exc.detail or "")):
+        message = str(exc.detail)  # our own refusal (web.auth), saying whose work it is
     elif isinstance(exc, ValidationException):
         message = "提交的内容格式不正确，请检查后重新提交。"
     else:

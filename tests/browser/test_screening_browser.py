@@ -27,10 +27,15 @@ async def staff(username: str, name: str, role: str) -> None:
         await accounts.create_staff(username, name, "pw-for-tests-2", role=role)
 
 
-async def log_in(page, username: str) -> None:
+async def log_in(page, username: str, password: str = "pw-for-tests-2") -> None:
     await page.goto("/console/login")
+    await sign_in(page, username, password)
+
+
+async def sign_in(page, username: str, password: str = "pw-for-tests-2") -> None:
+    """Fill in the login form the page is showing and send it."""
     await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill("pw-for-tests-2")
+    await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
 
 
