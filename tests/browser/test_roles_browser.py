@@ -84,7 +84,7 @@ async def test_screeners_and_implementing_departments_each_see_only_their_own_pa
         # --- 2. an implementing department: its own projects only, nothing of the proposals
         await log_in(page, "jiaotong", "dept-pass-123")
         await expect(page).to_have_url(live_server + "/console/projects")
-        await expect(page.locator("nav.bar-nav a")).to_have_text(["项目实施", "项目监督", "看板"])
+        await expect(page.locator("nav.bar-nav a")).to_have_text(["项目实施", "项目监督", "看板", "通知"])
         await expect(body).to_contain_text("东岭村至溪口村道路硬化")
         await expect(body).not_to_contain_text("岭头镇饮水管网改造")
         await page.screenshot(path=artifacts / "roles-03-department-projects.png", full_page=True)
