@@ -401,6 +401,7 @@ PUBLIC_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "candidate",
 class Filters:
     round_id: int | None = None
     year: int | None = None
+    congress_id: int | None = None  # a province platform lists one county's (the feed's `congress=`)
     stage: str = ""
     category: str = ""
     channel: str = ""
@@ -412,7 +413,7 @@ class Filters:
         def number(key: str) -> int | None:
             value = (query.get(key) or "").strip()  # ASCII digits only ("²" is a digit to isdigit), 32 bits
             return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
-        return cls(round_id=number("round"), year=number("year"),
+        return cls(round_id=number("round"), year=number("year"), congress_id=number("congress"),
                    stage=query.get("stage", "") if query.get("stage", "") in stages.STAGES else "",
                    category=query.get("category", "") if query.get("category", "") in CATEGORIES else "",
                    channel=query.get("channel", "") if query.get("channel", "") in CHANNELS else "",
@@ -424,7 +425,8 @@ def _where(filters: Filters, public: bool) -> tuple[str, list[Any]]:
     if public:
         clauses.append("p.stage IN (" + ", ".join("{}" for _ in PUBLIC_STAGES) + ")")
         args.extend(PUBLIC_STAGES)
-    for column, value in (("p.round", filters.round_id), ("r.year", filters.year), ("p.stage", filters.stage),
+    for column, value in (("p.round", filters.round_id), ("r.year", filters.year),
+                          ("r.congress", filters.congress_id), ("p.stage", filters.stage),
                           ("p.category", filters.category), ("p.channel", filters.channel),
                           ("p.township", filters.township)):
         if value:
@@ -436,7 +438,8 @@ def _where(filters: Filters, public: bool) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-async def list_proposals(filters: Filters, page: int = 1, *, public: bool = False) -> dict[str, Any]:
+async def list_proposals(filters: Filters, page: int = 1, *, public: bool = False,
+                         per_page: int = PAGE_SIZE) -> dict[str, Any]:
     """One page of proposals, newest first, with the total: two queries whatever the page.
 
     Ids rise with time and every SQLite index ends in the id, so a filtered page is read in
@@ -446,13 +449,15 @@ async def list_proposals(filters: Filters, page: int = 1, *, public: bool = Fals
     where, args = _where(filters, public)
     page = max(1, page)
     rows = await fetch(
-        "SELECT p.id, p.code, p.title, p.township, p.village, p.category, p.channel, p.stage, p.supporters, "
+        "SELECT p.id, p.code, p.round, r.congress, p.title, p.township, p.village, p.category, p.channel, "
+        "p.stage, p.supporters, "
         "p.cost_wan, p.created_at, r.year FROM proposal p JOIN collection_round r ON r.id = p.round "
         "WHERE p.id IN (SELECT p.id FROM proposal p JOIN collection_round r ON r.id = p.round"
-        f"{where} ORDER BY p.id DESC LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}) ORDER BY p.id DESC", *args)
+        f"{where} ORDER BY p.id DESC LIMIT {int(per_page)} OFFSET {(page - 1) * int(per_page)}) ORDER BY p.id DESC",
+        *args)
     total = (await fetch(f"SELECT COUNT(*) AS n FROM proposal p JOIN collection_round r ON r.id = p.round{where}",
                          *args))[0]["n"]
-    return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+    return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
 
 
 async def stage_counts(round_id: int | None = None) -> dict[str, int]:

@@ -9,6 +9,7 @@ account name, a villager's name or a proposer's details).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from lifecycle import dashboard
@@ -97,8 +98,9 @@ async def attachment(project_id: int, sha256: str) -> dict[str, Any]:
 
 
 async def list_projects(year: int | None, congress_id: int | None, category: str, text: str,
-                        page: int = 1) -> dict[str, Any]:
-    """One page of chosen projects (in the order chosen) with their colour: six queries."""
+                        page: int = 1, per_page: int = PAGE_SIZE) -> dict[str, Any]:
+    """One page of chosen projects (in the order chosen) with their colour: six queries. The
+    public list and the open-data feed (web.open_data) both read it, `per_page` at a time."""
     clauses, args = [], []
     for column, value in (("p.year", year), ("p.congress", congress_id), ("p.category", category)):
         if value:
@@ -110,15 +112,70 @@ async def list_projects(year: int | None, congress_id: int | None, category: str
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     page = max(1, page)
     picked, counted = await dashboard.together(
-        fetch(f"SELECT p.id FROM project p{where} ORDER BY p.id LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}",
-              *args),
+        fetch(f"SELECT p.id FROM project p{where} ORDER BY p.id LIMIT {int(per_page)} "
+              f"OFFSET {(page - 1) * int(per_page)}", *args),
         fetch(f"SELECT COUNT(*) AS n FROM project p{where}", *args))
     total = counted[0]["n"]
     rows = await dashboard.coloured_rows([r["id"] for r in picked])
-    return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+    return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
 
 
 async def project_years() -> list[int]:
     rows = await fetch("SELECT DISTINCT year FROM project ORDER BY year DESC")
     return [r["year"] for r in rows]
 
+
+
+# --- when a public record last changed (the open-data feed's `updated_at`) ------------------
+
+# Every dated row a project's public page is built from: (table, the project it belongs to, a time).
+PROJECT_TIMES = (("project", "id", "updated_at"), ("project", "id", "plan_published_at"),
+                 ("progress_report", "project", "at"), ("inspection", "project", "at"),
+                 ("rectification", "project", "at"), ("rectification", "project", "replied_at"),
+                 ("rectification", "project", "closed_at"), ("decision", "project", "at"),
+                 ("acceptance", "project", "at"), ("maintenance_entry", "project", "at"))
+
+
+def moment(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back text from an aggregate)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _latest(rows: list[dict[str, Any]], seed: dict[int, datetime | None]) -> dict[int, datetime | None]:
+    latest = dict(seed)
+    for row in rows:
+        at = moment(row["at"])
+        if at is not None and (latest.get(row["id"]) is None or at > latest[row["id"]]):
+            latest[row["id"]] = at
+    return latest
+
+
+async def proposals_changed(ids: list[int]) -> dict[int, datetime | None]:
+    """proposal id -> its last change: the row's own times and its history's newest event. One query."""
+    if not ids:
+        return {}
+    marks = ", ".join("{}" for _ in ids)
+    rows = await fetch(
+        f"SELECT id, updated_at AS at FROM proposal WHERE id IN ({marks}) UNION ALL "
+        f"SELECT id, created_at AS at FROM proposal WHERE id IN ({marks}) UNION ALL "
+        f"SELECT proposal AS id, MAX(at) AS at FROM proposal_event WHERE proposal IN ({marks}) GROUP BY proposal",
+        *ids, *ids, *ids)
+    return _latest(rows, dict.fromkeys(ids))
+
+
+async def projects_changed(ids: list[int]) -> dict[int, datetime | None]:
+    """project id -> the newest time among the rows its public page shows, its proposal's history
+    included. One query. (A colour that turns with the calendar alone is not a change.)"""
+    if not ids:
+        return {}
+    marks = ", ".join("{}" for _ in ids)
+    parts = [f"SELECT {key} AS id, MAX({column}) AS at FROM {table} WHERE {key} IN ({marks}) GROUP BY {key}"
+             for table, key, column in PROJECT_TIMES]
+    parts.append(f"SELECT p.id AS id, MAX(e.at) AS at FROM project p JOIN proposal_event e ON e.proposal = p.proposal "
+                 f"WHERE p.id IN ({marks}) GROUP BY p.id")
+    rows = await fetch(" UNION ALL ".join(parts), *(ids * len(parts)))
+    return _latest(rows, dict.fromkeys(ids))

@@ -17,7 +17,7 @@ from voting.times import BEIJING
 async def _anchors(poll: dict[str, Any]) -> dict[str, Any]:
     """What the paper anchors outside the database (`python -m voting verify --expect --audit-head`):
     the seal of the count in force (a correction has its own) and the audit chain's head now."""
-    seal = scrutiny.seal_in_force(poll, (await scrutiny.confirmation_state(poll["id"]))["corrections"])
+    seal = await scrutiny.seal_of(poll)
     head = await audit.head()
     return {"seal": seal, "seal_short": audit_chain.short(seal),
             "seal_text": seal if re.fullmatch(r"[0-9a-f]*", seal) else "",  # goes into a CSS string

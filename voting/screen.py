@@ -237,6 +237,14 @@ async def _published(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> 
     }
 
 
+async def published_result(poll: dict[str, Any]) -> dict[str, Any] | None:
+    """A poll's result as the screen, the tablets and the open-data feed show it; None until
+    the scrutineers have confirmed the count in force and it is published."""
+    if poll["published_at"] is None or poll["status"] != "closed":
+        return None
+    return await _published(poll, await polls.candidates_of(poll["id"]))
+
+
 async def _chosen(poll: dict[str, Any], titles: dict[str, str], winners: list[str],
                   status: str) -> list[dict[str, Any]]:
     """The projects chosen so far over every round up to this one (a further vote adds to the
@@ -268,9 +276,7 @@ async def published_decision(poll_id: int) -> dict[str, Any] | None:
         return None
     rounds: list[dict[str, Any]] = []
     for poll in chain:
-        if poll["published_at"] is None or poll["status"] != "closed":
-            break
-        result = await _published(poll, await polls.candidates_of(poll["id"]))
+        result = await published_result(poll)
         if result is None:
             break
         rounds.append({"id": poll["id"], "ref": poll["ref"], "title": poll["title"], "method": poll["method"],

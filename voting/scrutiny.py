@@ -94,6 +94,12 @@ def seal_in_force(poll: dict[str, Any], corrections: list[dict[str, Any]]) -> st
     return (corrections[-1]["ballots_sha256"] if corrections else poll["ballots_sha256"]) or ""
 
 
+async def seal_of(poll: dict[str, Any]) -> str:
+    """`seal_in_force`, reading the poll's corrections: what the tally sheet, the notice and the
+    open-data feed print."""
+    return seal_in_force(poll, await _corrections(poll["id"]))
+
+
 async def statement_for(poll: dict[str, Any], deputy_id: int) -> signed_seal.Statement | None:
     """What this scrutineer signs to confirm the count in force, as of now; None if they are not
     one of the poll's chief scrutineer and scrutineers or the poll is not counted."""

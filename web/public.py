@@ -284,6 +284,16 @@ def public_project(project: dict[str, Any], found: dict[str, Any], item: dict[st
     }
 
 
+async def project_view(code: str) -> dict[str, Any]:
+    """What a project's public page shows, read and shaped as the page and the open-data feed
+    (web.open_data) both take it: the project, its proposal and the proposal's history."""
+    project = await timeline.project_by_code(code)
+    item = public_item(await proposals.get_proposal(project["proposal"]))
+    history = [public_event(e) for e in await proposals.history(project["proposal"])]
+    found = await timeline.story(project)
+    return {"project": public_project(project, found, item, history), "item": item, "history": history}
+
+
 # --- the proposal form, shared with the tablet -----------------------------------------
 
 
@@ -503,6 +513,7 @@ class PublicController(Controller):
         number = query.get("page", "")
         listed = await proposals.list_proposals(filters, whole(number) or 1, public=True)
         kept = {key: value for key, value in (("q", filters.text), ("year", filters.year or ""),
+                                              ("congress", filters.congress_id or ""),
                                               ("category", filters.category), ("township", filters.township),
                                               ("stage", filters.stage)) if value}
 
@@ -549,12 +560,7 @@ class PublicController(Controller):
 
     @get("/projects/{code:str}")
     async def project_page(self, request: Request, code: FromPath[str]) -> Template:
-        project = await timeline.project_by_code(code)
-        item = public_item(await proposals.get_proposal(project["proposal"]))
-        history = [public_event(e) for e in await proposals.history(project["proposal"])]
-        found = await timeline.story(project)
-        return page("public/project.html", request, project=public_project(project, found, item, history),
-                    item=item, history=history)
+        return page("public/project.html", request, **await project_view(code))
 
     @get("/projects/{code:str}/files/{sha256:str}")
     async def project_file(self, code: FromPath[str], sha256: FromPath[str]) -> Response[bytes]:
