@@ -33,6 +33,7 @@ from web.dashboard import DashboardController
 from web.notifications import NotificationConsoleController, NotificationTabletController, PublicNotificationController
 from web.guards import plausible_address
 from web import logs
+from web.open_data import OpenDataController, open_data_index
 from web.public import PublicController
 from web.roster import RosterController
 from web.pages import register_filters
@@ -58,7 +59,8 @@ SECURITY_HEADERS = {
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    path = request.url.path
+    return path.startswith(("/api/", "/public/data/")) or path == "/public/data"  # the API, the open-data feed
 
 
 def _problem(status: int, title: str, detail: str, code: str = "") -> Response:
@@ -196,7 +198,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
-            PublicController, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
+            PublicController, OpenDataController, open_data_index, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
             NotificationConsoleController, NotificationTabletController, PublicNotificationController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",

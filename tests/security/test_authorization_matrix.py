@@ -259,6 +259,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /public/projects/{code:str}": PUBLIC,
     "GET /public/projects/{code:str}/files/{sha256:str}": PUBLIC,
     "GET /public/attachments/{sha256:str}": PUBLIC,
+    # the open-data feed (web/open_data.py): what the public pages show, as JSON and CSV
+    "GET /public/data": PUBLIC,
+    **{f"GET /public/data/{dataset}{suffix}": PUBLIC for dataset in ("proposals", "candidate-lists", "results", "projects")
+       for suffix in ("", ".csv")},
     "GET /screen/sessions/{session_id:int}": PUBLIC,
     "GET /screen/sessions/{session_id:int}/state": PUBLIC,
     # An event stream never ends by itself; asked for a session that does not exist it answers 404 at
