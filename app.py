@@ -33,7 +33,7 @@ from web.dashboard import DashboardController
 from web.notifications import NotificationConsoleController, NotificationTabletController, PublicNotificationController
 from web.guards import plausible_address
 from web import logs
-from web.open_data import OpenDataController, open_data_index
+from web.open_data import open_data_index, open_data_router
 from web.public import PublicController
 from web.roster import RosterController
 from web.pages import register_filters
@@ -198,7 +198,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
-            PublicController, OpenDataController, open_data_index, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
+            PublicController, open_data_router, open_data_index, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
             NotificationConsoleController, NotificationTabletController, PublicNotificationController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",

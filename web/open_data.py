@@ -33,7 +33,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get
+from litestar import Request, Response, Router, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
 from lifecycle import proposals, timeline
@@ -473,40 +474,16 @@ async def open_data_index(request: Request) -> Response[dict[str, Any]]:
     }, headers={"Access-Control-Allow-Origin": "*"})
 
 
-class OpenDataController(Controller):
-    """Each dataset as JSON and as CSV."""
+def _page_of(dataset: Dataset, as_csv: bool) -> HTTPRouteHandler:
+    """The route of one dataset's pages, as JSON or as CSV."""
 
-    path = "/public/data"
-    parameters = QUERY
+    async def page_of_dataset(request: Request) -> Response[Any]:
+        return await answer(request, dataset.name, as_csv)
 
-    @get("/proposals")
-    async def proposals_json(self, request: Request) -> Response[Any]:
-        return await answer(request, "proposals", False)
+    return get(f"/{dataset.name}.csv" if as_csv else f"/{dataset.name}", name=f"open-data-{dataset.name}"
+               + ("-csv" if as_csv else ""), summary=f"{dataset.title}（{'CSV' if as_csv else 'JSON'}）",
+               description=dataset.description)(page_of_dataset)
 
-    @get("/proposals.csv")
-    async def proposals_csv(self, request: Request) -> Response[Any]:
-        return await answer(request, "proposals", True)
 
-    @get("/candidate-lists")
-    async def candidate_lists_json(self, request: Request) -> Response[Any]:
-        return await answer(request, "candidate-lists", False)
-
-    @get("/candidate-lists.csv")
-    async def candidate_lists_csv(self, request: Request) -> Response[Any]:
-        return await answer(request, "candidate-lists", True)
-
-    @get("/results")
-    async def results_json(self, request: Request) -> Response[Any]:
-        return await answer(request, "results", False)
-
-    @get("/results.csv")
-    async def results_csv(self, request: Request) -> Response[Any]:
-        return await answer(request, "results", True)
-
-    @get("/projects")
-    async def projects_json(self, request: Request) -> Response[Any]:
-        return await answer(request, "projects", False)
-
-    @get("/projects.csv")
-    async def projects_csv(self, request: Request) -> Response[Any]:
-        return await answer(request, "projects", True)
+open_data_router = Router(path="/public/data", parameters=QUERY,
+                          route_handlers=[_page_of(d, as_csv) for d in DATASETS for as_csv in (False, True)])
