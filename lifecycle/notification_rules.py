@@ -152,7 +152,9 @@ def proposal_decided(proposal: Proposer, stage_to: str, reason: str, event_id: i
     outcome, sms = decision_words(stage_to)
     why = f"理由：{reason.strip()}" if reason.strip() else ""
     key = f"proposal-event-{event_id}"
-    told = _to_proposer(proposal, key, f"您的建议“{proposal.title}”（查询码 {proposal.code}）{outcome}。{why}", sms)
+    # A voided entry's wording leaves the public pages, so its notice does not repeat it either.
+    named = "" if stage_to == "voided" else f"“{proposal.title}”"
+    told = _to_proposer(proposal, key, f"您的建议{named}（查询码 {proposal.code}）{outcome}。{why}", sms)
     for source in merged_in:
         told += _to_proposer(source, key, f"您的建议“{source.title}”已并入“{proposal.title}”（查询码 "
                                           f"{proposal.code}）合并办理，该建议{outcome}。{why}", sms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, fields
+from datetime import date, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -127,6 +128,20 @@ def _whole(text: str, label: str, most: int, problems: dict[str, str], key: str)
         problems[key] = f"{label}应在 0 到 {most:,} 之间。"
         return None
     return round(value)
+
+
+RECEIVED_BEFORE_DAYS = 366  # a paper proposal is entered within a year of reaching the secretariat
+
+
+def received_problem(received: date | None, today: date) -> str:
+    """What is wrong with the date a paper proposal was received, or ""."""
+    if received is None:
+        return "请填写收到日期（纸质建议送达的日期）。"
+    if received > today:
+        return "收到日期不能晚于今天。"
+    if (today - received).days > RECEIVED_BEFORE_DAYS:
+        return f"收到日期不能早于一年前（{today - timedelta(days=RECEIVED_BEFORE_DAYS)}）。"
+    return ""
 
 
 def parse_proposal(form: dict[str, Any], *, channel: str | None = None) -> tuple[ProposalInput | None, dict[str, str]]:

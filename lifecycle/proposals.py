@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from lifecycle import screening, similarity, stages
-from lifecycle.proposal_input import CATEGORIES, CHANNELS, ProposalInput
+from lifecycle import publicity, screening, similarity, stages
+from lifecycle.proposal_input import CATEGORIES, CHANNELS, ProposalInput, received_problem
 from lifecycle.stages import MoveRefused
 from lifecycle.tables import (
     CollectionRound,
@@ -67,7 +67,8 @@ class Who:
 
 
 async def create_round(congress_id: int, year: int, title: str, opens_on: date, closes_on: date,
-                       budget_wan: int | None, who: Who) -> int:
+                       budget_wan: int | None, who: Who,
+                       release_after_hours: int | None = publicity.DEFAULT_DELAY_HOURS) -> int:
     if who.role not in stages.SECRETARIAT:
         raise Forbidden()
     title = title.strip()
@@ -79,14 +80,17 @@ async def create_round(congress_id: int, year: int, title: str, opens_on: date, 
         raise Refused("项目年度无效。")
     if budget_wan is not None and budget_wan < 0:
         raise Refused("年度预算不能为负数。")
+    if refusal := publicity.delay_refusal(release_after_hours):
+        raise Refused(refusal)
     async with write_transaction():
         if not await Congress.exists().where(Congress.id == congress_id):
             raise NotFound("没有这个人大。")
         row = (await CollectionRound.insert(CollectionRound(
             congress=congress_id, year=year, title=title, opens_on=opens_on, closes_on=closes_on,
-            budget_wan=budget_wan)).returning(CollectionRound.id))[0]
+            budget_wan=budget_wan, release_after_hours=release_after_hours)).returning(CollectionRound.id))[0]
         await audit.record(who.actor, "round_created", subject=title,
-                           detail={"round": row["id"], "opens_on": str(opens_on), "closes_on": str(closes_on)})
+                           detail={"round": row["id"], "opens_on": str(opens_on), "closes_on": str(closes_on),
+                                   "release_after_hours": release_after_hours})
     return row["id"]
 
 
@@ -157,15 +161,22 @@ async def _throttle_public(client: str) -> None:
 
 
 async def submit(round_id: int, data: ProposalInput, who: Who, *, deputy_id: int | None = None,
-                 client: str = "", attachments: tuple[StoredUpload, ...] = ()) -> dict[str, Any]:
+                 client: str = "", attachments: tuple[StoredUpload, ...] = (),
+                 received_on: date | None = None) -> dict[str, Any]:
     """Record a new proposal; returns its id and tracking code.
 
     Citizens and deputies may submit only while the round is open; the secretariat may
-    enter proposals gathered on paper at any time before the candidate list is drawn up.
+    enter proposals gathered on paper at any time before the candidate list is drawn up,
+    with the day each reached it (`received_on`).
     """
     if who.role not in ("citizen", "deputy", "secretariat", "admin"):
         raise Forbidden()
     check_count(0, len(attachments))
+    if received_on is not None:
+        if who.role not in stages.SECRETARIAT:
+            raise Forbidden("收到日期由录入纸质建议的秘书处填写。")
+        if problem := received_problem(received_on, today()):
+            raise Refused(problem)
     async with write_transaction():
         round_row = await get_round(round_id)
         if who.role in ("citizen", "deputy") and not is_open(round_row, today()):
@@ -177,7 +188,12 @@ async def submit(round_id: int, data: ProposalInput, who: Who, *, deputy_id: int
             code = _new_code()
             if not await Proposal.exists().where(Proposal.code == code):
                 break
+        entered = _now()
+        released_at = publicity.release_due(entered, round_row["release_after_hours"],
+                                            by_secretariat=who.role in stages.SECRETARIAT)
         row = (await Proposal.insert(Proposal(round=round_id, code=code, deputy=deputy_id, stage="submitted",
+                                              released_at=released_at, created_at=entered,
+                                              received_on=received_on,
                                               **data.as_columns())).returning(Proposal.id))[0]
         if attachments:
             await ProposalAttachment.insert(*[
@@ -231,9 +247,12 @@ async def reviews(proposal_id: int) -> list[dict[str, Any]]:
         ProposalReview.id).output(load_json=True)
 
 
-async def attachments(proposal_id: int) -> list[dict[str, Any]]:
-    return await ProposalAttachment.select().where(ProposalAttachment.proposal == proposal_id).order_by(
-        ProposalAttachment.id)
+async def attachments(proposal_id: int, *, public: bool = False) -> list[dict[str, Any]]:
+    """A proposal's files; with `public`, only those not hidden."""
+    where = ProposalAttachment.proposal == proposal_id
+    if public:
+        where &= ProposalAttachment.hidden_reason == ""
+    return await ProposalAttachment.select().where(where).order_by(ProposalAttachment.id)
 
 
 async def merged_sources(proposal_id: int) -> list[dict[str, Any]]:
@@ -273,6 +292,111 @@ async def similar_to(proposal: dict[str, Any], limit: int = 10) -> list[dict[str
              if similarity.is_similar(proposal["title"], place, r["title"], (r["township"], r["village"]))]
     alike.sort(key=lambda pair: (-pair[0], pair[1]["id"]))
     return [dict(r, similarity=round(score, 2)) for score, r in alike[:limit]]
+
+
+# --- in public or not, and corrections (lifecycle.publicity) ------------------------------
+
+
+def publicity_of(proposal: dict[str, Any]) -> publicity.Publicity:
+    return publicity.publicity(proposal["stage"], proposal["released_at"], proposal["hidden_reason"], _now())
+
+
+def _staff_reason(reason: str, what: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise Refused(f"{what}须写明理由，理由会显示在办理经过中。")
+    if len(reason) > 1000:
+        raise Refused("理由不能超过 1000 字。")
+    return reason
+
+
+async def release(proposal_id: int, who: Who) -> None:
+    """The secretariat has looked at a proposal: it is public from now on."""
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden("只有秘书处可以公开建议。")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        standing = publicity_of(proposal)
+        if standing.state != "pending":
+            raise Conflict(f"这条建议{standing.text}，无需公开。", code="not_pending")
+        await Proposal.update({Proposal.released_at: _now()}).where(Proposal.id == proposal_id)
+        await _event(proposal_id, "released", who, text="经审核，在征集网站公开")
+        await audit.record(who.actor, "proposal_released", subject=proposal["code"])
+
+
+async def hide(proposal_id: int, reason: str, who: Who) -> None:
+    """Take a proposal off the public pages (it stays in screening); also an objection to its release."""
+    if who.role not in stages.SCREENERS:
+        raise Forbidden()
+    reason = _staff_reason(reason, "隐藏建议")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        if refusal := publicity.hide_refusal(proposal["stage"]):
+            raise Conflict(refusal, code="hide_refused")
+        if proposal["hidden_reason"]:
+            raise Conflict("这条建议已经隐藏。", code="already_hidden")
+        await Proposal.update({Proposal.hidden_reason: reason}).where(Proposal.id == proposal_id)
+        await _event(proposal_id, "hidden", who, text=f"不在征集网站公开：{reason}")
+        await audit.record(who.actor, "proposal_hidden", subject=proposal["code"], reason=reason)
+
+
+async def unhide(proposal_id: int, reason: str, who: Who) -> None:
+    """Show a hidden proposal again: the secretariat's call, so it counts as released."""
+    if who.role not in stages.SECRETARIAT:
+        raise Forbidden("只有秘书处可以恢复公开。")
+    reason = _staff_reason(reason, "恢复公开")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        if not proposal["hidden_reason"]:
+            raise Conflict("这条建议没有隐藏。", code="not_hidden")
+        released = proposal["released_at"] if proposal["released_at"] and proposal["released_at"] <= _now() \
+            else _now()
+        await Proposal.update({Proposal.hidden_reason: "", Proposal.released_at: released}).where(
+            Proposal.id == proposal_id)
+        await _event(proposal_id, "shown", who, text=f"恢复在征集网站公开：{reason}")
+        await audit.record(who.actor, "proposal_unhidden", subject=proposal["code"], reason=reason)
+
+
+async def set_attachment_hidden(proposal_id: int, attachment_id: int, hidden: bool, reason: str, who: Who) -> None:
+    """Hide a proposal's photo or file from the public (or show it again), with a reason."""
+    if who.role not in (stages.SCREENERS if hidden else stages.SECRETARIAT):
+        raise Forbidden()
+    reason = _staff_reason(reason, "隐藏附件" if hidden else "恢复附件")
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        row = await ProposalAttachment.select().where(
+            (ProposalAttachment.id == attachment_id) & (ProposalAttachment.proposal == proposal_id)).first()
+        if row is None:
+            raise NotFound("这条建议没有这个附件。")
+        if bool(row["hidden_reason"]) == hidden:
+            raise Conflict("这个附件已经隐藏。" if hidden else "这个附件没有隐藏。")
+        await ProposalAttachment.update({ProposalAttachment.hidden_reason: reason if hidden else ""}).where(
+            ProposalAttachment.id == attachment_id)
+        text = f"隐藏附件“{row['name']}”：{reason}" if hidden else f"恢复公开附件“{row['name']}”：{reason}"
+        await _event(proposal_id, "photo_hidden" if hidden else "photo_shown", who, text=text)
+        await audit.record(who.actor, "attachment_hidden" if hidden else "attachment_shown", subject=proposal["code"],
+                           detail={"attachment": attachment_id, "name": row["name"]}, reason=reason)
+
+
+async def correct(proposal_id: int, data: ProposalInput, reason: str, who: Who) -> dict[str, tuple[Any, Any]]:
+    """Correct what a proposal says (a typo, a wrong township, a phone number in the text), with a
+    reason. The history says which fields changed and why; the audit log keeps the old wording."""
+    if who.role not in stages.SCREENERS:
+        raise Forbidden()
+    async with write_transaction():
+        proposal = await get_proposal(proposal_id)
+        changed = publicity.correction(proposal, data.as_columns())
+        if refusal := publicity.correction_refusal(proposal["stage"], changed, reason):
+            raise Conflict(refusal, code="correction_refused")
+        await Proposal.update({**{getattr(Proposal, field): after for field, (_, after) in changed.items()},
+                               Proposal.updated_at: _now()}).where(Proposal.id == proposal_id)
+        fields = "、".join(publicity.CORRECTABLE[field] for field in changed)
+        await _event(proposal_id, "corrected", who, text=f"更正了{fields}：{reason.strip()}",
+                     detail={"fields": list(changed)})
+        await audit.record(who.actor, "proposal_corrected", subject=proposal["code"], reason=reason.strip(),
+                           detail={field: {"before": before, "after": after}
+                                   for field, (before, after) in changed.items()})
+    return changed
 
 
 # --- screening ----------------------------------------------------------------------
@@ -324,6 +448,12 @@ async def move(proposal_id: int, target: str, who: Who, reason: str = "", *,
         except MoveRefused as refused:
             raise Conflict(refused.message, code="move_refused") from None
         columns: dict[Any, Any] = {Proposal.stage: target, Proposal.updated_at: _now()}
+        if target == "candidate":  # the candidate list is published: what is on it is public
+            if proposal["hidden_reason"]:
+                raise Conflict(f"“{proposal['title']}”已隐藏（{proposal['hidden_reason']}），"
+                               "恢复公开后才能列入候选项目。", code="hidden")
+            if publicity_of(proposal).state == "pending":
+                columns[Proposal.released_at] = _now()
         if reason:
             columns[Proposal.decision_reason] = reason
         columns.update(changes or {})
@@ -394,7 +524,8 @@ async def record_meeting(proposal_id: int, kind: str, meeting: str, held_on: dat
 # --- lists --------------------------------------------------------------------------
 
 PAGE_SIZE = 50
-PUBLIC_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "candidate", "chosen")
+PUBLIC_STAGES = publicity.PUBLIC_STAGES
+PUBLICITY_FILTERS = {"pending": "待公开", "hidden": "已隐藏"}
 
 
 @dataclass(frozen=True)
@@ -407,6 +538,7 @@ class Filters:
     channel: str = ""
     township: str = ""
     text: str = ""
+    publicity: str = ""  # staff lists: "pending" (waiting for release) or "hidden"
 
     @classmethod
     def from_query(cls, query: dict[str, str]) -> "Filters":
@@ -417,14 +549,22 @@ class Filters:
                    stage=query.get("stage", "") if query.get("stage", "") in stages.STAGES else "",
                    category=query.get("category", "") if query.get("category", "") in CATEGORIES else "",
                    channel=query.get("channel", "") if query.get("channel", "") in CHANNELS else "",
-                   township=(query.get("township") or "").strip()[:30], text=(query.get("q") or "").strip()[:60])
+                   township=(query.get("township") or "").strip()[:30], text=(query.get("q") or "").strip()[:60],
+                   publicity=query.get("publicity", "") if query.get("publicity", "") in PUBLICITY_FILTERS else "")
+
+
+def _public_clause() -> tuple[str, list[Any]]:
+    """lifecycle.publicity's rule as SQL: listed stages, released by now, not hidden."""
+    return ("p.stage IN (" + ", ".join("{}" for _ in PUBLIC_STAGES) + ") AND p.released_at IS NOT NULL "
+            "AND p.released_at <= {} AND p.hidden_reason = ''", [*PUBLIC_STAGES, _now()])
 
 
 def _where(filters: Filters, public: bool) -> tuple[str, list[Any]]:
     clauses, args = [], []
     if public:
-        clauses.append("p.stage IN (" + ", ".join("{}" for _ in PUBLIC_STAGES) + ")")
-        args.extend(PUBLIC_STAGES)
+        clause, values = _public_clause()
+        clauses.append(clause)
+        args.extend(values)
     for column, value in (("p.round", filters.round_id), ("r.year", filters.year),
                           ("r.congress", filters.congress_id), ("p.stage", filters.stage),
                           ("p.category", filters.category), ("p.channel", filters.channel),
@@ -432,6 +572,12 @@ def _where(filters: Filters, public: bool) -> tuple[str, list[Any]]:
         if value:
             clauses.append(f"{column} = {{}}")
             args.append(value)
+    if filters.publicity == "hidden":
+        clauses.append("p.hidden_reason <> ''")
+    elif filters.publicity == "pending":
+        clauses.append("p.hidden_reason = '' AND p.stage IN (" + ", ".join("{}" for _ in PUBLIC_STAGES)
+                       + ") AND (p.released_at IS NULL OR p.released_at > {})")
+        args.extend([*PUBLIC_STAGES, _now()])
     if filters.text:
         clauses.append("(p.title LIKE {} OR p.code = {})")
         args.extend([f"%{filters.text}%", normalise_code(filters.text)])
@@ -451,16 +597,29 @@ async def list_proposals(filters: Filters, page: int = 1, *, public: bool = Fals
     rows = await fetch(
         "SELECT p.id, p.code, p.round, r.congress, p.title, p.township, p.village, p.category, p.channel, "
         "p.stage, p.supporters, "
-        "p.cost_wan, p.created_at, r.year FROM proposal p JOIN collection_round r ON r.id = p.round "
+        "p.cost_wan, p.created_at, p.released_at, p.hidden_reason, r.year FROM proposal p "
+        "JOIN collection_round r ON r.id = p.round "
         "WHERE p.id IN (SELECT p.id FROM proposal p JOIN collection_round r ON r.id = p.round"
         f"{where} ORDER BY p.id DESC LIMIT {int(per_page)} OFFSET {(page - 1) * int(per_page)}) ORDER BY p.id DESC",
         *args)
     total = (await fetch(f"SELECT COUNT(*) AS n FROM proposal p JOIN collection_round r ON r.id = p.round{where}",
                          *args))[0]["n"]
+    for row in rows:
+        row["publicity"] = publicity_of(row).state
     return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
 
 
-async def stage_counts(round_id: int | None = None) -> dict[str, int]:
-    where, args = ("WHERE round = {}", [round_id]) if round_id else ("", [])
-    rows = await fetch(f"SELECT stage, COUNT(*) AS n FROM proposal {where} GROUP BY stage", *args)
+async def stage_counts(round_id: int | None = None, *, public: bool = False) -> dict[str, int]:
+    """Proposals by stage (of one round); with `public`, only those the public list shows."""
+    where, args = _where(Filters(round_id=round_id), public)
+    rows = await fetch(f"SELECT p.stage, COUNT(*) AS n FROM proposal p JOIN collection_round r ON r.id = p.round"
+                       f"{where} GROUP BY p.stage", *args)
     return {r["stage"]: r["n"] for r in rows}
+
+
+async def public_townships() -> list[str]:
+    """The townships with a proposal on the public list (the list's filter)."""
+    where, args = _where(Filters(), True)
+    rows = await fetch(f"SELECT DISTINCT p.township FROM proposal p JOIN collection_round r ON r.id = p.round"
+                       f"{where} ORDER BY p.township", *args)
+    return [r["township"] for r in rows]

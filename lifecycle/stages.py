@@ -23,8 +23,9 @@ STAGES: dict[str, str] = {
     "merged": "已合并",
     "candidate": "候选项目",
     "chosen": "票决确定",
+    "voided": "已作废",
 }
-TERMINAL = frozenset({"rejected", "merged"})
+TERMINAL = frozenset({"rejected", "merged", "voided"})
 PUBLIC_LABELS = STAGES  # every stage name is fit to show the proposer
 
 # Who acts. Citizens have no account; a deputy proposes from the tablet; a screening department
@@ -86,6 +87,12 @@ MOVES: tuple[Move, ...] = (
     _move("chosen", "candidate", "票决结果更正，待另行票决", SYSTEM, needs=("poll",)),
     _move("reserve", "candidate", "票决结果更正，待另行票决", SYSTEM, needs=("poll",)),
     _move("rejected", "submitted", "重新初审", SECRETARIAT, reason=True),
+    # A test entry, a duplicate sent twice, abuse: voided, never public; undone with a reason too.
+    _move("submitted", "voided", "作废", SECRETARIAT, reason=True),
+    _move("reserve", "voided", "作废", SECRETARIAT, reason=True),
+    _move("shortlisted", "voided", "作废", SECRETARIAT, reason=True),
+    _move("rejected", "voided", "作废", SECRETARIAT, reason=True),
+    _move("voided", "submitted", "撤销作废，重新初审", SECRETARIAT, reason=True),
 )
 
 

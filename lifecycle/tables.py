@@ -27,6 +27,7 @@ class CollectionRound(Table, tablename="collection_round"):
     opens_on = Date()
     closes_on = Date()
     budget_wan = Integer(null=True, default=None)  # the year's budget for these projects, 万元
+    release_after_hours = Integer(null=True, default=72)  # lifecycle.publicity; None: released one by one
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -51,6 +52,9 @@ class Proposal(Table, tablename="proposal"):
     session = ForeignKey(references=Session, null=True, default=None, on_delete=OnDelete.set_null)  # the candidate list it is on
     position = Integer(null=True, default=None)  # its place on that list
     poll = ForeignKey(references=Poll, null=True, default=None, on_delete=OnDelete.set_null)  # the poll it went to
+    released_at = Timestamptz(null=True, default=None)  # public from then (lifecycle.publicity); None: not yet
+    hidden_reason = Text(default="")  # hidden from the public, and why (shown to the proposer)
+    received_on = Date(null=True, default=None)  # a paper proposal: the day it reached the secretariat
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -88,6 +92,7 @@ class ProposalAttachment(Table, tablename="proposal_attachment"):
     media_type = Varchar(length=40)
     size = Integer()
     name = Varchar(length=100)
+    hidden_reason = Text(default="")  # not served in public, and why
 
 
 class SubmitAttempt(Table, tablename="submit_attempt"):

@@ -11,22 +11,26 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from lifecycle import candidate_lists, proposal_import, proposals, screening, stages
-from lifecycle.proposal_input import CATEGORIES, CHANNELS, LABELS, PAPER_CHANNELS, parse_proposal
+from lifecycle import candidate_lists, proposal_import, proposals, publicity, screening, stages, uploads
+from lifecycle.proposal_input import CATEGORIES, CHANNELS, LABELS, PAPER_CHANNELS, parse_proposal, received_problem
 from lifecycle.proposals import Filters
 from voting import poll_settings, sittings
 from voting.accounts import Viewer
-from voting.errors import Refused
+from voting.errors import NotFound, Refused
 from voting.poll_settings import PollSettings
 from web.auth import require_screener, require_staff, who_of
-from web.pages import XLSX, act_on_form, chosen_ids, download, form_dict, page, typed_date, typed_number, whole
+from web.pages import (XLSX, act_on_form, chosen_ids, download, form_dict, page, stored_file, typed_date, typed_number,
+                       uploaded_files, whole)
+from web.public import FILE_FIELD, FILES_NOT_KEPT, MAX_BODY, too_large
 
 LISTS = {"categories": CATEGORIES, "channels": CHANNELS, "stage_labels": stages.STAGES, "labels": LABELS,
          "criteria": screening.CRITERIA, "assessments": screening.ASSESSMENTS, "roles": stages.ROLES,
-         "meeting_kinds": proposals.MEETING_KINDS, "threshold_bases": poll_settings.THRESHOLD_BASES}
+         "meeting_kinds": proposals.MEETING_KINDS, "threshold_bases": poll_settings.THRESHOLD_BASES,
+         "publicity_filters": proposals.PUBLICITY_FILTERS, "correctable": publicity.CORRECTABLE}
 
 
 class ProposalConsoleController(Controller):
@@ -51,7 +55,8 @@ class ProposalConsoleController(Controller):
                 typed_number(form.get("year", ""), "项目年度") or 0,
                 form.get("title", ""), typed_date(form.get("opens_on", ""), "开始日期"),
                 typed_date(form.get("closes_on", ""), "截止日期"),
-                typed_number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer))
+                typed_number(form.get("budget_wan", ""), "年度预算", optional=True), who_of(viewer),
+                typed_number(form.get("release_after_hours", ""), "自动公开等待时间", optional=True))
         except Refused as refused:
             return page("console/rounds.html", request, viewer, rounds=await proposals.rounds(), counts={},
                         congresses=await sittings.congresses(), today=proposals.today(), form=form,
@@ -119,23 +124,46 @@ class ProposalConsoleController(Controller):
     @get("/proposals/new")
     async def new_proposal(self, request: Request) -> Template:
         viewer = await require_staff(request)
-        return page("console/proposal_new.html", request, viewer, rounds=await proposals.rounds(), form={},
-                    problems={}, paper_channels=PAPER_CHANNELS, **LISTS)
+        return page("console/proposal_new.html", request, viewer, rounds=await proposals.rounds(),
+                    form={"received_on": str(proposals.today())}, problems={}, **self._entry_lists())
 
-    @post("/proposals/new")
+    @staticmethod
+    def _entry_lists() -> dict[str, Any]:
+        return {"paper_channels": PAPER_CHANNELS, "file_field": FILE_FIELD, "max_files": uploads.MAX_PER_PROPOSAL,
+                "max_mb": uploads.MAX_BYTES // (1024 * 1024), "max_bytes": uploads.MAX_BYTES, **LISTS}
+
+    @post("/proposals/new", request_max_body_size=MAX_BODY, exception_handlers={RequestEntityTooLarge: too_large})
     async def enter_proposal(self, request: Request) -> Template | Redirect:
+        """A proposal gathered on paper, with the day it was received and its scanned pages or
+        photos. Nothing is kept unless all of it is right; what was typed comes back."""
         viewer = await require_staff(request)
-        form = form_dict(await request.form())
+        raw = await request.form()
+        form = form_dict(raw)
         data, problems = parse_proposal(form)
         if form.get("channel") not in PAPER_CHANNELS:
             problems["channel"] = "请选择征集渠道。"
         round_id = typed_number(form.get("round", ""), "征集", optional=True)
         if round_id is None:
             problems["round"] = "请选择征集。"
-        if problems or data is None:
+        try:
+            received = typed_date(form.get("received_on", ""), "收到日期", optional=True)
+            if problem := received_problem(received, proposals.today()):
+                problems["received_on"] = problem
+        except Refused as refused:
+            problems["received_on"] = refused.message
+        files = await uploaded_files(raw, FILE_FIELD)
+        stored: tuple[uploads.StoredUpload, ...] = ()
+        if not problems and data is not None and round_id is not None:
+            try:
+                stored = await uploads.store_all(files)
+            except Refused as refused:
+                problems["files"] = f"{refused.message}。附件都没有保存，请重新选择附件。"
+        if problems or data is None or round_id is None:
+            if files and "files" not in problems:
+                problems["files"] = FILES_NOT_KEPT
             return page("console/proposal_new.html", request, viewer, rounds=await proposals.rounds(), form=form,
-                        problems=problems, paper_channels=PAPER_CHANNELS, status_code=400, **LISTS)
-        made = await proposals.submit(round_id, data, who_of(viewer))
+                        problems=problems, status_code=400, **self._entry_lists())
+        made = await proposals.submit(round_id, data, who_of(viewer), attachments=stored, received_on=received)
         return Redirect(f"/console/proposals/{made['id']}?entered=1")
 
     # --- one proposal: screening, merging, meetings ---------------------------------------
@@ -162,6 +190,10 @@ class ProposalConsoleController(Controller):
         proposal = await proposals.get_proposal(proposal_id)
         standing = await proposals.standing_assessment(proposal_id)
         return {"p": proposal, "history": await proposals.history(proposal_id),
+                "publicity": proposals.publicity_of(proposal),
+                "is_secretariat": role in stages.SECRETARIAT, "is_screener": role in stages.SCREENERS,
+                "can_hide": role in stages.SCREENERS and not publicity.hide_refusal(proposal["stage"]),
+                "can_correct": role in stages.SCREENERS and proposal["stage"] in publicity.CORRECTABLE_STAGES,
                 "reviews": await proposals.reviews(proposal_id), "standing": standing,
                 "clears": screening.clears_screening(standing),
                 "attachments": await proposals.attachments(proposal_id),
@@ -214,6 +246,68 @@ class ProposalConsoleController(Controller):
                                            form.get("document", ""), form.get("notes", ""), who_of(viewer))
             return f"/console/proposals/{proposal_id}#history"
         return await self._act(request, proposal_id, "meeting", action)
+
+    # --- in public or not, corrections (lifecycle.publicity) -------------------------------
+
+    @post("/proposals/{proposal_id:int}/release")
+    async def release(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:  # noqa: ARG001
+            await proposals.release(proposal_id, who_of(viewer))
+            return f"/console/proposals/{proposal_id}#publicity"
+        return await self._act(request, proposal_id, "publicity", action)
+
+    @post("/proposals/{proposal_id:int}/hide")
+    async def hide(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await proposals.hide(proposal_id, form.get("reason", ""), who_of(viewer))
+            return f"/console/proposals/{proposal_id}#publicity"
+        return await self._act(request, proposal_id, "publicity", action)
+
+    @post("/proposals/{proposal_id:int}/unhide")
+    async def unhide(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await proposals.unhide(proposal_id, form.get("reason", ""), who_of(viewer))
+            return f"/console/proposals/{proposal_id}#publicity"
+        return await self._act(request, proposal_id, "publicity", action)
+
+    @post("/proposals/{proposal_id:int}/correct")
+    async def correct(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            proposal = await proposals.get_proposal(proposal_id)
+            data, problems = parse_proposal(form, channel=proposal["channel"])
+            if data is None:
+                raise Refused("".join(problems[key] for key in publicity.CORRECTABLE if key in problems)
+                              or "".join(problems.values()))
+            await proposals.correct(proposal_id, data, form.get("reason", ""), who_of(viewer))
+            return f"/console/proposals/{proposal_id}#history"
+        return await self._act(request, proposal_id, "correct", action)
+
+    @post("/proposals/{proposal_id:int}/attachments/{attachment_id:int}/hide")
+    async def hide_attachment(self, request: Request, proposal_id: FromPath[int],
+                              attachment_id: FromPath[int]) -> Template | Redirect:
+        return await self._attachment_hidden(request, proposal_id, attachment_id, True)
+
+    @post("/proposals/{proposal_id:int}/attachments/{attachment_id:int}/show")
+    async def show_attachment(self, request: Request, proposal_id: FromPath[int],
+                              attachment_id: FromPath[int]) -> Template | Redirect:
+        return await self._attachment_hidden(request, proposal_id, attachment_id, False)
+
+    async def _attachment_hidden(self, request: Request, proposal_id: int, attachment_id: int,
+                                 hidden: bool) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await proposals.set_attachment_hidden(proposal_id, attachment_id, hidden, form.get("reason", ""),
+                                                  who_of(viewer))
+            return f"/console/proposals/{proposal_id}#attachments"
+        return await self._act(request, proposal_id, "attachments", action)
+
+    @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}")
+    async def attachment(self, request: Request, proposal_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
+        """A proposal's file for staff, hidden or not."""
+        await require_screener(request)
+        row = next((a for a in await proposals.attachments(proposal_id) if a["id"] == attachment_id), None)
+        if row is None:
+            raise NotFound("这条建议没有这个附件。")
+        return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])
 
     # --- the candidate list of a session ------------------------------------------------
 

@@ -26,14 +26,14 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from lifecycle import colours, dashboard, proposals, stages, timeline, uploads
+from lifecycle import colours, dashboard, proposals, publicity, stages, timeline, uploads
 from lifecycle import notifications
 from lifecycle.life_steps import life_steps
 from lifecycle.projects import ADJUSTABLE, DECISION_KINDS
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LIMITS, parse_proposal
 from lifecycle.proposals import Filters, Who
 from voting.times import BEIJING
-from lifecycle.tables import Proposal, ProposalAttachment
+from lifecycle.tables import ProposalAttachment
 from voting.tables import Congress
 from voting.errors import NotFound, Refused
 from web.auth import client_of
@@ -86,6 +86,7 @@ def public_item(row: dict[str, Any]) -> dict[str, Any]:
         "stage_label": stages.STAGES.get(row["stage"], row["stage"]),
         "decision_reason": row.get("decision_reason") or "", "year": row.get("year"),
         "round_title": row.get("round_title", ""), "submitted_at": beijing_time(row.get("created_at")),
+        "received_on": cn_date(row.get("received_on")),
     }
 
 
@@ -129,23 +130,39 @@ def stage_chart(counts: dict[str, int]) -> dict[str, Any]:
 
 
 async def _attachments(proposal_id: int) -> list[dict[str, Any]]:
+    """The files of a proposal the public may open (not those staff hid)."""
     return [{"sha256": a["sha256"], "name": a["name"], "is_image": a["media_type"].startswith("image/"),
              "kind": uploads.KINDS.get(a["kind"], ("", a["kind"]))[1].upper(),
              "size": f"{a['size'] / (1024 * 1024):.1f} MB" if a["size"] >= 102400 else f"{a['size'] // 1024 + 1} KB"}
-            for a in await proposals.attachments(proposal_id)]
+            for a in await proposals.attachments(proposal_id, public=True)]
+
+
+def shown_item(row: dict[str, Any]) -> dict[str, Any]:
+    """`public_item` with its standing in public (lifecycle.publicity); the wording is left out
+    of a hidden or voided proposal, whose page shows only the code, the stage, the reason and
+    the history."""
+    standing = proposals.publicity_of(row)
+    item = {**public_item(row), "publicity": standing.state, "publicity_text": standing.text,
+            "hidden_reason": row["hidden_reason"], "shows_content": publicity.shows_content(standing.state, row["stage"])}
+    if not item["shows_content"]:
+        item.update(title=publicity.HIDDEN_WORDING, description="", village="", cost_wan=None, beneficiaries=None)
+    return item
 
 
 async def tracked(code: str) -> dict[str, Any]:
-    """What the track and item pages show for a code (NotFound if there is none)."""
+    """What the track and item pages show for a code (NotFound if there is none). A code is
+    the proposer's: it finds a proposal not yet released too, with a note saying so."""
     found = await proposals.track(code)
     own, current = found["own"], found["current"]
+    item = shown_item(own)
     return {
-        "item": public_item(own),
+        "item": item,
+        "own_title": own["title"],
         "history": [public_event(e) for e in found["history"]],
         "merged": own["id"] != current["id"],
-        "current": public_item(current),
+        "current": shown_item(current),
         "current_history": [public_event(e) for e in found["current_history"]],
-        "attachments": await _attachments(own["id"]),
+        "attachments": await _attachments(own["id"]) if item["shows_content"] else [],
         "project_code": await timeline.project_code_of(current["id"]) if current["stage"] == "chosen" else None,
     }
 
@@ -443,12 +460,6 @@ def _query(request: Request) -> dict[str, str]:
     return {key: str(request.query_params.get(key) or "") for key in request.query_params.keys()}
 
 
-async def _public_townships() -> list[str]:
-    rows = await Proposal.select(Proposal.township).where(
-        Proposal.stage.is_in(list(proposals.PUBLIC_STAGES))).distinct().order_by(Proposal.township)
-    return [r["township"] for r in rows]
-
-
 def _closed_context(upcoming: dict[str, Any] | None) -> dict[str, Any]:
     return {"upcoming": round_choice(upcoming) if upcoming else None}
 
@@ -460,7 +471,7 @@ class PublicController(Controller):
     @get("/", name="public_home")
     async def home(self, request: Request) -> Template:
         open_now = await proposals.open_rounds()
-        rounds = [{**round_choice(r), "chart": stage_chart(await proposals.stage_counts(r["id"]))}
+        rounds = [{**round_choice(r), "chart": stage_chart(await proposals.stage_counts(r["id"], public=True))}
                   for r in open_now]
         upcoming = None if open_now else await proposals.next_opening()
         return page("public/home.html", request, rounds=rounds, **_closed_context(upcoming))
@@ -501,8 +512,12 @@ class PublicController(Controller):
             found = await tracked(code)
         except NotFound as missing:
             return page("public/track.html", request, code=code, found=None, error=missing.message, status_code=404)
+        notices = await notifications.of_tracking_code(found["item"]["code"])
+        if not found["item"]["shows_content"]:
+            withheld = (found["own_title"],)
+            notices = [{**n, "text": publicity.redacted(n["text"], withheld)} for n in notices]
         return page("public/track.html", request, code=found["item"]["code"], found=found, error="",
-                    notices=await notifications.of_tracking_code(found["item"]["code"]))
+                    notices=notices)
 
     @get("/proposals")
     async def list_page(self, request: Request) -> Template:
@@ -522,7 +537,7 @@ class PublicController(Controller):
 
         years = sorted({r["year"] for r in await proposals.rounds()}, reverse=True)
         return page("public/list.html", request, rows=[public_item(r) for r in listed["rows"]], listed=listed,
-                    filters=filters, years=years, townships=await _public_townships(), categories=CATEGORIES,
+                    filters=filters, years=years, townships=await proposals.public_townships(), categories=CATEGORIES,
                     stages={s: stages.STAGES[s] for s in proposals.PUBLIC_STAGES}, filtered=bool(kept),
                     prev_link=link(listed["page"] - 1) if listed["page"] > 1 else "",
                     next_link=link(listed["page"] + 1) if listed["page"] < listed["pages"] else "")
@@ -572,8 +587,10 @@ class PublicController(Controller):
 
     @get("/attachments/{sha256:str}")
     async def attachment(self, sha256: FromPath[str]) -> Response[bytes]:
-        row = await ProposalAttachment.select().where(
-            (ProposalAttachment.sha256 == sha256) & ProposalAttachment.proposal.is_not_null()).first()
+        row = await ProposalAttachment.select(ProposalAttachment.all_columns()).where(
+            (ProposalAttachment.sha256 == sha256) & ProposalAttachment.proposal.is_not_null()
+            & (ProposalAttachment.hidden_reason == "") & (ProposalAttachment.proposal.hidden_reason == "")
+            & (ProposalAttachment.proposal.stage != "voided")).first()
         if row is None:
             raise NotFound("没有找到这个附件")
         return await stored_file(row["sha256"], row["media_type"], row["size"], row["name"])

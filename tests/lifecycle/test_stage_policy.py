@@ -43,6 +43,13 @@ PROPOSAL_POLICY: dict[tuple[str, str], tuple[tuple[str, ...], bool, frozenset[st
     ("chosen", "candidate"): (SYSTEM, False, frozenset({"poll"})),
     ("reserve", "candidate"): (SYSTEM, False, frozenset({"poll"})),
     ("rejected", "submitted"): (SECRETARIAT, True, frozenset()),
+    # Voiding (a test entry, abuse) is the secretariat's alone, with a reason, and can be undone;
+    # never once on the candidate list.
+    ("submitted", "voided"): (SECRETARIAT, True, frozenset()),
+    ("reserve", "voided"): (SECRETARIAT, True, frozenset()),
+    ("shortlisted", "voided"): (SECRETARIAT, True, frozenset()),
+    ("rejected", "voided"): (SECRETARIAT, True, frozenset()),
+    ("voided", "submitted"): (SECRETARIAT, True, frozenset()),
 }
 
 PROJECT_POLICY: dict[tuple[str, str], dict[str, tuple[bool, frozenset[str]]]] = {
@@ -63,7 +70,7 @@ PROJECT_POLICY: dict[tuple[str, str], dict[str, tuple[bool, frozenset[str]]]] = 
 }
 
 ROLES = ("citizen", "deputy", "screener", "department", "secretariat", "admin", "system")
-PROPOSAL_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "merged", "candidate", "chosen")
+PROPOSAL_STAGES = ("submitted", "shortlisted", "reserve", "rejected", "merged", "candidate", "chosen", "voided")
 PROJECT_STAGES = ("planning", "implementing", "suspended", "completed", "accepted", "evaluated", "terminated")
 PROJECT_FACTS = ("plan", "submitted", "milestones", "decision", "acceptance", "verdict", "poll")
 PROPOSAL_FACTS = ("review", "poll")

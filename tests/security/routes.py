@@ -70,7 +70,7 @@ def param_value(route: Route, name: str, world: World) -> str:
         return world.report_photo
     simple = {
         "deputy_id": world.bystander, "term_id": world.hall.term_id, "notice_id": world.notice,
-        "round_id": world.round_id, "proposal_id": world.proposal_id, "project_id": world.project["id"],
+        "round_id": world.round_id, "proposal_id": world.proposal_id, "attachment_id": world.proposal_attachment, "project_id": world.project["id"],
         "congress_id": world.hall.congress_id, "rect_id": world.rectification, "acceptance_id": world.acceptance,
         "token": "not-a-login-link-token",
         "sitting_id": world.hall.sitting_id, "move": "open",  # already open: refused, nothing moves

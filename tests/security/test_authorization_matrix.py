@@ -199,6 +199,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/proposals/{proposal_id:int}/merge": SCREENER,
     "POST /console/proposals/{proposal_id:int}/meetings": SCREENER,
     "POST /console/proposals/{proposal_id:int}/contact": SCREENER,
+    # Public only after a look: a screening department hides and corrects; releasing and showing again
+    # are the secretariat's (the use cases refuse the screener: 403).
+    "POST /console/proposals/{proposal_id:int}/hide": SCREENER,
+    "POST /console/proposals/{proposal_id:int}/correct": SCREENER,
+    "POST /console/proposals/{proposal_id:int}/attachments/{attachment_id:int}/hide": SCREENER,
+    "GET /console/proposals/{proposal_id:int}/attachments/{attachment_id:int}": SCREENER,
+    "POST /console/proposals/{proposal_id:int}/release": STAFF,
+    "POST /console/proposals/{proposal_id:int}/unhide": STAFF,
+    "POST /console/proposals/{proposal_id:int}/attachments/{attachment_id:int}/show": STAFF,
     "GET /console/sessions/{session_id:int}/candidates": STAFF,
     "POST /console/sessions/{session_id:int}/candidates": STAFF,
     "POST /console/sessions/{session_id:int}/candidates/{proposal_id:int}/remove": STAFF,

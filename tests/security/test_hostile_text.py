@@ -116,7 +116,8 @@ async def stage() -> dict:
     await ok(await staff.post("/console/proposals/new", data={
         "_csrf_token": token, "round": str(round_id), "channel": "liaison_station", "title": hostile("T2"),
         "description": hostile("D2") + "，补充说明。", "township": "城关镇", "village": "", "category": "water",
-        "cost_wan": "", "beneficiaries": "", "proposer_name": hostile("PN")[:20], "contact": ""}))
+        "cost_wan": "", "beneficiaries": "", "proposer_name": hostile("PN")[:20], "contact": "",
+        "received_on": str(proposals.today())}))
     tablet = browser()
     await tablet.__aenter__()
     await login_deputy(tablet, code)

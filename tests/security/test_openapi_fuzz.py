@@ -298,6 +298,7 @@ def world_rows(world: World) -> dict[str, list[Any]]:
         "notice_id": [world.notice],
         "round_id": [world.round_id],
         "proposal_id": [world.proposal_id],
+        "attachment_id": [world.proposal_attachment],
         "project_id": [world.project["id"]],
         "congress_id": [world.hall.congress_id],
         "rect_id": [world.rectification],

@@ -63,6 +63,7 @@ class World:
     proposal_id: int
     proposal_code: str
     proposal_photo: str
+    proposal_attachment: int
     project: dict
     department: int
     other_department: int
@@ -120,6 +121,7 @@ async def build_world() -> World:
     world = World(hall=hall, open_poll=open_poll, draft_poll=draft_poll, closed_poll=closed_poll,
                   satisfaction_poll=satisfaction, notice=notice, round_id=round_id, proposal_id=made["id"],
                   proposal_code=made["code"], proposal_photo=picture.sha256, project=project,
+                  proposal_attachment=(await proposals.attachments(made["id"]))[0]["id"],
                   department=project["department"], other_department=other_department, rectification=rect,
                   acceptance=accepted, report_photo=lived["report_photo"], site_photo=lived["site_photo"],
                   deputy=deputy, scrutineer=scrutineer, counter=hall.deputy_ids[7], group_lead=lived["deputies"][0], bystander=bystander)

@@ -80,6 +80,8 @@ def test_the_spread_and_inner_keys_have_labels_too():
     from voting import rehearsal_data
 
     assert all(f"proposal_{kind}" in audit.ACTION_LABELS for kind in MEETING_KINDS)
+    from lifecycle.publicity import CORRECTABLE  # the keys of proposal_corrected's detail
+    assert set(CORRECTABLE) <= set(audit.DETAIL_LABELS), set(CORRECTABLE) - set(audit.DETAIL_LABELS)
     source = ast.parse((ROOT / "voting/rehearsal_data.py").read_text(encoding="utf-8"))
     removed = {label for label, *_ in rehearsal_data._STEPS} | {
         n.args[0].value for n in ast.walk(source) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)

@@ -31,7 +31,8 @@ async def test_a_paper_proposal_with_mistakes_comes_back_as_typed_then_saves_wit
     await login_staff(client)
     form = {"_csrf_token": csrf_of(client), "round": str(round_id), "channel": "liaison_station",
             "title": "东岭村道路硬化", "description": "太短", "township": "城关镇", "village": "东岭村",
-            "category": "transport", "cost_wan": "很多", "proposer_name": "王大伯", "contact": "13800000000"}
+            "category": "transport", "cost_wan": "很多", "proposer_name": "王大伯", "contact": "13800000000",
+            "received_on": str(proposals.today())}
     refused = await client.post("/console/proposals/new", data=form)
     assert refused.status_code == 400
     assert "项目内容至少 10 个字。" in refused.text and "估算投资（万元）应填数字。" in refused.text
@@ -270,3 +271,44 @@ async def test_a_file_imported_again_shows_the_repeated_rows_and_imports_only_wh
     confirmed = await send(repeats_ok="1")
     assert confirmed.status_code == 200 and "共 1 条建议" in confirmed.text
     assert await Proposal.count().where(Proposal.round == round_id) == 2
+
+
+async def test_a_paper_proposal_keeps_the_day_it_was_received_and_its_scanned_pages(hall, client, citizen):
+    """Issue 16, item 7: a paper proposal carries its attachments and the date it was received."""
+    from lifecycle.tables import Proposal, ProposalAttachment
+    from tests.web.test_public import png
+
+    round_id = await open_round(hall)
+    await login_staff(client)
+    form = await client.get("/console/proposals/new")
+    assert f'name="received_on" type="date" required value="{proposals.today()}"' in form.text
+    assert 'enctype="multipart/form-data"' in form.text
+    fields = {"_csrf_token": csrf_of(client), "round": str(round_id), "channel": "evening_talk",
+              "title": "北岭村文化广场照明", "description": "广场晚上没有照明，老人跳舞不安全。", "township": "城关镇",
+              "village": "北岭村", "category": "culture_sport", "supporters": "12"}
+    scan = png(80, 120, "white")
+    before = await Proposal.count()
+    for received, message in ((str(proposals.today() + timedelta(days=1)), "收到日期不能晚于今天。"),
+                              ("", "请填写收到日期"), ("3月1日", "格式不对"),
+                              (str(proposals.today() - timedelta(days=400)), "不能早于一年前")):
+        refused = await client.post("/console/proposals/new", data={**fields, "received_on": received},
+                                    files=[("files", ("扫描件.png", scan, "image/png"))])
+        assert refused.status_code == 400 and message in refused.text, received
+        assert "北岭村文化广场照明" in refused.text and "附件没有保存" in refused.text  # typed text kept, file said
+    not_a_photo = await client.post("/console/proposals/new", data={**fields, "received_on": str(proposals.today())},
+                                    files=[("files", ("说明.exe", b"MZ\x90\x00not a picture", "image/png"))])
+    assert not_a_photo.status_code == 400 and "附件都没有保存" in not_a_photo.text
+    assert await Proposal.count() == before  # nothing kept from any refusal
+
+    received_on = proposals.today() - timedelta(days=5)
+    saved = await client.post("/console/proposals/new", data={**fields, "received_on": str(received_on)},
+                              files=[("files", ("扫描件.png", scan, "image/png"))])
+    assert saved.status_code in (302, 303), saved.text
+    page = await client.get(saved.headers["location"])
+    assert f"<dt>收到日期</dt><dd>{received_on}</dd>" in page.text and "扫描件.png" in page.text
+    row = await Proposal.select().where(Proposal.title == "北岭村文化广场照明").first()
+    assert row["received_on"] == received_on and row["supporters"] == 12
+    attachment = await ProposalAttachment.select().where(ProposalAttachment.proposal == row["id"]).first()
+    public = await citizen.get(f"/public/proposals/{row['code']}")
+    assert f"{received_on.year}年{received_on.month}月{received_on.day}日" in public.text
+    assert (await citizen.get(f"/public/attachments/{attachment['sha256']}")).status_code == 200

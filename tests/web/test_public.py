@@ -91,6 +91,11 @@ async def test_a_citizen_proposes_with_a_photo_tracks_it_and_it_is_public_withou
     assert "已提交，待初审" in track.text and "群众" in track.text and "网上征集" in track.text
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", track.text)  # Beijing time
 
+    # Public only after a look: the round shows proposals 72 hours on, or when the secretariat releases them.
+    assert "将于" in track.text and "自动公开" in track.text
+    unlisted = await citizen.get("/public/proposals", params={"q": "村道硬化改造"})
+    assert unlisted.status_code == 200 and code not in unlisted.text
+    await proposals.release(row["id"], SECRETARIAT)
     listing = await citizen.get("/public/proposals", params={"q": "村道硬化改造"})
     assert listing.status_code == 200 and code in listing.text and "共 <b>1</b> 条" in listing.text
     item = await citizen.get(f"/public/proposals/{code}")
