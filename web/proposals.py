@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from lifecycle import candidate_lists, proposal_import, proposals, publicity, screening, stages, uploads
 from lifecycle.proposal_input import CATEGORIES, CHANNELS, LABELS, PAPER_CHANNELS, parse_proposal, received_problem
-from lifecycle.proposals import Filters
+from lifecycle.proposals import Filters, Who
 from voting import poll_settings, sittings
 from voting.accounts import Viewer
 from voting.errors import NotFound, Refused
@@ -249,26 +249,26 @@ class ProposalConsoleController(Controller):
 
     # --- in public or not, corrections (lifecycle.publicity) -------------------------------
 
-    @post("/proposals/{proposal_id:int}/release")
-    async def release(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
-        async def action(viewer: Viewer, form: dict[str, str]) -> str:  # noqa: ARG001
-            await proposals.release(proposal_id, who_of(viewer))
+    async def _publicity(self, request: Request, proposal_id: int,
+                         change: Callable[[dict[str, str], Who], Awaitable[Any]]) -> Template | Redirect:
+        async def action(viewer: Viewer, form: dict[str, str]) -> str:
+            await change(form, who_of(viewer))
             return f"/console/proposals/{proposal_id}#publicity"
         return await self._act(request, proposal_id, "publicity", action)
+
+    @post("/proposals/{proposal_id:int}/release")
+    async def release(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
+        return await self._publicity(request, proposal_id, lambda form, who: proposals.release(proposal_id, who))
 
     @post("/proposals/{proposal_id:int}/hide")
     async def hide(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
-        async def action(viewer: Viewer, form: dict[str, str]) -> str:
-            await proposals.hide(proposal_id, form.get("reason", ""), who_of(viewer))
-            return f"/console/proposals/{proposal_id}#publicity"
-        return await self._act(request, proposal_id, "publicity", action)
+        return await self._publicity(request, proposal_id,
+                                     lambda form, who: proposals.hide(proposal_id, form.get("reason", ""), who))
 
     @post("/proposals/{proposal_id:int}/unhide")
     async def unhide(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
-        async def action(viewer: Viewer, form: dict[str, str]) -> str:
-            await proposals.unhide(proposal_id, form.get("reason", ""), who_of(viewer))
-            return f"/console/proposals/{proposal_id}#publicity"
-        return await self._act(request, proposal_id, "publicity", action)
+        return await self._publicity(request, proposal_id,
+                                     lambda form, who: proposals.unhide(proposal_id, form.get("reason", ""), who))
 
     @post("/proposals/{proposal_id:int}/correct")
     async def correct(self, request: Request, proposal_id: FromPath[int]) -> Template | Redirect:
