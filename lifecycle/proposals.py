@@ -28,7 +28,7 @@ from lifecycle import notification_rules, notifications
 from voting import audit
 from voting.accounts import keyed_hash
 from voting.audit import Actor
-from voting.database import fetch, is_sqlite, write_transaction
+from voting.database import fetch, fetch_value, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused, Throttled
 from voting.tables import Congress
 from voting.times import BEIJING
@@ -615,6 +615,14 @@ async def stage_counts(round_id: int | None = None, *, public: bool = False) -> 
     rows = await fetch(f"SELECT p.stage, COUNT(*) AS n FROM proposal p JOIN collection_round r ON r.id = p.round"
                        f"{where} GROUP BY p.stage", *args)
     return {r["stage"]: r["n"] for r in rows}
+
+
+async def pending_count(round_id: int) -> int:
+    """Proposals of a round that wait out its objection window (lifecycle.publicity): counted in
+    public as a number, listed only once released."""
+    where, args = _where(Filters(round_id=round_id, publicity="pending"), False)
+    return int(await fetch_value(f"SELECT COUNT(*) FROM proposal p JOIN collection_round r ON r.id = p.round{where}",
+                                 *args) or 0)
 
 
 async def public_townships() -> list[str]:

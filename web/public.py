@@ -471,7 +471,8 @@ class PublicController(Controller):
     @get("/", name="public_home")
     async def home(self, request: Request) -> Template:
         open_now = await proposals.open_rounds()
-        rounds = [{**round_choice(r), "chart": stage_chart(await proposals.stage_counts(r["id"], public=True))}
+        rounds = [{**round_choice(r), "chart": stage_chart(await proposals.stage_counts(r["id"], public=True)),
+                   "pending": await proposals.pending_count(r["id"])}
                   for r in open_now]
         upcoming = None if open_now else await proposals.next_opening()
         return page("public/home.html", request, rounds=rounds, **_closed_context(upcoming))

@@ -93,6 +93,13 @@ async def test_a_citizen_proposes_with_a_photo_and_tracks_it(live_server, browse
         assert row["title"] == "东岭村村道硬化" and row["proposer_name"] == "王大伯" and row["channel"] == "online"
         assert await ProposalAttachment.count().where(ProposalAttachment.proposal == row["id"]) == 1
 
+        # --- not public yet: only its code finds it, and the page says when it will be listed
+        await page.goto(f"/public/track?code={code}")
+        await expect(page.locator(".publicity-note")).to_contain_text("公开前只有凭查询码才能看到")
+        await page.goto("/public")
+        await expect(card.locator("figcaption")).to_contain_text("已收到建议 1 条，公示等待期满后在这里列出")
+        await proposals.release(row["id"], Who(STAFF, "secretariat"))  # looked at before the window ends
+
         # --- later: the track page, typed in as someone would from a note; the round's count has the proposal
         await page.goto("/public")
         await expect(card.locator("figcaption")).to_contain_text("已收到建议")
