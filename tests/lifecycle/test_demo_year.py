@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from pypdf import PdfReader
 from lifecycle import colours, demo_year
 from lifecycle.demo_year import DEPUTY_INSPECTIONS, PLANS, Calendar
 from lifecycle.proposals import today
-from tests.servers import LiveServer
+from tests.demo_site import load_demo, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERY_STAGE = {"planning", "implementing", "suspended", "completed", "accepted", "evaluated"}
@@ -84,26 +83,6 @@ class Site:
         return json.loads(done.stdout)
 
 
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[LiveServer]:
-    """The app on the demo's database (LiveServer takes a copy of the environment when it starts)."""
-    saved = {key: os.environ.get(key) for key in ("PIAOJUE_DATA", "DATABASE_URL")}
-    os.environ.update({key: env[key] for key in saved if key in env})
-    try:
-        server = LiveServer()
-        server.start()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="module")
 async def site(engine_name, tmp_path_factory):
     """A fresh database loaded as `make run` does, and the app serving it."""
@@ -118,22 +97,8 @@ async def site(engine_name, tmp_path_factory):
     else:
         env.pop("DATABASE_URL", None)
 
-    def load() -> float:
-        migrated = subprocess.run([str(ROOT / ".venv/bin/piccolo"), "migrations", "forwards", "all"], cwd=ROOT,
-                                  env=env, capture_output=True, text=True, timeout=300)
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        voting = subprocess.run([sys.executable, "-m", "voting", "demo"], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=300)
-        assert voting.returncode == 0, voting.stderr
-        started = time.monotonic()
-        loaded = subprocess.run([sys.executable, "-m", "lifecycle", "demo"], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=300)
-        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        assert "上一年度" in loaded.stdout and "/console/dashboard" in loaded.stdout
-        return time.monotonic() - started
-
     try:
-        seconds = await asyncio.to_thread(load)
+        seconds = await asyncio.to_thread(load_demo, env)
         with serving(env) as server:
             yield Site(env, server.url, seconds)
     finally:
