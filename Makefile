@@ -35,7 +35,13 @@ hall: setup migrate
 
 test: setup system-packages test-sqlite test-postgresql
 
-test-sqlite: setup
+# axe-core for the accessibility test only (never served), pinned by its lock file.
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package-lock.json
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-sqlite: setup $(AXE)
 	PIAOJUE_TEST_DB=sqlite $(BIN)/python -m pytest -p no:cacheprovider
 
 test-postgresql: setup

@@ -7,12 +7,14 @@
 #   chromium              the real browser for deputies' and secretariat's pages
 #   poppler-utils         pdftoppm, to look at printed pages
 #   nginx-light           the reverse proxy in front of several app nodes (tests/province)
+#   npm                   (only when no npm is on the PATH) installs axe-core for the accessibility test
 set -euo pipefail
 packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium poppler-utils nginx-light)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 if [ "$(id -u)" != 0 ]; then
