@@ -87,6 +87,27 @@
     window.setTimeout(function () { form.dataset.sent = ""; }, 8000);
   }, true);
 
+  // 大字: the deputy's text size, switched in place (no page is left, so no mark on the ballot is
+  // lost) and kept with the deputy by the server; without script the form goes and comes back.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-text-size") || !window.fetch) { return; }
+    event.preventDefault();
+    var large = form.querySelector("input[name=large]");
+    var button = form.querySelector("button");
+    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                        headers: {"X-Requested-With": "piaojue"}})
+      .then(function (response) {
+        form.dataset.sent = "";
+        if (response.status !== 204) { return; }
+        var on = large.value === "1";
+        document.body.classList.toggle("large-text", on);
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        large.value = on ? "0" : "1";
+      })
+      .catch(function () { form.dataset.sent = ""; });
+  });
+
   // The ballot: count approvals against the maximum and stop a deputy going over; 下一步 shows the
   // choices back on this same page (核对选票), 返回修改 returns to them. The marks live only in this
   // page: they are in no form, and what 确认投票 sends is their sealed box (static/sealed_ballot.js).

@@ -116,6 +116,7 @@ class Viewer:
     term_id: int | None = None
     delegation: str = ""
     number: str = ""
+    large_text: bool = False  # a deputy's 大字 on the tablet
 
     @property
     def actor(self) -> Actor:
@@ -178,11 +179,19 @@ async def staff_login(username: str, password: str, client: str) -> tuple[str, V
 
 async def _deputy_viewer(deputy_id: int) -> Viewer | None:
     row = await Deputy.select(
-        Deputy.id, Deputy.name, Deputy.number, Deputy.term, Deputy.delegation.name, Deputy.active
+        Deputy.id, Deputy.name, Deputy.number, Deputy.term, Deputy.delegation.name, Deputy.active, Deputy.large_text
     ).where(Deputy.id == deputy_id).first()
     if row is None or not row["active"]:
         return None
-    return Viewer("deputy", row["id"], row["name"], "deputy", row["term"], row["delegation.name"], row["number"])
+    return Viewer("deputy", row["id"], row["name"], "deputy", row["term"], row["delegation.name"], row["number"],
+                  bool(row["large_text"]))
+
+
+async def set_large_text(viewer: Viewer, on: bool) -> None:
+    """A deputy's choice of 大字 on the tablet: kept with them, so it follows them to any tablet.
+    A display preference, not a step of the vote: it is not in the audit log."""
+    async with write_transaction():
+        await Deputy.update({Deputy.large_text: on}).where(Deputy.id == viewer.id)
 
 
 async def deputy_login(code: str, client: str) -> tuple[str, Viewer]:
@@ -237,7 +246,7 @@ async def _sessions(token_hashes: list[str]) -> dict[str, dict]:
     """Login sessions by keyed hash, with their deputy and delegation, or their staff account."""
     rows = await fetch(
         "SELECT s.token_hash, s.staff, s.deputy, s.expires_at, d.name AS deputy_name, d.number AS deputy_number, "
-        "d.term AS deputy_term, d.active AS deputy_active, g.name AS delegation_name, "
+        "d.term AS deputy_term, d.active AS deputy_active, d.large_text AS deputy_large_text, g.name AS delegation_name, "
         "a.display_name AS staff_name, a.role AS staff_role, a.active AS staff_active "
         "FROM login_session s LEFT JOIN deputy d ON d.id = s.deputy LEFT JOIN delegation g ON g.id = d.delegation "
         f"LEFT JOIN staff_account a ON a.id = s.staff WHERE s.token_hash IN ({', '.join(['{}'] * len(token_hashes))})",
@@ -262,7 +271,7 @@ async def viewer_for_token(token: str | None) -> Viewer | None:
         if not row["deputy_active"] or row["deputy_name"] is None:
             return None
         return Viewer("deputy", row["deputy"], row["deputy_name"], "deputy", row["deputy_term"],
-                      row["delegation_name"], row["deputy_number"])
+                      row["delegation_name"], row["deputy_number"], bool(row["deputy_large_text"]))
     if row["staff"] is None or not row["staff_active"] or row["staff_name"] is None:
         return None
     return Viewer("staff", row["staff"], row["staff_name"], row["staff_role"])

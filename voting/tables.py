@@ -65,6 +65,7 @@ class Deputy(Table, tablename="deputy"):
     phone = Varchar(length=11, null=True, default=None)
     active = Boolean(default=True)
     login_code_hash = Varchar(length=64, null=True, default=None, index=True)
+    large_text = Boolean(default=False)  # 大字 on the tablet, chosen by the deputy (web/tablet.py)
 
 
 class StaffAccount(Table, tablename="staff_account"):

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from lifecycle import notifications, proposals, supervision
@@ -117,6 +117,18 @@ class TabletController(Controller):
     async def logout(self, request: Request) -> Redirect:
         await accounts.logout(login_token(request), await viewer_of(request))
         return Redirect("/tablet/login", cookies=logout_cookies())
+
+    @post("/text-size")
+    async def text_size(self, request: Request) -> Redirect | Response:
+        """大字 on or off, kept with the deputy. The tablet's script sends it without leaving the
+        page (the ballot's marks live only in the page) and gets 204; a plain form returns to the
+        page it came from."""
+        viewer = await require_deputy(request)
+        form = form_dict(await request.form())
+        await accounts.set_large_text(viewer, form.get("large") == "1")
+        if request.headers.get("x-requested-with") == "piaojue":
+            return Response(content=b"", status_code=204)
+        return Redirect(return_to(str(form.get("next") or ""), "/tablet") or "/tablet")
 
     @get("/", name="tablet_home")
     async def home(self, request: Request) -> Template:

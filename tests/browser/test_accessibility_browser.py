@@ -34,6 +34,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # Links the walk does not follow: leaving, files (PDF, spreadsheets, photos, feeds) and forms' targets.
 NOT_PAGES = re.compile(r"/logout|[./](pdf|csv|xlsx|zip|json|png|jpe?g|svg)(\?|$)|/(download|export|files?|photos?|"
                        r"attachments/\d+$|data(/|$)|state$)|/static/|/healthz|/trust\.crt")
+BALLOT = ("wcag2aaa",)  # the ballot is read by everyone: enhanced contrast (7:1) too
 PER_SHAPE, MOST = 2, 60  # pages of the same shape (ids aside), pages per audience
 
 
@@ -52,15 +53,16 @@ def axe_script() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-async def audit(page, label: str, findings: Findings) -> None:
-    """Run axe on what the page shows now; each violation becomes one line naming the page."""
+async def audit(page, label: str, findings: Findings, extra: tuple[str, ...] = ()) -> None:
+    """Run axe on what the page shows now (with `extra` tags, such as wcag2aaa for the ballot);
+    each violation becomes one line naming the page."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(content=axe_script())
     found = await page.evaluate("""async (tags) => {
         const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
         return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
             where: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " · " + (n.failureSummary || "").split("\\n")[1])}));
-    }""", TAGS)
+    }""", [*TAGS, *extra])
     findings.pages.append(label)
     for v in found:
         findings.violations.append(f"{label}: [{v['impact']}] {v['id']} ({v['help']}) at " + " | ".join(v["where"]))
@@ -169,15 +171,16 @@ async def test_the_whole_vote_on_a_tablet_and_the_big_screen_pass_axe(live_serve
     await tablet_login(page, hall.codes[hall.deputy_ids[0]])
     await audit(page, "平板 首页（有正在进行的票决）", findings)
     await page.goto(f"/tablet/polls/{poll_id}")
-    await audit(page, "选票 未填", findings)
-    await page.locator("label.choice-for").first.click()
-    await audit(page, "选票 已选一项", findings)
+    await audit(page, "选票 未填", findings, BALLOT)
+    for n, value in enumerate(("for", "against", "abstain")):  # each choice's colour, marked
+        await page.locator(f"li.candidate:nth-child({n + 1}) label.choice-{value}").click()
+    await audit(page, "选票 已选三项", findings, BALLOT)
     await page.get_by_role("button", name="下一步：核对选票").click()
     await expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
-    await audit(page, "选票 核对", findings)
+    await audit(page, "选票 核对", findings, BALLOT)
     await page.get_by_role("button", name=re.compile("确认投票")).click()
     await expect(page.get_by_text(re.compile("已投票|投票成功")).first).to_be_visible()
-    await audit(page, "选票 已投", findings)
+    await audit(page, "选票 已投", findings, BALLOT)
     await page.goto(f"/tablet/polls/{poll_id}")
     await audit(page, "选票 再次打开（已投过）", findings)
     await context.close()

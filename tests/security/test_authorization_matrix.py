@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet": DEPUTY,
     "GET /tablet/status": DEPUTY,
     "POST /tablet/check-in": DEPUTY,
+    "POST /tablet/text-size": DEPUTY,
     "GET /tablet/polls/{poll_id:int}": DEPUTY,
     "GET /tablet/polls/{poll_id:int}/done": DEPUTY_ONWARD,  # back to the ballot: this deputy has not voted
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
