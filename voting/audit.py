@@ -38,6 +38,7 @@ DETAIL_LABELS = {
     # paper ballots
     "run": "印制批次", "count": "数量", "first": "起始编号", "last": "终止编号", "serial": "选票编号",
     "void": "作废", "switched_from_tablet": "由平板改发纸质选票",
+    "opened_sealed_link": "用钥匙卡开启了封存的录入内容",
     # the roster and rehearsals
     "added": "新增", "updated": "更新", "delegations_added": "新增代表团", "unchanged": "未变", "skipped": "跳过",
     "sitting": "全体会议", "date": "日期", "time": "时间", "entitled": "应到", "present": "实到",
@@ -129,6 +130,7 @@ ACTION_LABELS = {
     "poll_stopped": "结束投票（录入纸质选票）",
     "scrutiny_set": "确定监票人与计票人",
     "count_confirmed": "监票人确认计票结果",
+    "paper_links_sealed": "加密封存纸质选票编号与录入内容的对应",
     "result_published": "公布结果",
     "result_corrected": "更正计票结果",
     "runoff_opened": "开始另行票决",

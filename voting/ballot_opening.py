@@ -16,7 +16,7 @@ from typing import Any
 
 from voting import ballot_box, key_ceremony, rules, secrecy
 from voting.database import fetch
-from voting.errors import Conflict, Refused
+from voting.errors import Conflict
 
 INSERT_ROWS = 1000  # ballots per INSERT statement (bound parameters stay well under SQLite's limit)
 
@@ -36,19 +36,6 @@ async def in_box(poll_id: int) -> int:
                             "+ (SELECT COUNT(*) FROM sealed_ballot WHERE poll = {}) AS n", poll_id, poll_id))[0]["n"])
 
 
-def _private_key(key: dict[str, Any] | None, cards: Sequence[str]) -> bytes:
-    if key is None:
-        raise Conflict("这次票决没有举行钥匙仪式，电子选票无法开启。", code="no_key")
-    shares = key_ceremony.read_cards(list(cards))
-    if len(shares) < key["threshold"]:
-        raise Refused(f"开启电子选票需要 {key['threshold']} 张钥匙卡，现在只有 {len(shares)} 张。"
-                      + key_ceremony.RECOVERY, code="too_few_cards")
-    try:
-        return secrecy.recover_private_key(key["public_key_bytes"], shares)
-    except secrecy.ShareError as error:
-        raise Refused(error.message, code="bad_key_card") from None
-
-
 async def open_and_shuffle(poll: dict[str, Any], candidates: int, cards: Sequence[str]) -> list[rules.Ballot]:
     """Open the poll's sealed ballots with `cards` and rewrite the whole box; returns its ballots."""
     boxes = [r["box"] for r in await fetch("SELECT box FROM sealed_ballot WHERE poll = {}", poll["id"])]
@@ -58,7 +45,7 @@ async def open_and_shuffle(poll: dict[str, Any], candidates: int, cards: Sequenc
                        "请立即报告总监票人和主席团：票箱可能被改动过。", code="box_mismatch")
     opened: list[dict[str, str] | None] = []
     if boxes:
-        private = _private_key(await key_ceremony.key_in_force(poll["id"]), cards)
+        private = key_ceremony.private_key(await key_ceremony.key_in_force(poll["id"]), cards)
         for box in boxes:
             try:
                 raw = secrecy.read_sealed(box, candidates)

@@ -193,12 +193,13 @@ async def _checkpoint(db: Any) -> int:
     return int(row["busy"]) if row else 1
 
 
-async def after_seal(tables: Sequence[str]) -> None:
+async def after_seal(tables: Sequence[str], *, rewrite: bool = False) -> None:
     """After a poll's ballots are sealed, leave no trace of their arrival order behind.
 
     SQLite: fold the write-ahead log (which records pages in commit order) into the
     database file and empty it. PostgreSQL: vacuum away the dead row versions the
-    rewrite left.
+    rewrite left; with `rewrite`, write the tables anew (VACUUM FULL), because a plain
+    VACUUM frees a dead row's slot but leaves its bytes on the page.
     """
     db = engine()
     if db.engine_type == "sqlite":
@@ -214,4 +215,4 @@ async def after_seal(tables: Sequence[str]) -> None:
             "运行 python -m voting checkpoint，直到它报告已清空。")
     else:
         for table in tables:
-            await db.run_ddl(f"VACUUM {table}")
+            await db.run_ddl(f"VACUUM {'FULL ' if rewrite else ''}{table}")

@@ -13,6 +13,7 @@ old cards then open nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -153,6 +154,26 @@ def read_cards(texts: list[str]) -> list[secrecy.Share]:
 RECOVERY = ("如有钥匙卡遗失：请主席团当场启封备用钥匙卡（主席团（备用）那一张），与其他钥匙卡一起扫描。"
             "如果仍然凑不齐，电子选票无法开启，任何人都没有别的办法打开；"
             "请报告主席团，按票决办法改用纸质选票重新投票。")
+
+
+def private_key(key: dict[str, Any] | None, cards: Sequence[str], purpose: str = "开启电子选票",
+                recovery: str = RECOVERY) -> bytes:
+    """The poll's private key, put together in memory from k of its cards (the count, a correction
+    of a sealed paper serial). Refused, with the recovery advice, with too few or a wrong card."""
+    if key is None:
+        raise Conflict(f"这次票决没有举行钥匙仪式，无法{purpose}。", code="no_key")
+    shares = read_cards(list(cards))
+    if len(shares) < key["threshold"]:
+        raise Refused(f"{purpose}需要 {key['threshold']} 张钥匙卡，现在只有 {len(shares)} 张。"
+                      + recovery, code="too_few_cards")
+    try:
+        return secrecy.recover_private_key(key["public_key_bytes"], shares)
+    except secrecy.ShareError as error:
+        raise Refused(error.message, code="bad_key_card") from None
+
+
+LINK_RECOVERY = ("如有钥匙卡遗失：请主席团当场启封备用钥匙卡（主席团（备用）那一张），与其他钥匙卡一起扫描。"
+                 "如果仍然凑不齐，封存的录入内容无法开启，这张选票不能按编号更正；请报告主席团。")
 
 
 async def forget(poll_id: int) -> None:

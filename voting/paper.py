@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any, Mapping
 
 from voting.serials import MAX_NUMBER, SerialError, make_serial, parse_serial
-from voting import audit, ballot_box, rules, secrecy
+from voting import audit, ballot_box, key_ceremony, rules, secrecy
 from voting.audit import Actor
 from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused
@@ -306,6 +306,66 @@ async def rule(poll_id: int, serial_text: str, marks: Mapping[str, str], void: b
                            reason=reason)
 
 
+# --- once the count is confirmed: the serial → content link sealed -----------------------
+
+
+SETTLING = ("ruling", "correction", "sealed")  # a later one of these decides what a serial counted as
+
+
+def settled_entry(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Of one serial's entries in the order made, the one whose content is in the box: the latest
+    ruling, correction or sealed link, else the (agreeing) counters' entry."""
+    settling = [e for e in entries if e["kind"] in SETTLING]
+    return settling[-1] if settling else (entries[-1] if entries else None)
+
+
+async def seal_links(poll: dict[str, Any], candidates: int) -> int:
+    """Inside the transaction of the confirmation that completes the team: for each counted serial
+    whose content is still stored in the clear, seal serial and content to the poll's key, erase
+    the marks from every entry (who entered which serial, and when, stays) and drop older seals.
+    Returns how many serials were sealed. Reconciliation needs none of the marks: it is the
+    serials' statuses and the register (`_figures`)."""
+    key = await key_ceremony.key_in_force(poll["id"])
+    if key is None:
+        return 0
+    entries = await PaperEntry.select().where(PaperEntry.poll == poll["id"]).order_by(PaperEntry.id)
+    by_serial: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_serial.setdefault(entry["serial"], []).append(entry)
+    counted = {r["serial"] for r in await PaperSerial.select(PaperSerial.serial).where(
+        (PaperSerial.poll == poll["id"]) & (PaperSerial.status == "counted"))}
+    sealed = 0
+    for serial, rows in sorted(by_serial.items()):
+        settled = settled_entry(rows)
+        if serial not in counted or settled is None or settled["kind"] == "sealed":
+            continue
+        box = secrecy.seal_paper_link(key["public_key_bytes"], poll["ref"], serial, json.loads(settled["marks"] or "{}"),
+                                      bool(settled["void"]), candidates)
+        await fetch("DELETE FROM paper_entry WHERE poll = {} AND serial = {} AND kind = {}", poll["id"], serial, "sealed")
+        await fetch("UPDATE paper_entry SET marks = {}, void = {} WHERE poll = {} AND serial = {}",
+                    "", False, poll["id"], serial)
+        await PaperEntry.insert(PaperEntry(poll=poll["id"], serial=serial, kind="sealed", by_key="system",
+                                           by_label="系统（监票人确认后加密封存）", marks=box, void=False))
+        sealed += 1
+    return sealed
+
+
+async def sealed_link(poll: dict[str, Any], serial: str, cards: list[str]) -> tuple[str, bool]:
+    """A sealed serial's counted content (marks JSON as stored in the box, void), opened in memory
+    with k of the poll's cards."""
+    row = await PaperEntry.select(PaperEntry.marks).where(
+        (PaperEntry.poll == poll["id"]) & (PaperEntry.serial == serial) & (PaperEntry.kind == "sealed")).order_by(
+        PaperEntry.id, ascending=False).first()
+    private = key_ceremony.private_key(await key_ceremony.key_in_force(poll["id"]), cards,
+                                       "开启封存的录入内容", key_ceremony.LINK_RECOVERY)
+    opened = secrecy.open_paper_link(private, poll["ref"], serial, row["marks"] if row else "")
+    del private
+    if opened is None:
+        raise Conflict(f"选票“{serial}”封存的录入内容无法开启，可能被改动过。请立即报告总监票人和主席团。",
+                       code="link_broken")
+    return _content(*opened)
+
+
 # --- sheets handed back blank, sheets never returned, the reconciliation ------------------
 
 _SERIAL_SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -416,4 +476,5 @@ async def paper_state(poll_id: int) -> dict[str, Any]:
     return {"printed": len(status), "voided": sum(1 for s in status.values() if s == "voided"),
             "counted": sum(1 for s in status.values() if s == "counted"), "waiting": waiting,
             "disputed": disputed, "issued": recon["media"]["paper"]["issued"], "reconciliation": recon,
+            "links_sealed": any(e["kind"] == "sealed" for e in entries),
             "voided_serials": [{"serial": v["serial"], "void_reason": v["reason"]} for v in recon["voided_reasons"]]}

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from voting import audit, ballot_box, paper, poll_settings, polls, rules, signed_seal
 from voting.audit import Actor
-from voting.database import fetch, write_transaction
+from voting.database import after_seal, fetch, write_transaction
 from voting.errors import Conflict, NotFound, Refused
 from voting.tables import Confirmation, Deputy, PaperEntry, Poll, ResultCorrection, ScrutinyMember, Session
 
@@ -175,6 +175,14 @@ async def confirm(poll_id: int, deputy_id: int, how: str, recorded_by: Actor, se
         deputy = await Deputy.select(Deputy.name).where(Deputy.id == deputy_id).first()
         await audit.record(recorded_by, "count_confirmed", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"by": f"{ROLES[role]} {deputy['name']}", "how": how, **detail})
+        sealed = 0
+        if (await confirmation_state(poll_id))["complete"]:  # reconciliation signed: the serials keep no marks
+            sealed = await paper.seal_links(poll, len(await polls.candidates_of(poll_id)))
+            if sealed:
+                await audit.record(Actor.system(), "paper_links_sealed",
+                                   subject=f"{poll['title']}（{poll['ref']}）", detail={"count": sealed})
+    if sealed:
+        await after_seal(["paper_entry"], rewrite=True)  # the erased marks, off the pages too
 
 
 async def publish(poll_id: int, actor: Actor) -> None:
@@ -193,19 +201,27 @@ async def publish(poll_id: int, actor: Actor) -> None:
         await audit.record(actor, "result_published", subject=f"{poll['title']}（{poll['ref']}）")
 
 
+LINKS_SEALED = ("这次计票已经全体监票人确认，纸质选票编号与录入内容的对应已加密封存，服务器也读不出。"
+                "按编号更正，须由总监票人和监票人当场出示钥匙卡，扫描或输入后再提交。")
+
+
 async def current_result(poll: dict[str, Any]) -> dict[str, Any] | None:
     """The result in force: the latest correction's, or the one stored at the close."""
     return await polls.result_in_force(poll)
 
 
 async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[str, str], void: bool, reason: str,
-                               actor: Actor) -> dict[str, Any]:
+                               actor: Actor, cards: Sequence[str] = ()) -> dict[str, Any]:
     """Correct a paper ballot found mis-entered when the sheets are checked again.
 
     The ballot entered for that serial is replaced by what the sheet says: ballots with the
     same content cannot be told apart, so swapping one of them is exact and needs no link
     from serial to ballot. The stored result stays as it was; the new count, its seal and
     the reason are a new `ResultCorrection`, which the scrutineers confirm again.
+
+    Once the whole team has confirmed a count, what each serial counted as is sealed to the
+    poll's key (voting.paper.seal_links): the correction then needs k of the poll's key cards
+    (`cards`), which open that one serial's link in memory.
     """
     reason = reason.strip()
     if not reason:
@@ -216,12 +232,16 @@ async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[st
         if poll["status"] != "closed":
             raise Conflict("计票完成后才能更正。", code="not_closed")
         serial = paper._serial_of(poll_id, serial_text)
-        settled = await PaperEntry.select().where((PaperEntry.poll == poll_id) & (PaperEntry.serial == serial)).order_by(
-            PaperEntry.id, ascending=False)
-        if not settled:
+        settled = paper.settled_entry(await PaperEntry.select().where(
+            (PaperEntry.poll == poll_id) & (PaperEntry.serial == serial)).order_by(PaperEntry.id))
+        if settled is None:
             raise NotFound(f"选票“{serial}”没有录入过。")
-        latest = next((e for e in settled if e["kind"] in ("ruling", "correction")), settled[0])
-        old_json, old_void = latest["marks"], bool(latest["void"])
+        if settled["kind"] == "sealed":
+            if not any(card.strip() for card in cards):
+                raise Refused(LINKS_SEALED, code="cards_needed")
+            old_json, old_void = await paper.sealed_link(poll, serial, list(cards))
+        else:
+            old_json, old_void = settled["marks"], bool(settled["void"])
         if (old_json, old_void) == (new_json, void):
             raise Conflict("更正的内容与已计入的相同。", code="unchanged")
         before = await polls.result_in_force(poll)
@@ -243,7 +263,8 @@ async def correct_paper_ballot(poll_id: int, serial_text: str, marks: Mapping[st
                                                        reason=reason, by=actor.label))
         await Poll.update({Poll.published_at: None}).where(Poll.id == poll_id)
         await audit.record(actor, "result_corrected", subject=f"{poll['title']}（{poll['ref']}）",
-                           detail={"serial": serial, "sha256": digest}, reason=reason)
+                           detail={"serial": serial, "sha256": digest, "opened_sealed_link": settled["kind"] == "sealed"},
+                           reason=reason)
         for hook in polls.CORRECTION_HOOKS:
             await hook(poll_id, before, result, actor)
     return result

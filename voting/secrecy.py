@@ -31,6 +31,10 @@ Construction (spec: docs/secret-ballot.md):
   poll's fixed length (so its size says nothing), sealed with NaCl crypto_box from a fresh
   ephemeral key pair and a random 24-byte nonce to the poll's public key; sent as base64 of
   ephemeral public key ‖ nonce ‖ box (tweetnacl's nacl.box in the browser).
+- Paper link: once the whole scrutiny team has confirmed a count, which content was counted
+  for each paper serial is kept only as {"format", "marks", "poll", "serial", "void"} sealed
+  the same way to the same key (padded to the poll's fixed link length), so a correction by
+  serial needs k cards again and the storage no longer pairs a serial with its marks.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from nacl.public import Box, PrivateKey, PublicKey
 from nacl.utils import random as random_bytes
 
 SEALED_FORMAT = "piaojue-sealed-ballot/1"
+PAPER_LINK_FORMAT = "piaojue-paper-link/1"
 KEY_BYTES = 32
 NONCE_BYTES = Box.NONCE_SIZE
 MAC_BYTES = 16
@@ -233,16 +238,41 @@ def canonical_marks(poll_ref: str, marks: Mapping[str, str]) -> bytes:
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def seal_marks(public_key: bytes, poll_ref: str, marks: Mapping[str, str], candidates: int) -> str:
-    """What a tablet sends (static/sealed_ballot.js does the same in the browser)."""
-    text = canonical_marks(poll_ref, marks)
-    length = plaintext_length(candidates)
+def _seal_padded(public_key: bytes, text: bytes, length: int) -> str:
+    """`text` padded with spaces to `length`, in a NaCl box from a fresh ephemeral key pair and a
+    random nonce to `public_key`: base64 of ephemeral public key ‖ nonce ‖ box."""
     if len(text) > length:
-        raise ValueError("marks longer than the poll's padded ballot")
+        raise ValueError("content longer than its padded length")
     ephemeral = PrivateKey.generate()
     nonce = random_bytes(NONCE_BYTES)
     box = Box(ephemeral, PublicKey(public_key)).encrypt(text.ljust(length, b" "), nonce).ciphertext
     return base64.b64encode(bytes(ephemeral.public_key) + nonce + box).decode()
+
+
+def _open_padded(private_key: bytes, raw: bytes, fmt: str, poll_ref: str) -> dict | None:
+    """The JSON object in a box made by `_seal_padded`, or None unless it opens with this key and
+    names this format and this poll."""
+    try:
+        box = Box(PrivateKey(private_key), PublicKey(raw[:KEY_BYTES]))
+        text = box.decrypt(raw[KEY_BYTES + NONCE_BYTES:], raw[KEY_BYTES:KEY_BYTES + NONCE_BYTES])
+        content = json.loads(text.decode().rstrip(" "))
+    except (CryptoError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(content, dict) or content.get("format") != fmt or content.get("poll") != poll_ref:
+        return None
+    return content
+
+
+def _marks_of(content: dict) -> dict[str, str] | None:
+    marks = content.get("marks")
+    if not isinstance(marks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in marks.items()):
+        return None
+    return marks
+
+
+def seal_marks(public_key: bytes, poll_ref: str, marks: Mapping[str, str], candidates: int) -> str:
+    """What a tablet sends (static/sealed_ballot.js does the same in the browser)."""
+    return _seal_padded(public_key, canonical_marks(poll_ref, marks), plaintext_length(candidates))
 
 
 def read_sealed(text: str, candidates: int) -> bytes:
@@ -259,19 +289,39 @@ def read_sealed(text: str, candidates: int) -> bytes:
 def open_sealed(private_key: bytes, poll_ref: str, raw: bytes) -> dict[str, str] | None:
     """The marks of one sealed ballot, or None if it does not open to a ballot of this poll
     (it is then counted as an invalid ballot)."""
-    key = PrivateKey(private_key)
+    content = _open_padded(private_key, raw, SEALED_FORMAT, poll_ref)
+    return None if content is None else _marks_of(content)
+
+
+# --- A counted paper sheet's serial and content, once the count is confirmed -----------------
+
+
+def paper_link_length(candidates: int) -> int:
+    """Every sealed paper link of a poll is padded to this many bytes, whatever its sheet says."""
+    return plaintext_length(candidates) + 64  # room for the serial and the void flag
+
+
+def seal_paper_link(public_key: bytes, poll_ref: str, serial: str, marks: Mapping[str, str], void: bool,
+                    candidates: int) -> str:
+    """Which content the count took for one paper serial, sealed to the poll's key: only k
+    scrutineers' cards open it again (for a correction by serial)."""
+    text = json.dumps({"format": PAPER_LINK_FORMAT, "marks": dict(sorted(marks.items())), "poll": poll_ref,
+                       "serial": serial, "void": bool(void)},
+                      ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return _seal_padded(public_key, text, paper_link_length(candidates))
+
+
+def open_paper_link(private_key: bytes, poll_ref: str, serial: str, text: str) -> tuple[dict[str, str], bool] | None:
+    """The marks and void flag sealed for `serial`, or None if the box is not that serial's link."""
     try:
-        box = Box(key, PublicKey(raw[:KEY_BYTES]))
-        text = box.decrypt(raw[KEY_BYTES + NONCE_BYTES:], raw[KEY_BYTES:KEY_BYTES + NONCE_BYTES])
-        content = json.loads(text.decode().rstrip(" "))
-    except (CryptoError, ValueError, UnicodeDecodeError):
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
         return None
-    if not isinstance(content, dict) or content.get("format") != SEALED_FORMAT or content.get("poll") != poll_ref:
+    content = _open_padded(private_key, raw, PAPER_LINK_FORMAT, poll_ref)
+    if content is None or content.get("serial") != serial or not isinstance(content.get("void"), bool):
         return None
-    marks = content.get("marks")
-    if not isinstance(marks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in marks.items()):
-        return None
-    return marks
+    marks = _marks_of(content)
+    return None if marks is None else (marks, content["void"])
 
 
 def shuffled(items: list) -> list:

@@ -295,12 +295,14 @@ class PaperEntry(Table, tablename="paper_entry"):
 
     Each ballot is entered by two different counters; when the two agree (or a scrutineer
     rules) the ballot goes into the box as a `Ballot` with a fresh random id, which does
-    not name its serial.
+    not name its serial. Once the whole scrutiny team has confirmed the count, each serial's
+    content is kept only as a `sealed` row (sealed to the poll's key) and the other rows keep
+    who entered the serial and when, with empty marks (voting.paper.seal_links).
     """
 
     poll = ForeignKey(references=Poll, index=True)
     serial = Varchar(length=24, index=True)
-    kind = Varchar(length=10, default="entry")  # entry | ruling | correction
+    kind = Varchar(length=10, default="entry")  # entry | ruling | correction | sealed
     by_key = Varchar(length=30)  # "deputy:17": who, to tell two counters apart
     by_label = Varchar(length=80)
     marks = Text(default="{}")

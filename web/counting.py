@@ -22,6 +22,11 @@ from web.console import poll_page
 from web.pages import act_on_form, form_dict, page, whole
 
 
+def cards_of(form: dict[str, str]) -> list[str]:
+    """The key cards scanned or typed into the fields card_01, card_02, …, in field order."""
+    return [value for name, value in sorted(form.items()) if name.startswith("card_")]
+
+
 def marks_of(form: dict[str, str]) -> dict[str, str]:
     """The marks an entry form sent (`m_<candidate ref>`; blank means unmarked)."""
     return {key[2:]: value for key, value in form.items() if key.startswith("m_") and value}
@@ -80,7 +85,8 @@ class CountingController(Controller):
                     candidates=await polls.candidates_of(poll_id), state=await paper.paper_state(poll_id),
                     values=METHOD_VALUES[poll["method"]], labels=VALUE_LABELS, poll_status=polls.STATUS_LABELS,
                     saved=request.query_params.get("saved", ""), error=more.pop("error", ""),
-                    error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
+                    key=await key_ceremony.key_in_force(poll_id), error_at=more.pop("error_at", ""),
+                    form={k: v for k, v in more.pop("form", {}).items() if not k.startswith("card_")}, **more)
 
     @get("/polls/{poll_id:int}/paper")
     async def entry_form(self, request: Request, poll_id: FromPath[int]) -> Template:
@@ -135,8 +141,7 @@ class CountingController(Controller):
         viewer = await require_staff(request)
 
         async def count(form: dict[str, str]) -> str:
-            cards = [value for name, value in sorted(form.items()) if name.startswith("card_")]
-            await polls.close_poll(poll_id, viewer.actor, cards)
+            await polls.close_poll(poll_id, viewer.actor, cards_of(form))
             return f"/console/polls/{poll_id}"
 
         return await act_on_form(request, "count", count, partial(self._count_page, request, viewer, poll_id))
@@ -193,7 +198,8 @@ class CountingController(Controller):
         form = form_dict(await request.form())
         try:
             await scrutiny.correct_paper_ballot(poll_id, form.get("serial", ""), marks_of(form),
-                                                form.get("void") == "1", form.get("reason", ""), viewer.actor)
+                                                form.get("void") == "1", form.get("reason", ""), viewer.actor,
+                                                cards_of(form))
         except Refused as refused:
             return await self._entry_page(request, viewer, poll_id, refused.status_code, error=refused.message,
                                           form=form, correcting=True)

@@ -105,3 +105,23 @@ def test_a_tampered_or_foreign_box_opens_to_nothing() -> None:
     raw = secrecy.read_sealed(forged, 3)
     assert json.loads(secrecy.canonical_marks("r", {"P01": "for"}))["poll"] == "r"
     assert secrecy.open_sealed(private, "r", raw) == {"P01": "for"}
+
+
+@given(marks=st.dictionaries(st.sampled_from([f"P{i:02d}" for i in range(1, 41)]),
+                             st.sampled_from(["for", "against", "abstain", "basically_satisfied"]), max_size=40),
+       void=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_a_paper_link_opens_to_its_serial_only_and_its_size_says_nothing(marks: dict, void: bool) -> None:
+    key = _LINK_KEY
+    private = secrecy.recover_private_key(key.public_key, [secrecy.read_share(s.text) for s in key.shares])
+    link = secrecy.seal_paper_link(key.public_key, "2026-s1-1", "0001-00002-5", marks, void, 40)
+    assert len(link) == len(secrecy.seal_paper_link(key.public_key, "2026-s1-1", "0001-00002-5", {}, False, 40))
+    assert secrecy.open_paper_link(private, "2026-s1-1", "0001-00002-5", link) == (marks, void)
+    assert secrecy.open_paper_link(private, "2026-s1-1", "0001-00003-3", link) is None  # copied to another serial
+    assert secrecy.open_paper_link(private, "2026-s1-2", "0001-00002-5", link) is None  # or another poll
+    ballot = secrecy.seal_marks(key.public_key, "2026-s1-1", marks, 40)
+    assert secrecy.open_paper_link(private, "2026-s1-1", "0001-00002-5", ballot) is None  # a ballot is no link
+    assert secrecy.open_paper_link(private, "2026-s1-1", "0001-00002-5", "not base64!") is None
+
+
+_LINK_KEY = secrecy.make_poll_key(2, 3)

@@ -172,7 +172,8 @@ async def test_publishing_needs_every_scrutineer_and_a_confirmed_count_is_correc
     await scrutiny.publish(poll_id, STAFF)
     stored = polls.stored_result(await polls.get_poll(poll_id))
     corrected = await scrutiny.correct_paper_ballot(poll_id, serials[1], {"P02": "for"}, False,
-                                                    "复核纸质选票时发现第二张录入有误", STAFF)
+                                                    "复核纸质选票时发现第二张录入有误", STAFF,
+                                                    sealed.CARDS[poll_id][:2])  # signed: the serials are sealed
     poll = await polls.get_poll(poll_id)
     assert polls.stored_result(poll) == stored  # the confirmed result is never edited
     assert {c["id"]: c["for"] for c in corrected["candidates"]}["P02"] == 1

@@ -7,7 +7,7 @@ import re
 import httpx
 
 from tests.hall import STAFF, csrf_of, login_deputy, login_staff
-from voting import ballot_box, paper, polls
+from voting import ballot_box, paper, polls, scrutiny
 from voting.paper import Counter
 from voting.tables import Deputy, PaperEntry
 from tests import sealed
@@ -107,6 +107,23 @@ async def test_paper_ballots_from_issue_to_published_result(hall, client):
     assert published.status_code in (302, 303)
     page = await client.get(base)
     assert "结果已于" in page.text and "发布主席团公告" in page.text
+
+    # Signed by the whole team: a serial's content is sealed, and a correction asks for the cards.
+    desk = await client.get(f"{base}/paper")
+    form = desk.text.split(f'action="{base}/corrections"')[1].split("</form>")[0]
+    assert "钥匙卡（须 2 张）" in form and 'name="card_01"' in form and "已加密封存" in form
+    fix = {"serial": serials[1], "m_P03": "for", "reason": "复核原票，第3项划的是赞成"}
+    refused = await client.post(f"{base}/corrections", data={**fix, "_csrf_token": csrf_of(client),
+                                                              "card_01": cards[0]})
+    assert refused.status_code == 400 and "需要 2 张钥匙卡，现在只有 1 张" in refused.text
+    assert cards[0] not in refused.text and "复核原票，第3项划的是赞成" in refused.text  # a card is never shown back
+    assert (await scrutiny.confirmation_state(poll_id))["corrections"] == []
+    done = await client.post(f"{base}/corrections", data={**fix, "_csrf_token": csrf_of(client),
+                                                           "card_01": cards[2], "card_02": cards[1]})
+    assert done.status_code in (302, 303)
+    state = await scrutiny.confirmation_state(poll_id)
+    assert len(state["corrections"]) == 1 and not state["complete"]
+    assert {c["id"]: c["for"] for c in state["corrections"][0]["result"]["candidates"]} == {"P01": 0, "P02": 20, "P03": 1}
 
 
 async def test_a_tie_goes_to_a_further_vote_with_one_click(hall, client):
