@@ -20,7 +20,7 @@ from enum import Enum
 from functools import partial
 from typing import Any, Mapping
 
-from voting import key_ceremony, rules, secrecy
+from voting import box_stamps, key_ceremony, rules, secrecy
 from voting.database import fetch, is_sqlite
 from voting.errors import Conflict, NotFound, Refused
 from voting.group_commit import Batched, writer
@@ -141,8 +141,9 @@ async def _issue_in_transaction(poll_id: int, deputy_id: int) -> Outcome | None:
     if not await _present(sitting_id, deputy_id):
         return Outcome.not_present
     await fetch(
-        "INSERT INTO poll_voter (key, poll, deputy, voted) VALUES ({}, {}, {}, {}) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO poll_voter (key, poll, deputy, voted, stamp) VALUES ({}, {}, {}, {}, {}) ON CONFLICT (key) DO NOTHING",
         register_key(poll_id, deputy_id), poll_id, deputy_id, False,
+        box_stamps.register_stamp(poll_id, deputy_id, False, "electronic"),
     )
     voted = await fetch("SELECT voted, medium FROM poll_voter WHERE key = {}", register_key(poll_id, deputy_id))
     if voted and voted[0]["medium"] == "paper":
@@ -193,21 +194,22 @@ async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
         values: list[Any] = []
         for key in keys:
             poll_id, deputy_id, _ = items[first[key]]
-            values += [key, poll_id, deputy_id, True]
+            values += [key, poll_id, deputy_id, True, box_stamps.register_stamp(poll_id, deputy_id, True, "electronic")]
         taken = {r["key"] for r in await fetch(
-            f"""INSERT INTO poll_voter (key, poll, deputy, voted) VALUES {_rows(len(keys), 4)}
-                ON CONFLICT (key) DO UPDATE SET voted = excluded.voted
+            f"""INSERT INTO poll_voter (key, poll, deputy, voted, stamp) VALUES {_rows(len(keys), 5)}
+                ON CONFLICT (key) DO UPDATE SET voted = excluded.voted, stamp = excluded.stamp
                   WHERE poll_voter.voted = {{}} AND poll_voter.medium = {{}}
                 RETURNING key""", *values, False, "electronic")}
         refused = [key for key in keys if key not in taken]
         media = {r["key"]: r["medium"] for r in await fetch(
             f"SELECT key, medium FROM poll_voter WHERE key IN ({_rows(len(refused), 1)})", *refused)} if refused else {}
-        ballots: list[tuple[str, int, str]] = []
+        ballots: list[tuple[str, int, str, str]] = []
         for key in keys:
             n = first[key]
             if key in taken:
                 outcomes[n] = Outcome.accepted
-                ballots.append((new_ballot_id(), items[n][0], items[n][2]))
+                poll_id, _, box = items[n]
+                ballots.append((new_ballot_id(), poll_id, box, box_stamps.box_stamp(poll_id, box)))
             else:
                 outcomes[n] = Outcome.paper_issued if media.get(key) == "paper" else Outcome.already_voted
         for n, (poll_id, deputy_id, _) in enumerate(items):  # the same deputy again in this batch
@@ -216,7 +218,7 @@ async def _cast_many(items: list[tuple[int, int, str]]) -> list[Outcome]:
                 outcomes[n] = Outcome.already_voted if earlier is Outcome.accepted else earlier
         if ballots:
             ballots = secrecy.shuffled(ballots)
-            await fetch(f"INSERT INTO sealed_ballot (id, poll, box) VALUES {_rows(len(ballots), 3)}",
+            await fetch(f"INSERT INTO sealed_ballot (id, poll, box, stamp) VALUES {_rows(len(ballots), 4)}",
                         *[value for ballot in ballots for value in ballot])
     return [outcome for outcome in outcomes if outcome is not None]
 

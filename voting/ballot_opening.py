@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from voting import ballot_box, key_ceremony, rules, secrecy
+from voting import ballot_box, box_stamps, key_ceremony, rules, secrecy
 from voting.database import fetch
 from voting.errors import Conflict
 
@@ -38,6 +38,8 @@ async def in_box(poll_id: int) -> int:
 
 async def open_and_shuffle(poll: dict[str, Any], candidates: int, cards: Sequence[str]) -> list[rules.Ballot]:
     """Open the poll's sealed ballots with `cards` and rewrite the whole box; returns its ballots."""
+    if found := await box_stamps.unstamped(poll["id"]):  # put in by someone who is not the application
+        raise Conflict(found.message(), code="box_unstamped")
     boxes = [r["box"] for r in await fetch("SELECT box FROM sealed_ballot WHERE poll = {}", poll["id"])]
     expected = await electronic_returned(poll["id"])
     if len(boxes) != expected:

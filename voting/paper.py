@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any, Mapping
 
 from voting.serials import MAX_NUMBER, SerialError, make_serial, parse_serial
-from voting import audit, ballot_box, key_ceremony, rules, secrecy
+from voting import audit, ballot_box, box_stamps, key_ceremony, rules, secrecy
 from voting.audit import Actor
 from voting.database import fetch, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused
@@ -112,9 +112,11 @@ async def issue_paper(poll_id: int, deputy_id: int, actor: Actor) -> None:
         if row and row[0]["medium"] == "paper":
             raise Conflict(f"{deputy['name']}代表已领取纸质选票。选票写错需要更换时，请用“换票”作废原选票编号。",
                            code="already_issued")
-        await fetch("""INSERT INTO poll_voter (key, poll, deputy, voted, medium) VALUES ({}, {}, {}, {}, {})
-                       ON CONFLICT (key) DO UPDATE SET medium = excluded.medium WHERE poll_voter.voted = {}""",
-                    key, poll_id, deputy_id, False, "paper", False)
+        await fetch("""INSERT INTO poll_voter (key, poll, deputy, voted, medium, stamp) VALUES ({}, {}, {}, {}, {}, {})
+                       ON CONFLICT (key) DO UPDATE SET medium = excluded.medium, stamp = excluded.stamp
+                       WHERE poll_voter.voted = {}""",
+                    key, poll_id, deputy_id, False, "paper", box_stamps.register_stamp(poll_id, deputy_id, False, "paper"),
+                    False)
         await audit.record(actor, "paper_ballot_issued", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"deputy": deputy["number"], "switched_from_tablet": bool(row)})
 

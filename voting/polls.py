@@ -242,7 +242,7 @@ async def _reseal(poll_id: int) -> None:
     """PostgreSQL: rewrite the poll's ballots and register in key order in this one
     transaction, so every row carries the same transaction id and sits in key order."""
     for table, key, columns in (("ballot", "id", "id, poll, marks, void"),
-                                ("poll_voter", "key", "key, poll, deputy, voted, medium")):
+                                ("poll_voter", "key", "key, poll, deputy, voted, medium, stamp")):
         await fetch(f"CREATE TEMP TABLE sealing_{table} ON COMMIT DROP AS "
                     f"SELECT {columns} FROM {table} WHERE poll = {{}}", poll_id)
         await fetch(f"DELETE FROM {table} WHERE poll = {{}}", poll_id)

@@ -207,6 +207,7 @@ class PollVoter(Table, tablename="poll_voter"):
     deputy = ForeignKey(references=Deputy)
     voted = Boolean(default=False)  # electronic: the tablet's ballot is in the box
     medium = Varchar(length=10, default="electronic")  # electronic | paper
+    stamp = Varchar(length=64, default="")  # the server's stamp on this row (voting.box_stamps)
 
 
 class Ballot(Table, tablename="ballot"):
@@ -244,6 +245,7 @@ class SealedBallot(Table, tablename="sealed_ballot"):
     id = Varchar(length=40, primary_key=True)
     poll = ForeignKey(references=Poll)
     box = Text()
+    stamp = Varchar(length=64, default="")  # the server's stamp on this box (voting.box_stamps)
 
 
 class AuditEntry(Table, tablename="audit_entry"):
