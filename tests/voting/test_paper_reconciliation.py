@@ -285,7 +285,7 @@ async def test_an_insider_cannot_pair_the_issue_record_with_the_serials(hall):
     await sealed.close_poll(poll_id, STAFF)
 
     columns = await fetch("SELECT * FROM poll_voter WHERE poll = {} LIMIT 1", poll_id)
-    assert set(columns[0]) == {"key", "poll", "deputy", "voted", "medium"}  # no id, no time, no serial
+    assert set(columns[0]) == {"key", "poll", "deputy", "voted", "medium", "stamp"}  # no id, no time, no serial
     number_of = {v: k for k, v in hall.numbers.items()}
     issue_orders = {
         "register key": [r["deputy"] for r in await fetch(

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.hall import STAFF, api_cast, make_hall
-from voting import polls
+from voting import box_stamps, polls
 from voting.database import fetch, is_sqlite
 from tests import sealed
 
@@ -74,7 +74,9 @@ async def test_nothing_links_a_deputy_to_a_ballot(caplog):
     assert set(ours[0]) - {"ctid_", "xmin_"} == {"id", "poll", "marks", "void"}
     register = [r for r in await storage_order("poll_voter") if r["poll"] == poll_id]
     # The register says who was issued a ballot, on which medium, and whether the tablet's is in.
-    assert set(register[0]) - {"ctid_", "xmin_"} == {"key", "poll", "deputy", "voted", "medium"}
+    # Its stamp is the server's HMAC of those fields and nothing else (voting.box_stamps): it names no ballot.
+    assert set(register[0]) - {"ctid_", "xmin_"} == {"key", "poll", "deputy", "voted", "medium", "stamp"}
+    assert all(r["stamp"] == box_stamps.register_stamp(poll_id, r["deputy"], r["voted"], r["medium"]) for r in register)
     # Paper entries name a serial and never a deputy; no table holds a serial next to a deputy.
     from voting.tables import PaperEntry, PaperSerial
 
