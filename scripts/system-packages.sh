@@ -5,11 +5,13 @@
 #   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
 #   postgresql            the second database engine the suite runs on
 #   chromium              the real browser for deputies' and secretariat's pages
+#   webkit2gtk-driver xvfb  WebKit (the iPad's engine: MiniBrowser and WebKitWebDriver) on a virtual screen
 #   poppler-utils         pdftoppm, to look at printed pages
 #   nginx-light           the reverse proxy in front of several app nodes (tests/province)
 #   npm                   (only when no npm is on the PATH) installs axe-core for the accessibility test
 set -euo pipefail
-packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium poppler-utils nginx-light)
+packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium webkit2gtk-driver xvfb
+          poppler-utils nginx-light)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -88,3 +88,64 @@ def artifacts() -> Path:
     """Where screenshots go (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- WebKit (the iPad's engine): Debian's WebKitGTK MiniBrowser, driven by Selenium through
+# WebKitWebDriver, on a virtual screen (Xvfb) the fixture starts. Nothing is downloaded.
+WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
+XVFB = "/usr/bin/Xvfb"
+
+
+def _minibrowser() -> str | None:
+    found = sorted(Path("/usr/lib").glob("*/webkit2gtk-4.*/MiniBrowser"))
+    return str(found[-1]) if found else None
+
+
+@pytest.fixture(scope="session")
+def virtual_screen():
+    """A display for WebKitGTK (it has no headless mode): Xvfb on a free display number."""
+    if not os.access(XVFB, os.X_OK):
+        missing(f"{XVFB} is not installed (apt-get install xvfb)")
+    read, write = os.pipe()
+    process = subprocess.Popen([XVFB, "-displayfd", str(write), "-screen", "0", "1280x1400x24", "-nolisten", "tcp"],
+                               pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as displays:
+        number = displays.readline().strip()
+    if not number:
+        process.kill()
+        raise RuntimeError("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def webkit(virtual_screen):
+    """Make MiniBrowser (WebKitGTK) sessions, each a fresh browser with no cookies, its window the
+    size given (a tablet's, by default); all are closed after the test."""
+    minibrowser = _minibrowser()
+    if not (os.access(WEBKIT_DRIVER, os.X_OK) and minibrowser):
+        missing(f"{WEBKIT_DRIVER} or MiniBrowser is not installed (apt-get install webkit2gtk-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.options import Options
+    from selenium.webdriver.webkitgtk.service import Service
+
+    drivers = []
+
+    def make(width: int = 800, height: int = 1280):
+        options = Options()
+        options.binary_location = minibrowser
+        options.add_argument("--automation")
+        service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": virtual_screen})
+        driver = webdriver.WebKitGTK(options=options, service=service)
+        drivers.append(driver)
+        driver.set_window_rect(0, 0, width, height)
+        driver.implicitly_wait(0)
+        return driver
+
+    yield make
+    for driver in drivers:
+        driver.quit()

@@ -1,6 +1,7 @@
 """The ballot box through its use cases, on the engine under test."""
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -28,7 +29,8 @@ async def test_a_present_deputy_votes_once(hall):
     assert await sealed.cast(poll_id, deputy, {"P01": "for", "P02": "against"}) is Outcome.accepted
     assert await sealed.cast(poll_id, deputy, {"P03": "for"}) is Outcome.already_voted
     stored = await ballots_of(poll_id)
-    assert len(stored) == 1 and "P01" not in stored[0]["box"] and "for" not in stored[0]["box"]
+    assert len(stored) == 1 and "marks" not in stored[0]  # sealed: the marks are inside the box only
+    assert b'"P01"' not in base64.b64decode(stored[0]["box"]) and b'"for"' not in base64.b64decode(stored[0]["box"])
     assert await ballot_box.has_voted(poll_id, deputy)
     await sealed.close_poll(poll_id, STAFF)
     opened = await ballots_of(poll_id)
