@@ -30,6 +30,7 @@ from web.auth import LoginRequired, csrf_config, return_to
 from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
+from web.help_desk import HelpDeskController
 from web.notifications import NotificationConsoleController, NotificationTabletController, PublicNotificationController
 from web.guards import plausible_address
 from web import logs
@@ -200,7 +201,7 @@ def create_app() -> Litestar:
             index, favicon, healthz, TabletController, ConsoleController, CountingController, ProposalConsoleController, ProjectConsoleController, ApiController,
             PublicController, open_data_router, open_data_index, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
-            NotificationConsoleController, NotificationTabletController, PublicNotificationController,
+            NotificationConsoleController, NotificationTabletController, PublicNotificationController, HelpDeskController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

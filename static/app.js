@@ -108,6 +108,35 @@
       .catch(function () { form.dataset.sent = ""; });
   });
 
+  // 请求协助: sent in place (the marks live only in this page, so it is never left); the button
+  // then says help is on the way, and the page says what the server answered. Without script the
+  // form goes and comes back with the same message.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-help") || !window.fetch) { return; }
+    event.preventDefault();
+    var review = document.querySelector(".review-step");
+    form.querySelector("input[name=place]").value = review && !review.hidden ? "review"
+      : document.querySelector(".ballot-step") ? "ballot" : /^\/tablet\/?$/.test(location.pathname) ? "home" : "other";
+    var button = form.querySelector("button");
+    var status = document.querySelector(".help-status");
+    fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
+                        headers: {"X-Requested-With": "piaojue"}})
+      .then(function (response) {
+        form.dataset.sent = "";
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (said) {
+        button.textContent = "已请求协助";
+        if (status) { status.textContent = said; status.hidden = false; }
+      })
+      .catch(function () {
+        form.dataset.sent = "";
+        if (status) { status.textContent = "请求没有送出（网络不通）。请举手示意工作人员。"; status.hidden = false; }
+      });
+  });
+
   // The ballot: count approvals against the maximum and stop a deputy going over; 下一步 shows the
   // choices back on this same page (核对选票), 返回修改 returns to them. The marks live only in this
   // page: they are in no form, and what 确认投票 sends is their sealed box (static/sealed_ballot.js).

@@ -46,7 +46,7 @@ DETAIL_LABELS = {
     "ballots": "选票", "sealed_ballots": "加密的平板选票", "keys": "票决钥匙", "register": "投票登记", "paper_entries": "纸质选票录入", "paper_serials": "选票编号登记",
     "confirmations": "监票确认", "corrections": "更正记录", "notices": "公告", "scrutiny": "监票人员",
     "check_ins": "签到", "logins": "登录会话", "login_links": "登录链接", "polls": "票决", "sessions": "会议",
-    "delegations": "代表团", "terms": "届次",
+    "delegations": "代表团", "terms": "届次", "help_requests": "协助请求", "place": "所在页面",
     # proposals and projects
     "release_after_hours": "自动公开等待（小时）", "attachment": "附件", "name": "文件名",
     "description": "内容", "township": "乡镇（街道）", "village": "村（社区）", "category": "类别",
@@ -130,6 +130,8 @@ ACTION_LABELS = {
     "poll_stopped": "结束投票（录入纸质选票）",
     "scrutiny_set": "确定监票人与计票人",
     "count_confirmed": "监票人确认计票结果",
+    "help_requested": "代表请求协助",
+    "help_given": "工作人员已到场协助",
     "paper_links_sealed": "加密封存纸质选票编号与录入内容的对应",
     "result_published": "公布结果",
     "result_corrected": "更正计票结果",

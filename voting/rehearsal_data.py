@@ -217,6 +217,7 @@ _STEPS = (
     ("check_ins", "check_in", "deputy", _DEPUTIES),
     ("logins", "login_session", "deputy", _DEPUTIES),
     ("login_links", "login_link", "deputy", _DEPUTIES),
+    ("help_requests", "help_request", "deputy", _DEPUTIES),
 )
 
 

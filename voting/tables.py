@@ -367,3 +367,14 @@ class PendingUpload(Table, tablename="pending_upload"):
     filename = Varchar(length=255)
     content = Bytea()
     kept_at = Timestamptz(default=TimestamptzNow())
+
+
+class HelpRequest(Table, tablename="help_request"):
+    """A deputy's 请求协助 from the tablet (voting.help_requests): who, from which kind of page,
+    when; handled by whom and when. Never a mark."""
+
+    deputy = ForeignKey(references=Deputy, index=True)
+    place = Varchar(length=10, default="other")  # ballot | review | home | other
+    asked_at = Timestamptz(default=TimestamptzNow())
+    handled_at = Timestamptz(null=True, default=None)
+    handled_by = Varchar(length=80, default="")

@@ -11,7 +11,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from config import settings
 from lifecycle import notifications, projects
 from lifecycle.proposals import Who
-from voting import accounts
+from voting import accounts, help_requests
 from voting.accounts import Viewer
 
 COOKIE = "piaojue_login"
@@ -48,6 +48,7 @@ async def require_staff(request: Request) -> Viewer:
         raise LoginRequired("console")
     if viewer.role not in ("secretariat", "admin"):
         raise PermissionDeniedException(detail="您没有权限进行此操作。")
+    request.state.help_waiting = await help_requests.waiting_count()  # the menu's 请求协助 (web.pages.page)
     return viewer
 
 

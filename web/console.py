@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from reports import ballots, documents, login_cards
 from reports.login_cards import scalable_qr_svg
-from voting import accounts, approvals, audit, audit_chain, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
+from voting import accounts, approvals, audit, audit_chain, help_requests, key_ceremony, notices, paper, polls, poll_settings, scrutiny, sittings
 from voting.serials import qr_text
 from voting.times import BEIJING
 from voting.errors import NotFound, Refused
@@ -75,6 +75,8 @@ async def poll_page(request: Request, viewer: Viewer, poll_id: int, status_code:
                 base_label=poll_settings.THRESHOLD_BASES.get(poll["threshold_base"], ""),
                 quorum=await polls.quorum_figures(poll) if poll["status"] == "draft" else None,
                 poll_key=await key_ceremony.key_in_force(poll_id),
+                waiting=await help_requests.waiting() if poll["status"] == "open" else [], places=help_requests.PLACES,
+                help_back=f"/console/polls/{poll_id}",
                 open_error=more.get("error", "") if more.get("error_at") == "open" else "",
                 error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 

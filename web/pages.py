@@ -25,6 +25,7 @@ def page(name: str, request: Request, viewer: Viewer | None = None, status_code:
     if request.url.path.startswith(PRIVATE_AUDIENCES):  # which login the page was made under (app.js)
         context.setdefault("login_tag", login_tag(login_token(request)) if viewer else "")
         context.setdefault("unread_notifications", request.state.get("unread_notifications", 0))  # web.auth
+        context.setdefault("help_waiting", request.state.get("help_waiting", 0))  # web.auth.require_staff
     return Template(template_name=name, context={"viewer": viewer, **context}, status_code=status_code)
 
 

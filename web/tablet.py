@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from lifecycle import notifications, proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
-from voting import accounts, ballot_box, polls, sittings
+from voting import accounts, ballot_box, help_requests, polls, sittings
 from voting.accounts import Viewer
 from voting.ballot_box import OpenBallot, Outcome
 from voting.errors import NotFound, Refused
@@ -129,6 +129,19 @@ class TabletController(Controller):
         if request.headers.get("x-requested-with") == "piaojue":
             return Response(content=b"", status_code=204)
         return Redirect(return_to(str(form.get("next") or ""), "/tablet") or "/tablet")
+
+    @post("/help")
+    async def help(self, request: Request) -> Redirect | Response:
+        """请求协助: recorded for the secretariat's console. The tablet's script sends it without
+        leaving the page, so no mark is lost, and shows the answer (200, text); a plain form
+        returns to the page it came from with the answer."""
+        viewer = await require_deputy(request)
+        form = form_dict(await request.form())
+        said = await help_requests.ask(viewer, form.get("place", ""))
+        if request.headers.get("x-requested-with") == "piaojue":
+            return Response(content=said, media_type="text/plain; charset=utf-8", status_code=200)
+        back = return_to(str(form.get("next") or ""), "/tablet") or "/tablet"
+        return Redirect(back + ("&" if "?" in back else "?") + urlencode({"help": "1"}))
 
     @get("/", name="tablet_home")
     async def home(self, request: Request) -> Template:

@@ -95,6 +95,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /tablet/status": DEPUTY,
     "POST /tablet/check-in": DEPUTY,
     "POST /tablet/text-size": DEPUTY,
+    "POST /tablet/help": DEPUTY,
+    "GET /console/help": STAFF,
+    "GET /console/help/waiting": STAFF,
+    "POST /console/help/{request_id:int}/handled": STAFF,
     "GET /tablet/polls/{poll_id:int}": DEPUTY,
     "GET /tablet/polls/{poll_id:int}/done": DEPUTY_ONWARD,  # back to the ballot: this deputy has not voted
     "POST /tablet/polls/{poll_id:int}/cast": DEPUTY,
