@@ -275,9 +275,16 @@ async def coloured_rows(ids: list[int], on: date | None = None) -> list[dict[str
 
 # --- rows --------------------------------------------------------------------------------
 
+
+def plan_is_public(project: dict[str, Any]) -> bool:
+    """Whether the public may see the plan (its department, budget, dates, milestones): once the
+    secretariat published it, or the project is under way (projects from before plan review)."""
+    return project.get("plan_published_at") is not None or project.get("stage") in UNDER_WAY
+
+
 ROW_COLUMNS = ("p.id, p.title, p.stage, p.progress, p.budget_wan, p.spent_wan, p.category, p.starts_on, p.ends_on, "
                "p.last_report_on, p.verdict, p.congress, p.department, pr.code AS code, d.name AS department_name, "
-               "c.name AS congress_name")
+               "c.name AS congress_name, p.plan_published_at")
 ROW_FROM = ("FROM project p JOIN proposal pr ON pr.id = p.proposal LEFT JOIN department d ON d.id = p.department "
             "JOIN congress c ON c.id = p.congress")
 

@@ -199,11 +199,13 @@ def _names(ids: Any, names: dict[int, str]) -> list[str]:
 
 def public_project_row(row: dict[str, Any]) -> dict[str, Any]:
     """A project in the public list: what was chosen, who carries it out, how far it is, its colour."""
+    public_plan = dashboard.plan_is_public(row)  # a plan drawn up but not yet published stays unseen
     return {"code": row["code"], "title": row["title"], "year": row.get("year"), "congress": row["congress_name"],
-            "department": row["department_name"] or "", "category": row["category_label"],
+            "department": (row["department_name"] or "") if public_plan else "", "category": row["category_label"],
             "stage": row["stage"], "stage_label": row["stage_label"], "progress": row["progress"],
             "colour": row["colour"], "colour_word": row["colour_word"], "colour_meaning": row["colour_meaning"],
-            "budget_wan": row["budget_wan"], "spent_wan": row["spent_wan"], "latest_period": row["latest_period"],
+            "budget_wan": row["budget_wan"] if public_plan else None, "spent_wan": row["spent_wan"],
+            "latest_period": row["latest_period"],
             "verdict": row["verdict_label"]}
 
 
@@ -219,7 +221,7 @@ def public_project(project: dict[str, Any], found: dict[str, Any], item: dict[st
     code = project["code"]
     files = _files(found["attachments"], code)
     names = found["deputy_names"]
-    published = project["plan_published_at"] is not None or project["stage"] in dashboard.UNDER_WAY
+    published = dashboard.plan_is_public(project)
     settings = found["thresholds"]
     thresholds = colours.Thresholds(settings["yellow_gap"], settings["red_gap"], settings["near_days"],
                                     settings["report_every_days"]) if settings else colours.Thresholds()

@@ -141,8 +141,15 @@ async def test_a_project_whose_plan_is_not_published_shows_no_draft(hall, client
     project = await chosen_project(hall)
     department, _ = await department_who(hall, "县水利局", "shuili-public")
     await projects.save_plan(project["id"], plan(department, START), SECRETARIAT)
-    html = (await client.get(f"/public/projects/{(await projects.get_project(project['id']))['code']}")).text
+    row = await projects.get_project(project['id'])
+    html = (await client.get(f"/public/projects/{row['code']}")).text
     assert "实施方案正在编制" in html and "县水利局" not in html and "王局长" not in html
+    # Nor does the public list of the year give the draft's department and budget away.
+    listed = (await client.get(f"/public/projects?year={row['year']}&congress={hall.congress_id}")).text
+    assert row["title"] in listed and "县水利局" not in listed and "预算 120 万元" not in listed
+    await publish(project["id"])
+    listed = (await client.get(f"/public/projects?year={row['year']}&congress={hall.congress_id}")).text
+    assert "县水利局承办" in listed and "预算 120 万元" in listed  # published: now shown
 
 
 async def test_the_public_list_by_year_shows_colours_and_costs_fixed_queries(hall, client, monkeypatch):
