@@ -30,7 +30,7 @@ from voting.accounts import keyed_hash
 from voting.audit import Actor
 from voting.database import fetch, fetch_value, is_sqlite, write_transaction
 from voting.errors import Conflict, Forbidden, NotFound, Refused, Throttled
-from voting.tables import Congress
+from voting.tables import AuditEntry, Congress
 from voting.times import BEIJING
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
@@ -302,12 +302,9 @@ def publicity_of(proposal: dict[str, Any]) -> publicity.Publicity:
 
 
 def _staff_reason(reason: str, what: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise Refused(f"{what}须写明理由，理由会显示在办理经过中。")
-    if len(reason) > 1000:
-        raise Refused("理由不能超过 1000 字。")
-    return reason
+    if refusal := publicity.reason_refusal(reason, what):
+        raise Refused(refusal)
+    return reason.strip()
 
 
 async def release(proposal_id: int, who: Who) -> None:
@@ -399,6 +396,15 @@ async def correct(proposal_id: int, data: ProposalInput, reason: str, who: Who) 
     return changed
 
 
+async def wordings(proposal: dict[str, Any]) -> tuple[str, ...]:
+    """Every title the proposal has had: the current one and those corrected away (kept in the
+    audit log), so a page that withholds its wording can withhold the old wordings too."""
+    corrected = await AuditEntry.select(AuditEntry.detail).where(
+        (AuditEntry.action == "proposal_corrected") & (AuditEntry.subject == proposal["code"])).output(load_json=True)
+    former = [str(((e["detail"] or {}).get("title") or {}).get("before") or "") for e in corrected]
+    return tuple(dict.fromkeys([proposal["title"], *[t for t in former if t]]))
+
+
 # --- screening ----------------------------------------------------------------------
 
 
@@ -436,9 +442,9 @@ async def move(proposal_id: int, target: str, who: Who, reason: str = "", *,
     Callers inside a bigger transaction (the candidate list, the vote's result) pass the
     facts they stand for and any columns to set with the move.
     """
+    if refusal := publicity.reason_refusal(reason, required=False):
+        raise Refused(refusal)
     reason = reason.strip()
-    if len(reason) > 1000:
-        raise Refused("理由不能超过 1000 字。")
     async with write_transaction():
         proposal = await get_proposal(proposal_id)
         if screening.clears_screening(await standing_assessment(proposal_id)):

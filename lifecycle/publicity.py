@@ -78,10 +78,19 @@ def correction_refusal(stage: str, changed: dict[str, tuple[object, object]], re
         return "列入候选项目后建议内容即为票面内容，不能再更正；已合并或作废的建议也不能更正。"
     if not changed:
         return "没有改动任何内容。"
-    if not reason.strip():
-        return "更正须写明理由，理由会显示在办理经过中。"
-    if len(reason) > 1000:
-        return "理由不能超过 1000 字。"
+    return reason_refusal(reason, "更正")
+
+
+MAX_REASON = 1000
+
+
+def reason_refusal(reason: str, what: str = "", *, required: bool = True) -> str:
+    """Why a staff member's reason for `what` (更正, 隐藏…) cannot be taken, or "": the proposer
+    reads it in the history, so it is needed (unless not `required`) and at most 1000 characters."""
+    if required and not reason.strip():
+        return f"{what}须写明理由，理由会显示在办理经过中。"
+    if len(reason.strip()) > MAX_REASON:
+        return f"理由不能超过 {MAX_REASON} 字。"
     return ""
 
 

@@ -255,3 +255,22 @@ async def test_the_secretariat_voids_a_test_entry_which_leaves_the_public_pages_
     assert (await proposals.stage_counts(round_id, public=True)).get("voided") is None
     await proposals.move(row["id"], "submitted", SECRETARIAT, "误作废，恢复初审")
     assert await listed(citizen, code)
+
+
+async def test_a_hidden_proposal_quotes_none_of_its_wordings_in_the_notices_not_even_corrected_ones(
+        hall, citizen, client):
+    """The proposer's notices quote the title as it was when each was sent: after a correction and
+    then a hide, the track page withholds the old title as well as the current one."""
+    round_id = await a_round(hall, 0)
+    code, row, _ = await a_citizens_proposal(citizen, round_id, "西岭村李四家门前排水沟")
+    await proposals.record_review(row["id"], dict.fromkeys(screening.CRITERIA, "meets"), {}, "", SECRETARIAT)
+    await proposals.move(row["id"], "shortlisted", SECRETARIAT)  # a notice that quotes the title
+    before = (await citizen.get("/public/track", params={"code": code})).text
+    assert "西岭村李四家门前排水沟" in before.split("通知")[-1]  # the notice quotes it
+    await proposals.correct(row["id"], ProposalInput(title="西岭村排水沟疏通", description=TEXT, township="城关镇",
+                                                     village="西岭村", category="transport"), "去掉个人姓名",
+                            SECRETARIAT)
+    await proposals.hide(row["id"], "曾含个人姓名，待核实", SECRETARIAT)
+    page = (await citizen.get("/public/track", params={"code": code})).text
+    assert "曾含个人姓名，待核实" in page
+    assert "李四" not in page and "西岭村排水沟疏通" not in page and publicity.HIDDEN_WORDING in page
