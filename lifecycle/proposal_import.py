@@ -12,8 +12,10 @@ hand to the proposers.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, NamedTuple
 
 from lifecycle import proposals, stages
@@ -24,6 +26,7 @@ from lifecycle.proposal_input import (
     PAPER_CHANNELS,
     ProposalInput,
     parse_proposal,
+    received_problem,
 )
 from lifecycle.proposals import Who
 from voting import audit, spreadsheets
@@ -47,6 +50,9 @@ __all__ = [
 ]
 
 
+RECEIVED = "收到日期"  # a paper proposal's: the day it reached the secretariat (proposals.submit's received_on)
+
+
 def _length(key: str) -> str:
     least, most = LIMITS[key]
     return f"{least}–{most} 个字" if least else f"不超过 {most} 个字，可留空"
@@ -65,6 +71,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(LABELS["proposer_name"], False, f"提出建议的群众或单位，{_length('proposer_name')}；不公开"),
     Column(LABELS["contact"], False, f"电话或地址，{_length('contact')}；不公开，只用于答复建议人"),
     Column(LABELS["supporters"], False, "提出这条建议的人数，只填整数，留空按 1 人计"),
+    Column(RECEIVED, False, "纸质建议送达的日期，如 2026-11-20（也可以是 Excel 的日期格式）；不能晚于今天，"
+                            "也不能早于一年前；不知道可留空"),
 )
 """The columns as ``(header, required, description)``, in template order; the headers
 are the field labels of :data:`lifecycle.proposal_input.LABELS`."""
@@ -106,6 +114,10 @@ LAYOUT = Layout(
         "联系电话": LABELS["contact"],
         "手机": LABELS["contact"],
         "联名": LABELS["supporters"],
+        "收件日期": RECEIVED,
+        "送达日期": RECEIVED,
+        "来信日期": RECEIVED,
+        "收到时间": RECEIVED,
     },
 )
 """What a proposals file holds, for :mod:`voting.spreadsheets`."""
@@ -125,7 +137,7 @@ EXAMPLE = ProposalInput(
 )
 """The example row of the templates."""
 
-_FIELD_OF = {label: key for key, label in LABELS.items()}
+_FIELD_OF = {label: key for key, label in {**LABELS, "received_on": RECEIVED}.items()}
 _LISTED = 20  # errors spelled out in a refusal; the page shows them all
 
 
@@ -147,6 +159,7 @@ class ProposalRow(NamedTuple):
 
     row: int
     proposal: ProposalInput
+    received_on: date | None = None  # blank in the file: not known
 
 
 @dataclass(slots=True)
@@ -180,11 +193,14 @@ def parse_proposals(filename: str, data: bytes) -> ProposalParse:
         result.errors.append(RowError(None, "", str(exc)))
         return result
     for record in records:
-        proposal = _parse_row(record, result.errors)
-        if proposal is not None and is_example(proposal):
+        parsed = _parse_row(record, result.errors)
+        if parsed is None:
+            continue
+        proposal, received = parsed
+        if is_example(proposal):
             result.skipped.append((record.row, "模板中的示例行（与模板示例相同），没有导入"))
-        elif proposal is not None:
-            result.rows.append(ProposalRow(record.row, proposal))
+        else:
+            result.rows.append(ProposalRow(record.row, proposal, received))
     return result
 
 
@@ -193,9 +209,12 @@ def is_example(proposal: ProposalInput) -> bool:
     return _identity_of(proposal) == _identity_of(EXAMPLE)
 
 
-def _parse_row(record: Record, errors: list[RowError]) -> ProposalInput | None:
+def _parse_row(record: Record, errors: list[RowError]) -> tuple[ProposalInput, date | None] | None:
     form = {_FIELD_OF[header]: text for header, text in record.values.items()}
     problems: dict[str, str] = {}
+    received, received_error = _received(form.pop("received_on", ""))
+    if received_error:
+        problems["received_on"] = received_error
     category = _choice(form.get("category", ""), CATEGORIES)
     if category is None:
         problems["category"] = (f"类别“{_shown(form['category'])}”不在可选范围内，"
@@ -210,10 +229,29 @@ def _parse_row(record: Record, errors: list[RowError]) -> ProposalInput | None:
     found.update(problems)
     if found:
         errors.extend(RowError(record.row, label, f"第 {record.row} 行：{found[key]}")
-                      for key, label in LABELS.items() if key in found)
+                      for key, label in {**LABELS, "received_on": RECEIVED}.items() if key in found)
         return None
     assert proposal is not None
-    return replace(proposal, channel=channel)
+    return replace(proposal, channel=channel), received
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
+
+
+def _received(text: str) -> tuple[date | None, str]:
+    """The 收到日期 of a row as typed (2026-11-20, 2026/11/20, 2026年11月20日, an Excel date), or
+    None if blank; with the problem, worded as on the paper entry form, if it is no such day."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None, ""
+    matched = _DATE.match(text)
+    try:
+        day = date(*(int(part) for part in matched.groups())) if matched else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, f"收到日期“{_shown(text)}”不是日期，请写成 2026-11-20 这样的格式。"
+    return day, received_problem(day, proposals.today())
 
 
 def _fold(text: str) -> str:
@@ -302,9 +340,10 @@ async def import_proposals(round_id: int, parsed: ProposalParse, who: Who,
                           "（可能重复导入了同一份文件），没有导入任何建议。", code="import_repeats")
         for item in parsed.rows:
             proposal = item.proposal if item.proposal.channel else replace(item.proposal, channel=channel)
-            stored = await proposals.submit(round_id, proposal, who)
+            stored = await proposals.submit(round_id, proposal, who, received_on=item.received_on)
             made.append({"row": item.row, "id": stored["id"], "code": stored["code"], "title": proposal.title,
-                         "township": proposal.township, "proposer_name": proposal.proposer_name})
+                         "township": proposal.township, "proposer_name": proposal.proposer_name,
+                         "received_on": item.received_on})
         await audit.record(who.actor, "proposals_imported", subject=round_row["title"],
                            detail={"round": round_id, "count": len(made), "channel": channel,
                                    "filename": parsed.filename,
@@ -332,7 +371,7 @@ def _example_row() -> list[object]:
     values = EXAMPLE.as_columns()
     values["category"] = CATEGORIES[EXAMPLE.category]
     values["channel"] = PAPER_CHANNELS[EXAMPLE.channel]
-    return [values[_FIELD_OF[header]] for header in LAYOUT.headers]
+    return [values.get(_FIELD_OF[header], "") for header in LAYOUT.headers]  # 收到日期 left blank
 
 
 _RULES = (
@@ -361,7 +400,7 @@ def template_xlsx() -> bytes:
         LAYOUT,
         [_example_row()],
         sheet="建议汇总表",
-        widths=dict(zip(LAYOUT.headers, (24, 50, 14, 14, 12, 16, 10, 16, 12, 16, 10))),
+        widths=dict(zip(LAYOUT.headers, (24, 50, 14, 14, 12, 16, 10, 16, 12, 16, 10, 14))),
         rules=_RULES,
         text_columns=(LABELS["contact"],),
         choices={

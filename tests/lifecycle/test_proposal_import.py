@@ -7,7 +7,7 @@ import io
 import itertools
 import zipfile
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -29,7 +29,7 @@ SECRETARIAT = Who(STAFF, "secretariat")
 _rounds = itertools.count(1)
 
 HEADER = ["项目名称", "项目内容", "乡镇（街道）", "村（社区）", "类别", "估算投资（万元）", "受益人数", "征集渠道",
-          "建议人", "联系方式", "联名人数"]
+          "建议人", "联系方式", "联名人数", "收到日期"]
 GOOD = [  # the first row is like the template's example, but a real proposal (another title)
     ["东岭村通组道路硬化", "村道全长 3 公里，雨天泥泞，群众出行不便。", "城关镇", "东岭村", "交通出行", "120", "3000",
      "代表联络站", "王大伯", "13800000000", "15"],
@@ -426,3 +426,38 @@ async def test_the_same_file_imported_twice_is_refused_until_the_clerk_confirms_
     assert len(confirmed) == len(GOOD)
     assert (await proposals.list_proposals(proposals.Filters(round_id=round_row["id"]), 1))["total"] == \
         listed["total"] + len(GOOD)
+
+
+# -------------------------------------------------------------- 收到日期 (the day a paper proposal came in)
+
+
+@pytest.mark.parametrize("make", [csv_bytes, xlsx_bytes])
+async def test_the_day_each_paper_proposal_was_received_is_imported_with_it(hall, make):
+    today = proposals.today()
+    days = [today - timedelta(days=3), today - timedelta(days=40), None, today]
+    typed = [days[0].isoformat(), f"{days[1].year}年{days[1].month}月{days[1].day}日", "", days[3].strftime("%Y/%m/%d")]
+    if make is xlsx_bytes:
+        typed[0] = datetime.combine(days[0], datetime.min.time())  # a real Excel date cell
+    rows = [[*row, when] for row, when in zip(GOOD, typed)]
+    round_row = await new_round(hall)
+    parsed = parse_proposals("x" + (".csv" if make is csv_bytes else ".xlsx"), make([HEADER, *rows]))
+    assert parsed.errors == [] and [r.received_on for r in parsed.rows] == days
+    made = await proposal_import.import_proposals(round_row["id"], parsed, SECRETARIAT, "evening_talk")
+    stored = await Proposal.select(Proposal.received_on).where(Proposal.round == round_row["id"]).order_by(Proposal.id)
+    assert [p["received_on"] for p in stored] == days and [m["received_on"] for m in made] == days
+
+
+async def test_a_received_day_that_cannot_be_is_reported_by_row_and_nothing_is_stored(hall):
+    today = proposals.today()
+    bad = ["明天", (today + timedelta(days=1)).isoformat(), (today - timedelta(days=400)).isoformat(), "2026-02-30"]
+    rows = [[*row, when] for row, when in zip(GOOD, bad)]
+    parsed = parse_proposals("x.csv", csv_bytes([HEADER, *rows]))
+    assert [e.message for e in parsed.errors] == [
+        "第 2 行：收到日期“明天”不是日期，请写成 2026-11-20 这样的格式。",
+        "第 3 行：收到日期不能晚于今天。",
+        f"第 4 行：收到日期不能早于一年前（{today - timedelta(days=366)}）。",
+        "第 5 行：收到日期“2026-02-30”不是日期，请写成 2026-11-20 这样的格式。"]
+    round_row = await new_round(hall)
+    with pytest.raises(Refused, match="没有导入任何建议"):
+        await proposal_import.import_proposals(round_row["id"], parsed, SECRETARIAT, "evening_talk")
+    assert not await Proposal.exists().where(Proposal.round == round_row["id"])
