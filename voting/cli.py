@@ -107,9 +107,10 @@ async def _checkpoint() -> None:
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
-    """Fold SQLite's write-ahead log into the database file and empty it (after a count it could not)."""
+    """Rewrite SQLite's database file (VACUUM), fold the write-ahead log into it and empty it (after a
+    count that could not)."""
     _run_with_database(_checkpoint)
-    write_stdout("预写日志已清空：投票时的记录已并入数据库文件，删除的内容已用零覆盖。\n")
+    write_stdout("数据库文件已整理，预写日志已清空：投票时的记录已并入数据库文件，删除的内容已用零覆盖。\n")
     return EXIT_OK
 
 
@@ -275,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(run=cmd_backup)
 
     checkpoint = commands.add_parser(
-        "checkpoint", help="清空预写日志：计票后未能清空时（另有程序在读数据库）再做一次",
+        "checkpoint", help="整理数据库文件并清空预写日志：计票后未能完成时（磁盘满、另有程序在读数据库）再做一次",
         description="把 SQLite 的预写日志（WAL）并入数据库文件并清空；做不到时退出码 2 并说明原因。")
     checkpoint.set_defaults(run=cmd_checkpoint)
 

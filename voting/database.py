@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,7 @@ CHECKPOINT_WAIT_MS = 1000
 # must never reach a log, whatever level an operator turns logging up to (web/logs.py sets
 # the same for the server; this holds for scripts and tests that never import it).
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+log = logging.getLogger("piaojue.database")
 
 
 def engine() -> Engine:
@@ -193,16 +195,37 @@ async def _checkpoint(db: Any) -> int:
     return int(row["busy"]) if row else 1
 
 
+async def _vacuum(db: Any) -> None:
+    """Write the whole database file anew (SQLite's VACUUM), each page holding only live rows."""
+    connection = await db.acquire()
+    try:
+        await connection.execute("VACUUM")
+    finally:
+        await db.release(connection)
+
+
 async def after_seal(tables: Sequence[str], *, rewrite: bool = False) -> None:
     """After a poll's ballots are sealed, leave no trace of their arrival order behind.
 
-    SQLite: fold the write-ahead log (which records pages in commit order) into the
-    database file and empty it. PostgreSQL: vacuum away the dead row versions the
+    SQLite: write the file anew (VACUUM), then fold the write-ahead log (which records pages
+    in commit order) into the database file and empty it. secure_delete zeroes a deleted row
+    where it is stored, but not the stale copies of it that a b-tree page rebuilt earlier
+    (when rows were added around it) leaves in the page's unused space: a deleted sealed box
+    could stay whole in the file. PostgreSQL: vacuum away the dead row versions the
     rewrite left; with `rewrite`, write the tables anew (VACUUM FULL), because a plain
     VACUUM frees a dead row's slot but leaves its bytes on the page.
     """
     db = engine()
     if db.engine_type == "sqlite":
+        try:
+            async with _write_lock():
+                await _vacuum(db)
+        except sqlite3.OperationalError as error:  # a full disk (it needs room for a copy), a lock held
+            log.error("VACUUM after a count failed: %s", error)
+            raise StorageNotScrubbed(
+                "计票结果已保存，但数据库文件未能整理（VACUUM）：磁盘空间不足，或另有程序正在使用这个数据库。"
+                "文件里可能还留有已删除的加密选票，请腾出磁盘空间（至少为数据库文件大小的两倍）、关闭其他"
+                "打开本数据库的程序后，运行 python -m voting checkpoint，直到它报告已清空。") from None
         for attempt in range(CHECKPOINT_TRIES):
             async with _write_lock():
                 busy = await _checkpoint(db)

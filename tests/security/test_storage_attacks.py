@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import os
+import random
 import re
 import secrets
 import shutil
@@ -225,6 +226,45 @@ async def test_sqlite_pages_after_the_count_pair_no_deputy_with_marks(hall):
     assert v.follows_casting(pages) < MAX_Z
     for box in v.boxes:  # secure_delete: not a fragment of a sealed box is left on any page
         assert not [n for n in range(0, len(box) - 40, 40) if box[n:n + 40].encode() in data]
+
+
+async def test_sqlite_no_stale_copy_of_a_deleted_box_survives_the_seal(hall):
+    """secure_delete zeroes a deleted row where it is stored, but not the stale copies of it that
+    SQLite left in a page's unused space when it rebuilt that page earlier (a b-tree balance writes
+    the cells anew from the page's end and leaves the old bytes below them). Several polls fill the
+    box table at once, as tablets do: boxes of random ids, each poll's of the length its candidates
+    give (polls of different sizes make such rebuilds likely). One poll after another is counted
+    (its boxes deleted) while the others stay open: after each seal, not a fragment of the deleted
+    boxes is left in the file. (A stale copy is made while its row lives, never after: each box
+    need only be looked for at the seal that deleted it.)"""
+    sqlite_only()
+    lengths = {await hall.poll(candidates=n, method="satisfaction", open_=False):
+               4 * math.ceil(secrecy.sealed_length(n) / 3) for n in (3, 5, 8, 12)}
+    poll_ids = list(lengths)
+    rng = random.Random(20261206)  # the same inserts and deletes on every run
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    in_box: dict[int, list[str]] = {poll_id: [] for poll_id in poll_ids}
+    deleted = 0
+    for step in range(160):
+        poll_id = rng.choice(poll_ids)
+        if step % 8 == 7 and in_box[poll_id]:  # this poll is counted
+            async with database.write_transaction():
+                await fetch("DELETE FROM sealed_ballot WHERE poll = {}", poll_id)
+            await database.after_seal(["sealed_ballot"])
+            data = db_path().read_bytes()
+            left = [box for box in in_box[poll_id]
+                    if any(box[n:n + 40].encode() in data for n in range(0, len(box) - 40, 40))]
+            assert not left, f"{len(left)} deleted boxes still in the file after the seal at step {step}"
+            deleted += len(in_box[poll_id])
+            in_box[poll_id] = []
+            continue
+        boxes = ["".join(rng.choice(alphabet) for _ in range(lengths[poll_id])) for _ in range(rng.randint(1, 12))]
+        async with database.write_transaction():
+            for box in boxes:
+                await fetch("INSERT INTO sealed_ballot (id, poll, box, stamp) VALUES ({}, {}, {}, {})",
+                            f"b-{rng.getrandbits(80):020x}", poll_id, box, "0" * 64)
+        in_box[poll_id] += boxes
+    assert deleted > 200  # the counts did delete boxes
 
 
 async def test_sqlite_a_checkpoint_that_cannot_finish_fails_the_count_loudly(hall, monkeypatch):
