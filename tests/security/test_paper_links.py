@@ -17,7 +17,7 @@ import pytest
 
 from tests import sealed
 from tests.hall import STAFF, counting_team
-from tests.security.test_storage_attacks import db_path, postgresql_only, sqlite_only, wal_path
+from tests.security.test_storage_attacks import db_path, postgresql_only, sqlite_only, stored_bytes, wal_path
 from voting import database, paper, polls, scrutiny, secrecy
 from voting.database import fetch, fetch_value
 from voting.errors import Conflict, Refused
@@ -147,10 +147,10 @@ async def test_sqlite_file_pairs_no_serial_with_marks_once_the_team_signed(hall)
     sqlite_only()
     poll_id, serials, said = await counted_paper_poll(hall)
     labels = {e["by_label"].encode() for e in await entries(poll_id) if e["kind"] == "entry"}  # 计票人 T…
-    data = db_path().read_bytes()
+    data = stored_bytes(db_path())
     assert [label for label in labels if re.search(re.escape(label) + rb"\{", data)]  # while counting: there
     await confirm_all(hall, poll_id)
-    data = db_path().read_bytes() + (wal_path().read_bytes() if wal_path().exists() else b"")
+    data = stored_bytes(db_path()) + stored_bytes(wal_path())
     assert [label for label in labels if re.search(re.escape(label) + rb"\{", data)] == []
     for serial in serials:  # nor a serial within a record's reach of marks
         assert not re.search(re.escape(serial.encode()) + rb".{0,120}\{\"P0", data, re.S), serial

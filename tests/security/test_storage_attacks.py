@@ -122,6 +122,16 @@ def wal_path() -> Path:  # the write-ahead log beside the database file
     return Path(f"{db_path()}-wal")
 
 
+def stored_bytes(path: Path) -> bytes:
+    """The bytes of a database file as an insider copies them, read by another process (`cat`).
+    Reading it here would be a bug of its own: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's included, so another process (a server the tests start)
+    may then think it is the database's last user and delete the shared WAL index under us."""
+    if not path.exists():
+        return b""
+    return subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
+
+
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
     value = 0
     for n in range(8):
@@ -197,11 +207,11 @@ async def test_sqlite_files_hold_no_readable_ballot_while_the_poll_is_open(hall)
     searches every byte for the marks: they find every sealed box, and no marks."""
     sqlite_only()
     v = await vote(hall)
-    data = db_path().read_bytes() + (wal_path().read_bytes() if wal_path().exists() else b"")
+    data = stored_bytes(db_path()) + stored_bytes(wal_path())
     assert all(box.encode() in data for box in v.boxes)  # the copy holds every ballot...
     assert found_in(data, v.plaintexts()) == []  # ...sealed: no marks in the clear
     await sealed.close_poll(v.poll_id, STAFF)
-    assert len(found_in(db_path().read_bytes(), v.truth.values())) == VOTERS  # the search finds them once opened
+    assert len(found_in(stored_bytes(db_path()), v.truth.values())) == VOTERS  # the search finds them once opened
 
 
 async def test_sqlite_pages_after_the_count_pair_no_deputy_with_marks(hall):
@@ -212,7 +222,7 @@ async def test_sqlite_pages_after_the_count_pair_no_deputy_with_marks(hall):
     sqlite_only()
     v = await closed(hall)
     assert not wal_path().exists() or wal_path().stat().st_size == 0  # the log of the vote is gone
-    data = db_path().read_bytes()
+    data = stored_bytes(db_path())
     register = [values[2] for *_, values in await cells_of(data, "poll_voter", 1, v.poll_id)]  # key, poll, deputy
     cells = await cells_of(data, "ballot", 1, v.poll_id)  # id, poll, marks, void
     ballots = [values[2].encode() for *_, values in cells]
@@ -251,7 +261,7 @@ async def test_sqlite_no_stale_copy_of_a_deleted_box_survives_the_seal(hall):
             async with database.write_transaction():
                 await fetch("DELETE FROM sealed_ballot WHERE poll = {}", poll_id)
             await database.after_seal(["sealed_ballot"])
-            data = db_path().read_bytes()
+            data = stored_bytes(db_path())
             left = [box for box in in_box[poll_id]
                     if any(box[n:n + 40].encode() in data for n in range(0, len(box) - 40, 40))]
             assert not left, f"{len(left)} deleted boxes still in the file after the seal at step {step}"
