@@ -19,6 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 async def test_help_from_the_ballot_keeps_the_marks_and_reaches_the_console(live_server, browser, artifacts):
+    from tests.web.test_help_requests import handle_all_waiting
+
+    await handle_all_waiting()
     hall = await make_hall(deputies=8)
     poll_id = await hall.poll(candidates=4, seats=2)
     deputy = hall.deputy_ids[-1]  # checked in by the quorum
