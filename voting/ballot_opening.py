@@ -21,11 +21,6 @@ from voting.errors import Conflict
 INSERT_ROWS = 1000  # ballots per INSERT statement (bound parameters stay well under SQLite's limit)
 
 
-async def electronic_returned(poll_id: int) -> int:
-    return int((await fetch("SELECT COUNT(*) AS n FROM poll_voter WHERE poll = {} AND voted = {} AND medium = {}",
-                            poll_id, True, "electronic"))[0]["n"])
-
-
 async def sealed_count(poll_id: int) -> int:
     return int((await fetch("SELECT COUNT(*) AS n FROM sealed_ballot WHERE poll = {}", poll_id))[0]["n"])
 
@@ -38,10 +33,11 @@ async def in_box(poll_id: int) -> int:
 
 async def open_and_shuffle(poll: dict[str, Any], candidates: int, cards: Sequence[str]) -> list[rules.Ballot]:
     """Open the poll's sealed ballots with `cards` and rewrite the whole box; returns its ballots."""
-    if found := await box_stamps.unstamped(poll["id"]):  # put in by someone who is not the application
+    stamped_boxes, register = await box_stamps.rows_of(poll["id"])
+    if found := box_stamps.Unstamped.of(poll["id"], stamped_boxes, register):  # put in by someone else
         raise Conflict(found.message(), code="box_unstamped")
-    boxes = [r["box"] for r in await fetch("SELECT box FROM sealed_ballot WHERE poll = {}", poll["id"])]
-    expected = await electronic_returned(poll["id"])
+    boxes = [r["box"] for r in stamped_boxes]
+    expected = sum(1 for r in register if r["voted"] and r["medium"] == "electronic")
     if len(boxes) != expected:
         raise Conflict(f"票箱中的电子选票（{len(boxes)} 张）与已投票登记（{expected} 人）不符，不能计票。"
                        "请立即报告总监票人和主席团：票箱可能被改动过。", code="box_mismatch")

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from voting.accounts import server_key
 from voting.database import fetch
@@ -55,17 +56,27 @@ class Unstamped:
     def __bool__(self) -> bool:
         return bool(self.boxes or self.register)
 
+    @classmethod
+    def of(cls, poll_id: int, boxes: list[dict[str, Any]], register: list[dict[str, Any]]) -> "Unstamped":
+        """Count the rows whose stamp does not check: `boxes` with box and stamp, `register` with
+        deputy, voted, medium and stamp, as `rows_of` reads them."""
+        return cls(
+            boxes=sum(1 for r in boxes if not hmac.compare_digest(r["stamp"] or "", box_stamp(poll_id, r["box"]))),
+            register=sum(1 for r in register if not hmac.compare_digest(
+                r["stamp"] or "", register_stamp(poll_id, r["deputy"], r["voted"], r["medium"]))))
+
     def message(self) -> str:
         found = [f"{n} 张{what}" for n, what in ((self.boxes, "电子选票"), (self.register, "投票登记")) if n]
         return (f"票箱中有{'、'.join(found)}没有服务器的印记，不是本系统放进去的（可能有人直接改动了数据库）。"
                 "不能计票：请立即报告总监票人和主席团，保持现场，由主席团决定是否改用纸质选票重新投票。")
 
 
+async def rows_of(poll_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The poll's sealed ballots and register rows, with their stamps (the count reads them once)."""
+    return (await fetch("SELECT box, stamp FROM sealed_ballot WHERE poll = {}", poll_id),
+            await fetch("SELECT deputy, voted, medium, stamp FROM poll_voter WHERE poll = {}", poll_id))
+
+
 async def unstamped(poll_id: int) -> Unstamped:
     """How many of the poll's sealed ballots and register rows carry no valid stamp."""
-    boxes = await fetch("SELECT box, stamp FROM sealed_ballot WHERE poll = {}", poll_id)
-    register = await fetch("SELECT deputy, voted, medium, stamp FROM poll_voter WHERE poll = {}", poll_id)
-    return Unstamped(
-        boxes=sum(1 for r in boxes if not hmac.compare_digest(r["stamp"] or "", box_stamp(poll_id, r["box"]))),
-        register=sum(1 for r in register if not hmac.compare_digest(
-            r["stamp"] or "", register_stamp(poll_id, r["deputy"], r["voted"], r["medium"]))))
+    return Unstamped.of(poll_id, *await rows_of(poll_id))

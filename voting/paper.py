@@ -311,7 +311,8 @@ async def rule(poll_id: int, serial_text: str, marks: Mapping[str, str], void: b
 # --- once the count is confirmed: the serial → content link sealed -----------------------
 
 
-SETTLING = ("ruling", "correction", "sealed")  # a later one of these decides what a serial counted as
+SETTLING = ("ruling", "correction", "sealed")
+LINK_BATCH = 400  # serials per statement when sealing (bound parameters stay well under SQLite's limit)  # a later one of these decides what a serial counted as
 
 
 def settled_entry(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -336,20 +337,23 @@ async def seal_links(poll: dict[str, Any], candidates: int) -> int:
         by_serial.setdefault(entry["serial"], []).append(entry)
     counted = {r["serial"] for r in await PaperSerial.select(PaperSerial.serial).where(
         (PaperSerial.poll == poll["id"]) & (PaperSerial.status == "counted"))}
-    sealed = 0
+    links = {}
     for serial, rows in sorted(by_serial.items()):
         settled = settled_entry(rows)
-        if serial not in counted or settled is None or settled["kind"] == "sealed":
-            continue
-        box = secrecy.seal_paper_link(key["public_key_bytes"], poll["ref"], serial, json.loads(settled["marks"] or "{}"),
-                                      bool(settled["void"]), candidates)
-        await fetch("DELETE FROM paper_entry WHERE poll = {} AND serial = {} AND kind = {}", poll["id"], serial, "sealed")
-        await fetch("UPDATE paper_entry SET marks = {}, void = {} WHERE poll = {} AND serial = {}",
-                    "", False, poll["id"], serial)
-        await PaperEntry.insert(PaperEntry(poll=poll["id"], serial=serial, kind="sealed", by_key="system",
-                                           by_label="系统（监票人确认后加密封存）", marks=box, void=False))
-        sealed += 1
-    return sealed
+        if serial in counted and settled is not None and settled["kind"] != "sealed":
+            links[serial] = secrecy.seal_paper_link(key["public_key_bytes"], poll["ref"], serial,
+                                                    json.loads(settled["marks"] or "{}"), bool(settled["void"]), candidates)
+    serials = list(links)
+    for start in range(0, len(serials), LINK_BATCH):  # a statement per batch, not three per sheet
+        batch = serials[start:start + LINK_BATCH]
+        await PaperEntry.delete().where((PaperEntry.poll == poll["id"]) & PaperEntry.serial.is_in(batch)
+                                        & (PaperEntry.kind == "sealed"))
+        await PaperEntry.update({PaperEntry.marks: "", PaperEntry.void: False}).where(
+            (PaperEntry.poll == poll["id"]) & PaperEntry.serial.is_in(batch))
+        await PaperEntry.insert(*(PaperEntry(poll=poll["id"], serial=serial, kind="sealed", by_key="system",
+                                             by_label="系统（监票人确认后加密封存）", marks=links[serial], void=False)
+                                  for serial in batch))
+    return len(links)
 
 
 async def sealed_link(poll: dict[str, Any], serial: str, cards: list[str]) -> tuple[str, bool]:
