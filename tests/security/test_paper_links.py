@@ -174,3 +174,21 @@ async def test_postgresql_pages_pair_no_serial_with_marks_once_the_team_signed(h
     assert len(await paired()) >= 4  # while counting: there (the void sheet has no marks to find)
     await confirm_all(hall, poll_id)
     assert await paired() == []
+
+
+async def test_a_link_an_insider_replaced_is_refused_at_the_correction_and_changes_nothing(hall):
+    """The insider swaps one serial's sealed link for another serial's (each is a valid box of this
+    poll): with the cards, the correction finds it names the wrong serial, says so, and stops."""
+    poll_id, serials, said = await counted_paper_poll(hall)
+    await confirm_all(hall, poll_id)
+    other = (await fetch("SELECT marks FROM paper_entry WHERE poll = {} AND serial = {} AND kind = {}",
+                         poll_id, serials[1], "sealed"))[0]["marks"]
+    await fetch("UPDATE paper_entry SET marks = {} WHERE poll = {} AND serial = {} AND kind = {}",
+                other, poll_id, serials[0], "sealed")
+    before = await fetch("SELECT id, marks, void FROM ballot WHERE poll = {} ORDER BY id", poll_id)
+    with pytest.raises(Conflict, match="封存的录入内容无法开启，可能被改动过") as broken:
+        await scrutiny.correct_paper_ballot(poll_id, serials[0], {"P01": "against"}, False, "复核原票", STAFF,
+                                            sealed.CARDS[poll_id][:2])
+    assert broken.value.code == "link_broken"
+    assert not await ResultCorrection.exists().where(ResultCorrection.poll == poll_id)
+    assert await fetch("SELECT id, marks, void FROM ballot WHERE poll = {} ORDER BY id", poll_id) == before
