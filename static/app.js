@@ -87,6 +87,15 @@
     window.setTimeout(function () { form.dataset.sent = ""; }, 8000);
   }, true);
 
+  // A form sent without leaving the page (a ballot's marks live only in it): the server answers
+  // such a request (X-Requested-With) in place instead of redirecting; the form may be sent again.
+  function postInPlace(form) {
+    return fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
+                               headers: {"X-Requested-With": "piaojue"}})
+      .then(function (response) { form.dataset.sent = ""; return response; },
+            function (error) { form.dataset.sent = ""; throw error; });
+  }
+
   // 大字: the deputy's text size, switched in place (no page is left, so no mark on the ballot is
   // lost) and kept with the deputy by the server; without script the form goes and comes back.
   document.addEventListener("submit", function (event) {
@@ -95,17 +104,15 @@
     event.preventDefault();
     var large = form.querySelector("input[name=large]");
     var button = form.querySelector("button");
-    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
-                        headers: {"X-Requested-With": "piaojue"}})
+    postInPlace(form)
       .then(function (response) {
-        form.dataset.sent = "";
         if (response.status !== 204) { return; }
         var on = large.value === "1";
         document.body.classList.toggle("large-text", on);
         button.setAttribute("aria-pressed", on ? "true" : "false");
         large.value = on ? "0" : "1";
       })
-      .catch(function () { form.dataset.sent = ""; });
+      .catch(function () {});
   });
 
   // 请求协助: sent in place (the marks live only in this page, so it is never left); the button
@@ -120,10 +127,8 @@
       : document.querySelector(".ballot-step") ? "ballot" : /^\/tablet\/?$/.test(location.pathname) ? "home" : "other";
     var button = form.querySelector("button");
     var status = document.querySelector(".help-status");
-    fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
-                        headers: {"X-Requested-With": "piaojue"}})
+    postInPlace(form)
       .then(function (response) {
-        form.dataset.sent = "";
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
@@ -132,7 +137,6 @@
         if (status) { status.textContent = said; status.hidden = false; }
       })
       .catch(function () {
-        form.dataset.sent = "";
         if (status) { status.textContent = "请求没有送出（网络不通）。请举手示意工作人员。"; status.hidden = false; }
       });
   });

@@ -48,7 +48,9 @@ async def require_staff(request: Request) -> Viewer:
         raise LoginRequired("console")
     if viewer.role not in ("secretariat", "admin"):
         raise PermissionDeniedException(detail="您没有权限进行此操作。")
-    request.state.help_waiting = await help_requests.waiting_count()  # the menu's 请求协助 (web.pages.page)
+    if request.url.path.startswith("/console") and not request.headers.get("hx-request"):
+        # the menu's 请求协助 count (web.pages.page): full console pages only, not their polled parts
+        request.state.help_waiting = await help_requests.waiting_count()
     return viewer
 
 
