@@ -396,13 +396,13 @@ async def correct(proposal_id: int, data: ProposalInput, reason: str, who: Who) 
     return changed
 
 
-async def wordings(proposal: dict[str, Any]) -> tuple[str, ...]:
-    """Every title the proposal has had: the current one and those corrected away (kept in the
-    audit log), so a page that withholds its wording can withhold the old wordings too."""
+async def wordings(code: str, title: str) -> tuple[str, ...]:
+    """Every title the proposal `code` has had: the current `title` and those corrected away (kept
+    in the audit log), so a page that withholds its wording can withhold the old wordings too."""
     corrected = await AuditEntry.select(AuditEntry.detail).where(
-        (AuditEntry.action == "proposal_corrected") & (AuditEntry.subject == proposal["code"])).output(load_json=True)
+        (AuditEntry.action == "proposal_corrected") & (AuditEntry.subject == code)).output(load_json=True)
     former = [str(((e["detail"] or {}).get("title") or {}).get("before") or "") for e in corrected]
-    return tuple(dict.fromkeys([proposal["title"], *[t for t in former if t]]))
+    return tuple(dict.fromkeys([title, *[t for t in former if t]]))
 
 
 # --- screening ----------------------------------------------------------------------

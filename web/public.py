@@ -157,7 +157,7 @@ async def tracked(code: str) -> dict[str, Any]:
     item = shown_item(own)
     return {
         "item": item,
-        "own_wordings": await proposals.wordings(own),
+        "own_title": own["title"],
         "history": [public_event(e) for e in found["history"]],
         "merged": own["id"] != current["id"],
         "current": shown_item(current),
@@ -517,7 +517,8 @@ class PublicController(Controller):
             return page("public/track.html", request, code=code, found=None, error=missing.message, status_code=404)
         notices = await notifications.of_tracking_code(found["item"]["code"])
         if not found["item"]["shows_content"]:
-            notices = [{**n, "text": publicity.redacted(n["text"], found["own_wordings"])} for n in notices]
+            withheld = await proposals.wordings(found["item"]["code"], found["own_title"])  # only when withheld
+            notices = [{**n, "text": publicity.redacted(n["text"], withheld)} for n in notices]
         return page("public/track.html", request, code=found["item"]["code"], found=found, error="",
                     notices=notices)
 
