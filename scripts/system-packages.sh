@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests and printing need; installed with apt-get when missing.
 #   fonts-noto-cjk        Chinese fonts for pages, PDFs and screenshots
+#   fonts-noto-core       Tibetan, Uyghur (Arabic script) and Yi fonts for a congress's second language
 #   libharfbuzz-subset0   font subsetting for WeasyPrint (without it a Chinese PDF takes seconds)
 #   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
 #   postgresql            the second database engine the suite runs on
@@ -10,7 +11,7 @@
 #   nginx-light           the reverse proxy in front of several app nodes (tests/province)
 #   npm                   (only when no npm is on the PATH) installs axe-core for the accessibility test
 set -euo pipefail
-packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium webkit2gtk-driver xvfb
+packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 postgresql chromium webkit2gtk-driver xvfb
           poppler-utils nginx-light)
 missing=()
 for package in "${packages[@]}"; do

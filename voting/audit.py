@@ -131,6 +131,8 @@ ACTION_LABELS = {
     "scrutiny_set": "确定监票人与计票人",
     "count_confirmed": "监票人确认计票结果",
     "help_requested": "代表请求协助",
+    "second_language_set": "设定第二语言",
+    "translations_entered": "录入译文",
     "help_given": "工作人员已到场协助",
     "paper_links_sealed": "加密封存纸质选票编号与录入内容的对应",
     "result_published": "公布结果",

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from voting import audit, ballot_opening, key_ceremony, paper, poll_settings, rules, sittings
+from voting import audit, ballot_opening, key_ceremony, paper, poll_settings, rules, sittings, translations
 from voting.audit import Actor
 from voting.ballot_file import dump_ballot_file, dumps
 from voting.database import after_seal, fetch, fetch_value, is_sqlite, write_transaction
@@ -179,11 +179,12 @@ async def open_poll(poll_id: int, actor: Actor) -> None:
         if key is None:
             raise Conflict("还没有举行钥匙仪式：开始投票前，请在监票人面前生成本次票决的钥匙卡并分发给他们。",
                            code="no_key_ceremony")
+        language = await translations.freeze_for_opening(poll)
         figures = await quorum_figures(poll)
         if figures["refusal"]:
             raise Conflict(figures["refusal"], code=figures["code"])
         changed = await Poll.update({Poll.status: "open", Poll.opened_at: datetime.now(timezone.utc),
-                                     Poll.sitting: figures["sitting"]}).where(
+                                     Poll.sitting: figures["sitting"], **language}).where(
             (Poll.id == poll_id) & (Poll.status == "draft")).returning(Poll.id)
         if not changed:
             raise Conflict("这次票决已经开始过，不能再次开始。", code="not_draft")
@@ -384,7 +385,7 @@ async def open_runoff(poll_id: int, actor: Actor) -> int:
         tied = [by_ref[ref] for ref in result["runoff"]]
         seats = result["runoff_seats"]
         settings = PollSettings(
-            title=f"{poll['title']}（另行票决）"[:200], method="approval", seats=seats, max_approvals=seats,
+            title=translations.runoff_title(poll["title"]), method="approval", seats=seats, max_approvals=seats,
             non_competitive=len(tied) <= seats, threshold_base=poll["threshold_base"],
             threshold_fraction=poll["threshold_fraction"], threshold_strict=poll["threshold_strict"],
             quorum_fraction=poll["quorum_fraction"], show_running_totals=bool(poll["show_running_totals"]),
@@ -394,6 +395,7 @@ async def open_runoff(poll_id: int, actor: Actor) -> int:
                                       rehearsal=await sittings.is_rehearsal_session(poll["session"]))
         await Poll.update({Poll.round: poll["round"] + 1, Poll.runoff_of: poll_id}).where(Poll.id == runoff_id)
         await key_ceremony.inherit(poll_id, runoff_id)
+        await translations.carry_to_runoff(poll, settings.title)
         await open_poll(runoff_id, actor)
         await audit.record(actor, "runoff_opened", subject=f"{poll['title']}（{poll['ref']}）",
                            detail={"runoff_poll": runoff_id, "seats": seats, "candidates": result["runoff"]})

@@ -30,6 +30,7 @@ class Congress(Table, tablename="congress"):
     # A 会前演练 congress (python -m voting rehearse): simulated deputies and polls, kept out
     # of every real list and removed as a whole afterwards.
     rehearsal = Boolean(default=False)
+    second_language = Varchar(length=8, default="")  # voting.languages: "" | bo | ug | ii
 
 
 class Term(Table, tablename="term"):
@@ -154,6 +155,8 @@ class Poll(Table, tablename="poll"):
     runoff_of = ForeignKey(references="self", null=True, default=None)  # the poll whose tie this settles
     published_at = Timestamptz(null=True, default=None)  # after the scrutineers confirmed
     sitting = ForeignKey(references=Sitting, null=True, default=None)  # the sitting it opened in (quorum)
+    second_language = Varchar(length=8, default="")  # the congress's, as the poll opened (voting.translations)
+    translations_upto = Integer(null=True, default=None)  # the last translation in force as it opened
 
 
 class StaffApproval(Table, tablename="staff_approval"):
@@ -378,3 +381,18 @@ class HelpRequest(Table, tablename="help_request"):
     asked_at = Timestamptz(default=TimestamptzNow())
     handled_at = Timestamptz(null=True, default=None)
     handled_by = Varchar(length=80, default="")
+
+
+class Translation(Table, tablename="translation"):
+    """One text in a congress's second language, entered by its translation office
+    (voting.translations). Never changed: a correction is a newer row for the same source, and a
+    poll keeps reading the rows that were in force when it opened (Poll.translations_upto)."""
+
+    congress = ForeignKey(references=Congress, index=True)
+    language = Varchar(length=8)
+    source_hash = Varchar(length=64, index=True)  # sha256 of the Chinese source (a summary is long)
+    source = Text()
+    text = Text()
+    entered_by = Varchar(length=80)
+    entered_at = Timestamptz(default=TimestamptzNow())
+    reason = Text(default="")  # why a translation in force was changed
