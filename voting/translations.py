@@ -191,7 +191,7 @@ async def for_congress(congress_id: int | None) -> Bilingual:
 
 # --- the translation office ----------------------------------------------------------------------
 
-async def _sources_of(congress_id: int) -> set[str]:
+async def sources_of(congress_id: int) -> set[str]:
     """What may be translated: piaojue's words and the texts of the congress's polls."""
     sources = set(vocabulary.ALL)
     polls = await Poll.select(Poll.id, Poll.title).where(Poll.session.term.congress == congress_id)
@@ -220,7 +220,7 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
         raise Refused("本届人大没有设定第二语言，请先在“双语”页选择。", code="no_second_language")
     reason = reason.strip()
     async with write_transaction():
-        allowed = await _sources_of(congress_id)
+        allowed = await sources_of(congress_id)
         current = {r["source"]: r for r in await _rows(congress_id, language)}
         shown_upto = await _shown_upto(congress_id, language)
         problems, new, replaced = [], [], []
