@@ -2,7 +2,11 @@
 taps to vote (voting.vocabulary). Each is the Chinese exactly as the tablet shows it; {name} is a
 figure or name the software fills in, in both languages."""
 
+from voting.help_requests import ALREADY, ASKED
+
 COMMON = (
+    ASKED,
+    ALREADY,
     "代表票决",
     "大字",
     "请求协助",

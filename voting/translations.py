@@ -52,9 +52,21 @@ async def congress_of_session(session_id: int) -> int:
     return row["congress"]
 
 
+_term_congress: dict[int, int] = {}  # a term never moves to another congress
+
+
 async def congress_of_term(term_id: int) -> int | None:
-    row = await Term.select(Term.congress).where(Term.id == term_id).first()
-    return row["congress"] if row else None
+    if term_id not in _term_congress:
+        row = await Term.select(Term.congress).where(Term.id == term_id).first()
+        if row is None:
+            return None
+        _term_congress[term_id] = row["congress"]
+    return _term_congress[term_id]
+
+
+async def for_term(term_id: int | None) -> Bilingual:
+    """The words of a deputy's tablet pages: their congress's, as they are now."""
+    return await for_congress(await congress_of_term(term_id) if term_id else None)
 
 
 async def set_language(congress_id: int, code: str, actor: Actor, reason: str = "") -> None:
@@ -209,6 +221,12 @@ async def _shown_upto(congress_id: int, language: str) -> int:
         (Poll.session.term.congress == congress_id) & (Poll.second_language == language)
         & Poll.translations_upto.is_not_null())
     return max((r["translations_upto"] for r in rows), default=0)
+
+
+async def used_upto(congress_id: int, language: str) -> int:
+    """The newest translation a poll of this congress has been shown with (0: none yet): rows up
+    to it are used, and replacing one needs a reason (the translation office's page marks them)."""
+    return await _shown_upto(congress_id, language)
 
 
 async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason: str = "") -> int:
