@@ -115,6 +115,30 @@
       .catch(function () {});
   });
 
+  // Where the congress has a second language, the page carries what the script says in both
+  // (<template class="said" data-said="…">, made by voting.bilingual): `said` gives a copy with its
+  // {placeholders} filled in, and `tell` puts it in an element, or the Chinese alone without one.
+  function said(name, values) {
+    var found = null;
+    document.querySelectorAll("template.said").forEach(function (t) {
+      if (t.getAttribute("data-said") === name) { found = t; }
+    });
+    if (!found) { return null; }
+    var copy = found.content.cloneNode(true);
+    var walker = document.createTreeWalker(copy, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      walker.currentNode.nodeValue = walker.currentNode.nodeValue.replace(/\{([a-z_]+)\}/g, function (all, key) {
+        return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
+      });
+    }
+    return copy;
+  }
+  function tell(element, name, values, chinese) {
+    var both = said(name, values);
+    element.textContent = both ? "" : chinese;
+    if (both) { element.appendChild(both); }
+  }
+
   // 请求协助: sent in place (the marks live only in this page, so it is never left); the button
   // then says help is on the way, and the page says what the server answered. Without script the
   // form goes and comes back with the same message.
@@ -132,9 +156,9 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
-      .then(function (said) {
-        button.textContent = "已请求协助";
-        if (status) { status.textContent = said; status.hidden = false; }
+      .then(function (answer) {
+        tell(button, "已请求协助", null, "已请求协助");
+        if (status) { tell(status, answer, null, answer); status.hidden = false; }
       })
       .catch(function () {
         if (status) { status.textContent = "请求没有送出（网络不通）。请举手示意工作人员。"; status.hidden = false; }
@@ -165,6 +189,8 @@
       if (!cap) { return; }
       var chosen = ballot.querySelectorAll('input[type=radio][value="for"]:checked').length;
       if (value) { value.textContent = String(chosen); }
+      var text = counter && counter.querySelector(".counter-text");
+      if (text) { tell(text, "counter", { count: chosen }, ""); }
       var full = chosen >= cap;
       if (counter) { counter.classList.toggle("full", full); }
       ballot.querySelectorAll('input[type=radio][value="for"]').forEach(function (input) {
@@ -180,7 +206,7 @@
       var marks = marksOf(ballot);
       var approvals = Object.keys(marks).filter(function (ref) { return marks[ref] === "for"; }).length;
       if (cap && approvals > cap) {
-        error.textContent = "赞成不能超过 " + cap + " 个，您选了 " + approvals + " 个。请改选后再核对。";
+        tell(error, "over-cap", { count: approvals }, "赞成不能超过 " + cap + " 个，您选了 " + approvals + " 个。请改选后再核对。");
         error.hidden = false;
         return;
       }
@@ -190,13 +216,15 @@
         var mark = marks[row.getAttribute("data-ref")];
         var shown = row.querySelector(".mark");
         shown.className = "mark mark-" + (mark || "none");
-        shown.textContent = mark ? labels[mark] : "未选择（未表态）";
+        tell(shown, "mark-" + (mark || "none"), null, mark ? labels[mark] : "未选择（未表态）");
         row.classList.toggle("review-unmarked", !mark);
         if (!mark) { unmarked += 1; }
       });
       var count = review.querySelector(".review-approvals");
       if (count) { count.textContent = String(approvals); }
-      review.querySelector(".review-unmarked").textContent = String(unmarked);
+      var unmarkedText = review.querySelector(".review-unmarked-text");
+      if (unmarkedText) { tell(unmarkedText, "unmarked", { count: unmarked }, ""); }
+      else { review.querySelector(".review-unmarked").textContent = String(unmarked); }
       review.querySelector(".unmarked-note").hidden = !unmarked;
       show("review");
     }
@@ -254,7 +282,7 @@
     var body = new URLSearchParams(new FormData(form));
     var started = Date.now();
     var attempt = 0;
-    function say(text) { if (note) { note.textContent = text; note.hidden = !text; } }
+    function say(text, name) { if (note) { tell(note, name || "", null, text); note.hidden = !text; } }
     function again() {
       attempt += 1;
       if (Date.now() - started > RETRY_FOR_MS) {
@@ -281,7 +309,7 @@
         .catch(again);
     }
     buttons.forEach(disable);
-    say("正在提交……");
+    say("正在提交……", "sending");
     send();
   }
   document.addEventListener("submit", function (event) {

@@ -11,7 +11,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from config import settings
 from lifecycle import notifications, projects
 from lifecycle.proposals import Who
-from voting import accounts, help_requests
+from voting import accounts, help_requests, translations
 from voting.accounts import Viewer
 
 COOKIE = "piaojue_login"
@@ -39,6 +39,8 @@ async def require_deputy(request: Request) -> Viewer:
     viewer = await viewer_of(request)
     if viewer is None or viewer.kind != "deputy":
         raise LoginRequired("tablet")
+    if request.method == "GET":  # the tablet's pages in the congress's second language too (web.pages.page)
+        request.state.bi = await translations.for_term(viewer.term_id)
     return viewer
 
 

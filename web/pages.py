@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from voting.accounts import Viewer
+from voting.bilingual import CHINESE_ONLY
 from voting.errors import Refused
 from voting.times import beijing
 from web.auth import login_tag, login_token
@@ -26,6 +27,7 @@ def page(name: str, request: Request, viewer: Viewer | None = None, status_code:
         context.setdefault("login_tag", login_tag(login_token(request)) if viewer else "")
         context.setdefault("unread_notifications", request.state.get("unread_notifications", 0))  # web.auth
         context.setdefault("help_waiting", request.state.get("help_waiting", 0))  # web.auth.require_staff
+    context.setdefault("bi", request.state.get("bi", CHINESE_ONLY))  # voting.bilingual, set by web.auth
     return Template(template_name=name, context={"viewer": viewer, **context}, status_code=status_code)
 
 
@@ -53,8 +55,12 @@ async def act_on_form(request: Request, where: str, action: Callable[[dict[str, 
 
 def register_filters(engine: Any) -> None:
     from lifecycle.proposal_input import without_bidi_controls
+    from voting import help_requests
 
     engine.engine.filters["beijing"] = beijing
+    engine.engine.globals["bi"] = CHINESE_ONLY  # pages made outside page() (error handlers): Chinese only
+    engine.engine.globals["help_asked"] = help_requests.ASKED
+    engine.engine.globals["help_already"] = help_requests.ALREADY
     engine.engine.finalize = without_bidi_controls  # no typed text reads backwards on a page
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import subprocess
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
@@ -13,7 +17,7 @@ from litestar.response import Redirect, Template
 from lifecycle import notifications, proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
-from voting import accounts, ballot_box, help_requests, polls, sittings
+from voting import accounts, ballot_box, help_requests, languages, polls, sittings, translations
 from voting.accounts import Viewer
 from voting.ballot_box import OpenBallot, Outcome
 from voting.errors import NotFound, Refused
@@ -26,6 +30,18 @@ from web.pages import form_dict, page
 from web.scrutiny_tablet import scrutiny_entry
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
+
+
+@functools.cache
+def font_file(family: str) -> Path | None:
+    """The installed file of a font family (fontconfig), regular face; None if not installed."""
+    try:
+        listed = subprocess.run(["fc-list", f"{family}:style=Regular", "file"], capture_output=True, text=True,
+                                timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(Path(line.rstrip(": ").strip()) for line in listed.splitlines() if line.strip())
+    return next((f for f in files if f.suffix in (".ttf", ".otf") and f.is_file()), None)
 
 
 async def _session_of(viewer: Viewer) -> dict[str, Any] | None:
@@ -157,6 +173,17 @@ class TabletController(Controller):
         viewer = await require_deputy(request)
         return page("tablet/_status.html", request, viewer, **await _home_context(viewer))
 
+    @get("/fonts/{code:str}", cache=False)
+    async def font(self, code: FromPath[str]) -> Response[bytes]:
+        """A second language's font (static/bilingual.css), for tablets that lack it: the hall has
+        it for printing (Debian fonts-noto-core). Not secret, so served without a login."""
+        lang = languages.language(code.removesuffix(".ttf"))
+        found = font_file(lang.font) if lang and code.endswith(".ttf") else None
+        if found is None:
+            raise NotFound("没有这种文字的字体。")
+        return Response(await anyio.Path(found).read_bytes(), media_type="font/ttf",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     @post("/check-in")
     async def check_in(self, request: Request) -> Redirect:
         viewer = await require_deputy(request)
@@ -190,7 +217,7 @@ class TabletController(Controller):
         if refused is not None:
             return refused
         return page("tablet/ballot.html", request, viewer, ballot=ballot, choices=CHOICES[ballot.poll["method"]],
-                    labels=VALUE_LABELS)
+                    labels=VALUE_LABELS, bi=await translations.for_poll(ballot.poll))
 
     @post("/polls/{poll_id:int}/cast")
     async def cast(self, request: Request, poll_id: FromPath[int]) -> Template | Redirect:
