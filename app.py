@@ -31,6 +31,7 @@ from web.console import ConsoleController
 from web.counting import CountingController
 from web.dashboard import DashboardController
 from web.help_desk import HelpDeskController
+from web.translations_console import TranslationsConsoleController
 from web.notifications import NotificationConsoleController, NotificationTabletController, PublicNotificationController
 from web.guards import plausible_address
 from web import logs
@@ -202,6 +203,7 @@ def create_app() -> Litestar:
             PublicController, open_data_router, open_data_index, ScreenController, DashboardController, SupervisionTabletController, SupervisionConsoleController,
             AfterVoteConsoleController, TabletResultsController, RosterController, ScrutinyTabletController, TrustController,
             NotificationConsoleController, NotificationTabletController, PublicNotificationController, HelpDeskController,
+            TranslationsConsoleController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                        include_in_schema=False),
         ],

@@ -232,6 +232,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /console/departments": STAFF,
     "POST /console/departments/staff": STAFF,
     "POST /console/congresses/{congress_id:int}/thresholds": STAFF,
+    # 双语 (web/translations_console.py): the secretariat sets the language, its translation office enters texts
+    "GET /console/translations": STAFF,
+    "GET /console/congresses/{congress_id:int}/translations": STAFF,
+    "POST /console/congresses/{congress_id:int}/translations/language": STAFF,  # empty: no language, as before
+    "POST /console/congresses/{congress_id:int}/translations": STAFF,
+    "GET /console/congresses/{congress_id:int}/translations.xlsx": by_role(anonymous=LOGIN_C, deputies=LOGIN_C,
+                                                                          departments=DENIED, secretariats=BAD),
+    "POST /console/congresses/{congress_id:int}/translations/import": STAFF,
     # supervision in the console: a department answers on its own projects; the secretariat runs it
     "GET /console/supervision": PROJECT_STAFF,
     "GET /console/supervision/projects/{project_id:int}": OWN_PROJECT,
