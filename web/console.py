@@ -19,7 +19,7 @@ from voting.errors import NotFound, Refused
 from voting.poll_settings import CandidateInput
 from voting.rules import STATUS_LABELS, VALUE_LABELS
 from voting.accounts import Viewer
-from web import audit_log
+from web import audit_log, translations_console
 from web.addresses import tablet_address
 from web.auth import (COOKIE, STAFF_HOMES, client_of, login_cookies, logout_cookies, require_staff, return_to,
                       viewer_of)
@@ -77,6 +77,7 @@ async def poll_page(request: Request, viewer: Viewer, poll_id: int, status_code:
                 poll_key=await key_ceremony.key_in_force(poll_id),
                 waiting=await help_requests.waiting() if poll["status"] == "open" else [], places=help_requests.PLACES,
                 help_back=f"/console/polls/{poll_id}",
+                translations_needed=await translations_console.poll_needs(poll),  # 双语: texts still untranslated
                 open_error=more.get("error", "") if more.get("error_at") == "open" else "",
                 error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}), **more)
 
