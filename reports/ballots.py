@@ -43,6 +43,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -51,8 +52,10 @@ import segno
 from markupsafe import Markup
 
 from reports.pdf import TEMPLATES, _font_config, environment, render_html
-from voting import poll_settings
-from voting.errors import Refused
+from voting import poll_settings, print_words
+from voting.bilingual import CHINESE_ONLY, Bilingual
+from voting.errors import Conflict, Refused
+from voting.languages import LANGUAGES
 
 TEMPLATE = "print/ballot.html"
 PT = 25.4 / 72  # millimetres per point
@@ -86,6 +89,7 @@ class Layout:
     gap_mm: float = 6.0
     line_height: float = 1.3  # of candidate titles
     pad_mm: float = 1.0  # least padding above and below a title
+    second_head_mm: float = 0.0  # the column labels' row grows by this for their translations
 
     @property
     def page_width(self) -> float:
@@ -139,7 +143,7 @@ class Layout:
     @property
     def head_row_mm(self) -> float:
         """The row naming the columns: one line, centred."""
-        return round(max(7.0, 2 * self.head_pt * PT), 2)
+        return round(max(7.0, 2 * self.head_pt * PT) + self.second_head_mm, 2)
 
     def for_method(self, method: str) -> "Layout":
         """Boxes wide enough for the longest option label (基本满意) on one line."""
@@ -306,9 +310,13 @@ def _units(text: str) -> list[float]:
 def _lines(text: str, width_mm: float, pt: float) -> int:
     """Lines the text takes, filling them greedily as the line breaker does; a piece longer
     than a line is broken anywhere (overflow-wrap: anywhere)."""
-    per_line = max(1.0, width_mm / (pt * PT))
+    return _fill(_units(text), max(1.0, width_mm / (pt * PT)))
+
+
+def _fill(units: list[float], per_line: float) -> int:
+    """Lines that pieces of these widths (em) take, `per_line` em a line."""
     lines, used = 1, 0.0
-    for unit in _units(text):
+    for unit in units:
         if used + unit <= per_line + 1e-6:
             used += unit
         elif unit <= per_line:
@@ -342,21 +350,180 @@ def title_lines(title: str, layout: Layout, options: int) -> int:
     return _lines(title, layout.title_mm(options), layout.title_pt)
 
 
-def _row_height(title: str, layout: Layout, options: int) -> float:
-    lines = title_lines(title, layout, options)
-    return max(layout.row_mm, lines * layout.line_mm + 2 * layout.pad_mm + RULE_MM)
+# --- the second language ------------------------------------------------------------------------
+# With a second language each text is printed in Chinese and then in the translation, on a line
+# of its own (the translation of a candidate's title under it, in the same cell). The height
+# estimate adds the translation's lines: its widths are read from the font's own advances
+# (a code point as wide as its isolated form: joined Arabic letters and Tibetan stacks are no
+# wider), and a ballot that still comes out longer than a sheet is laid out again in the next
+# layout (`ballots_pdf_sync`) rather than printed on two.
+
+# Each second language's size against the Chinese it follows and its line height: Tibetan
+# stacks reach far above and below the line, Arabic script's marks less so.
+SECOND_TYPE = {"bo": (1.15, 1.85), "ug": (0.95, 1.5), "ii": (0.95, 1.35)}
+HEAD_SECOND = 0.9  # the column labels' translations, against the labels' size
+WIDTH_MARGIN = 1.1  # on every estimated width of a second language
+BREAK_AFTER = set(" \u0f0b\u0f0d\u0f0e")  # space, Tibetan tsheg and shad
 
 
-def header_height(layout: Layout, poll: dict[str, Any], session_name: str) -> float:
+@dataclass(frozen=True)
+class Second:
+    """The translations a ballot prints, in the order the ballot shows them."""
+
+    code: str
+    direction: str
+    poll_title: str
+    heading: str
+    instructions: tuple[str, ...]
+    labels: tuple[str, ...]  # 序号, 候选项目 (测评项目), the options
+    titles: tuple[str, ...]
+
+    @property
+    def scale(self) -> float:
+        return SECOND_TYPE[self.code][0]
+
+    @property
+    def line_height(self) -> float:
+        return SECOND_TYPE[self.code][1]
+
+
+def second_sources(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What a ballot prints in the second language: the Chinese source of each text."""
+    method = poll["method"]
+    words = [*print_words.BALLOT_COMMON,
+             *(print_words.BALLOT_APPROVAL if method == "approval" else print_words.BALLOT_SATISFACTION),
+             print_words.rules_sentence(poll)[0]]
+    return ([{"kind": "票决名称", "source": poll["title"]}]
+            + [{"kind": f"候选项目 {n} 名称", "source": c["title"]} for n, c in enumerate(candidates, start=1)]
+            + [{"kind": "选票用语", "source": w} for w in words])
+
+
+def _how_to_mark_words(poll: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """`how_to_mark`'s lines as vocabulary words and their figures."""
+    if poll["method"] == "approval":
+        return [(print_words.BALLOT_APPROVAL[4], {}),
+                (print_words.BALLOT_APPROVAL[5], {"cap": poll.get("max_approvals") or poll.get("seats")})]
+    return [(print_words.BALLOT_SATISFACTION[5], {}), (print_words.BALLOT_SATISFACTION[6], {})]
+
+
+def second_texts(poll: dict[str, Any], candidates: list[dict[str, Any]], words: Bilingual) -> Second | None:
+    """The ballot's translations, or None for a ballot in Chinese only."""
+    if not words:
+        return None
+    assert words.language is not None
+    method = poll["method"]
+    rules, figures = print_words.rules_sentence(poll)
+    labels = ["序号", "候选项目" if method == "approval" else "测评项目", *OPTIONS[method]]
+    return Second(
+        code=words.code, direction=words.language.direction,
+        poll_title=display_title(words.second(poll["title"])),
+        heading=words.second("满意度测评表" if method == "satisfaction" else "选票"),
+        instructions=(words.second(rules, **figures), *(words.second(w, **v) for w, v in _how_to_mark_words(poll))),
+        labels=tuple(words.second(label) for label in labels),
+        titles=tuple(display_title(words.second(c["title"])) for c in candidates))
+
+
+@lru_cache(maxsize=8)
+def _advances(family: str) -> dict[int, float]:
+    """Code point -> advance in em of a font family's cmap glyph; {} if it cannot be read."""
+    import subprocess
+
+    try:
+        from fontTools.ttLib import TTFont
+
+        path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        font = TTFont(path, lazy=True)
+        upm, metrics = font["head"].unitsPerEm, font["hmtx"]
+        return {code: metrics[glyph][0] / upm for code, glyph in font.getBestCmap().items()}
+    except Exception:  # noqa: BLE001  (no font file, no fontTools: every character counts 1 em)
+        return {}
+
+
+def _second_units(text: str, code: str) -> list[float]:
+    """Widths in em of the pieces a line break cannot split: a word with the space or tsheg
+    after it; each Yi syllable on its own (Yi breaks between any two, as CJK does)."""
+    advances = _advances(LANGUAGES[code].font)
+    units: list[float] = []
+    open_unit = False
+    for ch in text:
+        if ch.isspace():
+            ch = " "
+        width = _char_width(ch) if not LANGUAGES[code].in_script(ch) else advances.get(ord(ch), 1.0)
+        width *= WIDTH_MARGIN
+        syllable = code == "ii" and LANGUAGES[code].in_script(ch)
+        if open_unit and not syllable:
+            units[-1] += width
+        else:
+            units.append(width)
+        open_unit = ch not in BREAK_AFTER
+    return units
+
+
+def second_lines(text: str, width_mm: float, pt: float, code: str) -> int:
+    """Lines a translation takes at `pt` in `width_mm`; 0 for none."""
+    if not text:
+        return 0
+    return _fill(_second_units(text, code), max(1.0, width_mm / (pt * PT)))
+
+
+def widest_word_mm(texts: tuple[str, ...], pt: float, code: str) -> float:
+    return max((u for t in texts for u in _second_units(t, code)), default=0.0) * pt * PT
+
+
+def second_line_mm(pt: float, second: Second) -> float:
+    """Height of a line of the translation that follows Chinese of `pt`."""
+    return pt * second.scale * PT * second.line_height
+
+
+def with_second(layout: Layout, method: str, second: Second | None) -> Layout:
+    """The layout with boxes wide enough for each option's translation, no word broken, and
+    the column labels' row tall enough for theirs."""
+    if second is None:
+        return layout
+    options = len(OPTIONS[method])
+    pt = layout.head_pt * second.scale * HEAD_SECOND
+    box = max(layout.box_mm, round(widest_word_mm(second.labels[2:], pt, second.code) + 2.0, 1))
+    layout = replace(layout, box_mm=box)
+    widths = [layout.number_line_x, layout.boxes_x(options) - layout.number_line_x, *[box] * options]
+    lines = max(second_lines(label, width - 1.0, pt, second.code) for label, width in zip(second.labels, widths))
+    return replace(layout, second_head_mm=round(lines * pt * PT * second.line_height + 1.0, 2))
+
+
+def _row_text_mm(layout: Layout, options: int, title: str, second_title: str | None, second: Second | None) -> float:
+    text = title_lines(title, layout, options) * layout.line_mm
+    if second is not None and second_title:
+        text += (second_lines(second_title, layout.title_mm(options), layout.title_pt * second.scale, second.code)
+                 * second_line_mm(layout.title_pt, second))
+    return text
+
+
+def _row_height(title: str, layout: Layout, options: int, second_title: str | None = None,
+                second: Second | None = None) -> float:
+    if second is None:
+        lines = title_lines(title, layout, options)
+        return max(layout.row_mm, lines * layout.line_mm + 2 * layout.pad_mm + RULE_MM)
+    return max(layout.row_mm, _row_text_mm(layout, options, title, second_title, second) + 2 * layout.pad_mm + RULE_MM)
+
+
+def header_height(layout: Layout, poll: dict[str, Any], session_name: str, second: Second | None = None) -> float:
     """Everything above the candidate rows: heading, QR code, instructions, the options' row."""
     head_width = layout.content_mm - 2 * layout.head_margin_mm
     poll_pt = layout.text_pt + 3
     heading = (_lines(session_name, head_width, layout.text_pt + 1) * (layout.text_pt + 1) * PT * TEXT_LINE
                + 1 + _lines(poll["title"], head_width, poll_pt) * poll_pt * PT * 1.3
                + 1.5 + layout.heading_pt * PT * 1.2)
-    heading = max(heading, layout.head_min_mm)
     text_width = layout.content_mm - 6 - 0.5
+    if second is not None:
+        heading += (second_lines(second.poll_title, head_width, poll_pt * second.scale, second.code)
+                    * second_line_mm(poll_pt, second)
+                    + second_lines(second.heading, head_width, poll_pt * second.scale, second.code)
+                    * second_line_mm(poll_pt, second))
+    heading = max(heading, layout.head_min_mm)
     howto = sum(_lines(p, text_width, layout.text_pt) for p in instructions(poll)) * layout.text_pt * PT * TEXT_LINE
+    if second is not None:
+        howto += sum(second_lines(p, text_width, layout.text_pt * second.scale, second.code)
+                     for p in second.instructions) * second_line_mm(layout.text_pt, second)
     howto += 2 * 2.5 + 3 + 2 * RULE_MM  # margins, padding, border
     return heading + howto + layout.head_row_mm + HEADER_SLACK_MM
 
@@ -368,12 +535,22 @@ def columns_of(candidates: list[Any], layout: Layout) -> list[list[Any]]:
     return [list(candidates[:half]), list(candidates[half:])]
 
 
-def _room(layout: Layout, poll: dict[str, Any], session_name: str) -> float:
-    return (layout.page_height - 2 * layout.margin_mm - header_height(layout, poll, session_name)) * FIT
+def _room(layout: Layout, poll: dict[str, Any], session_name: str, second: Second | None = None) -> float:
+    return (layout.page_height - 2 * layout.margin_mm - header_height(layout, poll, session_name, second)) * FIT
 
 
-def _tallest_column(layout: Layout, poll: dict[str, Any], titles: list[str]) -> float:
+def _tallest_column(layout: Layout, poll: dict[str, Any], titles: list[str], second: Second | None = None) -> float:
     options = len(OPTIONS[poll["method"]])
+    if second is not None:
+        rows = list(zip(titles, second.titles))
+        tallest = 0.0
+        for column in columns_of(rows, layout):
+            height = sum(_row_height(t, layout, options, s, second) for t, s in column)
+            if column:  # the last row's padding and rule again, as below
+                text = _row_text_mm(layout, options, *column[-1], second)
+                height += max(layout.pad_mm, (layout.row_mm - RULE_MM - text) / 2) + RULE_MM
+            tallest = max(tallest, height)
+        return tallest
     one_paragraph = one_line_each(titles, layout, options)
     tallest = 0.0
     for column in columns_of(titles, layout):
@@ -387,25 +564,29 @@ def _tallest_column(layout: Layout, poll: dict[str, Any], titles: list[str]) -> 
     return tallest
 
 
-def fits(layout: Layout, poll: dict[str, Any], titles: list[str], session_name: str = "") -> bool:
-    return _tallest_column(layout, poll, titles) <= _room(layout, poll, session_name)
+def fits(layout: Layout, poll: dict[str, Any], titles: list[str], session_name: str = "",
+         second: Second | None = None) -> bool:
+    return _tallest_column(layout, poll, titles, second) <= _room(layout, poll, session_name, second)
 
 
-def _stretched(layout: Layout, poll: dict[str, Any], titles: list[str], session_name: str) -> Layout:
+def _stretched(layout: Layout, poll: dict[str, Any], titles: list[str], session_name: str,
+               second: Second | None = None) -> Layout:
     """The layout with rows made taller (bigger boxes to mark) to use the sheet, up to MAX_STRETCH."""
-    room = _room(layout, poll, session_name)
+    room = _room(layout, poll, session_name, second)
     low, high = layout.row_mm, layout.row_mm * MAX_STRETCH
     for _ in range(20):
         middle = (low + high) / 2
-        if _tallest_column(replace(layout, row_mm=middle), poll, titles) <= room:
+        if _tallest_column(replace(layout, row_mm=middle), poll, titles, second) <= room:
             low = middle
         else:
             high = middle
     return replace(layout, row_mm=math.floor(low * 10) / 10)
 
 
-def choose_layout(poll: dict[str, Any], titles: list[str], session_name: str = "") -> Layout:
-    """The roomiest layout that keeps the ballot on one sheet.
+def layouts_to_try(poll: dict[str, Any], titles: list[str], session_name: str = "",
+                   second: Second | None = None) -> Iterator[Layout]:
+    """The roomiest layout that keeps the ballot on one sheet, then, for a ballot that the
+    estimate got wrong, the same unstretched and the later ones.
 
     Up to 14 candidates get the roomy single column, up to 24 the compact one, more
     go to two columns on A4; long titles can push a list on to the next layout, and
@@ -413,11 +594,20 @@ def choose_layout(poll: dict[str, Any], titles: list[str], session_name: str = "
     """
     count = len(titles)
     start = 0 if count <= 14 else 1 if count <= 24 else 2
-    for layout in (candidate.for_method(poll["method"]) for candidate in LAYOUTS[start:]):
-        if fits(layout, poll, titles, session_name):
-            return _stretched(layout, poll, titles, session_name)
+    candidates = [with_second(layout.for_method(poll["method"]), poll["method"], second) for layout in LAYOUTS[start:]]
+    for at, layout in enumerate(candidates):
+        if fits(layout, poll, titles, session_name, second):
+            yield _stretched(layout, poll, titles, session_name, second)
+            yield from candidates[at:]
+            return
     raise Refused(f"{len(titles)} 个候选项目的名称太长，一张 A3 选票也印不下；请精简项目名称后再打印选票。",
                   code="ballot_too_long")
+
+
+def choose_layout(poll: dict[str, Any], titles: list[str], session_name: str = "",
+                  second: Second | None = None) -> Layout:
+    """The roomiest layout that keeps the ballot on one sheet (`layouts_to_try`)."""
+    return next(layouts_to_try(poll, titles, session_name, second))
 
 
 def qr_png_uri(text: str) -> str:
@@ -441,25 +631,66 @@ def _grey_png_uri(rows: list[bytes]) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _context(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any]) -> dict[str, Any]:
-    """What the ballot template needs besides the ballots themselves."""
+def _context(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
+             words: Bilingual = CHINESE_ONLY, layout: Layout | None = None) -> dict[str, Any]:
+    """What the ballot template needs besides the ballots themselves: in `layout`, or the one
+    `choose_layout` takes."""
     method = poll["method"]
     options = len(OPTIONS[method])
     titles = [display_title(c["title"]) for c in candidates]
-    layout = choose_layout(poll, titles, session["name"])
+    second = second_texts(poll, candidates, words)
+    layout = layout or choose_layout(poll, titles, session["name"], second)
     numbered = [{"number": i, "title": t, "lines": title_lines(t, layout, options)}
                 for i, t in enumerate(titles, start=1)]
+    if second is None:
+        for c in numbered:
+            c["name"] = f"l{c['lines']}"
+        row_classes = [{"name": f"l{c['lines']}", **c} for c in layout.row_classes(max(c["lines"] for c in numbered))]
+    else:
+        row_classes = _second_row_classes(layout, options, numbered, second)
     boxes_x = layout.boxes_x(options)
     strips = [layout.number_line_x, *(boxes_x + i * layout.box_mm for i in range(options))]
     head_text, labels = layout.head_labels(method)
+    if second is not None:
+        head_text = None
+        widths = [layout.number_line_x, boxes_x - layout.number_line_x, *[layout.box_mm] * options]
+        labels = [{**label, "l2": l2, "width": round(width, 2)}
+                  for label, l2, width in zip(labels, second.labels, widths)]
     return dict(
         poll=poll, session=session, method=method, layout=layout, instructions=instructions(poll),
-        columns=columns_of(numbered, layout), one_line_each=one_line_each(titles, layout, options),
-        row_classes=layout.row_classes(max(c["lines"] for c in numbered)),
+        columns=columns_of(numbered, layout), one_line_each=second is None and one_line_each(titles, layout, options),
+        row_classes=row_classes,
         head_text=head_text, labels=labels, boxes_x=boxes_x, title_right_mm=TITLE_RIGHT_MM,
         strips=[round(x - RULE_MM / 2, 2) for x in strips], rule_mm=round(RULE_MM, 3),
-        black=BLACK_PNG, grey=GREY_PNG, row_rules=_row_rules_uri(layout),
+        black=BLACK_PNG, grey=GREY_PNG, row_rules=_row_rules_uri(layout), second=second,
+        second_type=_second_type(layout, second),
     )
+
+
+def _second_row_classes(layout: Layout, options: int, numbered: list[dict[str, Any]],
+                        second: Second) -> list[dict[str, Any]]:
+    """Per candidate, a class by its lines in Chinese and in translation: the padding that
+    centres both in the row and the least height. Sets each candidate's `name` and `l2`."""
+    classes: dict[str, dict[str, Any]] = {}
+    l2_pt = layout.title_pt * second.scale
+    for c, l2 in zip(numbered, second.titles):
+        extra = second_lines(l2, layout.title_mm(options), l2_pt, second.code)
+        c.update(l2=l2, name=f"l{c['lines']}-{extra}")
+        text = c["lines"] * layout.line_mm + extra * second_line_mm(layout.title_pt, second)
+        pad = max(layout.pad_mm, (layout.row_mm - RULE_MM - text) / 2)
+        classes[c["name"]] = {"name": c["name"], "pad": round(pad, 2),
+                              "min": round(max(0.0, layout.row_mm - RULE_MM - 2 * pad), 2)}
+    return list(classes.values())
+
+
+def _second_type(layout: Layout, second: Second | None) -> dict[str, float]:
+    """The translations' sizes (pt) and line heights, as `header_height` and the rows estimate them."""
+    if second is None:
+        return {}
+    return {"scale": second.scale, "line_height": second.line_height,
+            "title_pt": round(layout.title_pt * second.scale, 2), "text_pt": round(layout.text_pt * second.scale, 2),
+            "poll_pt": round((layout.text_pt + 3) * second.scale, 2),
+            "head_pt": round(layout.head_pt * second.scale * HEAD_SECOND, 2)}
 
 
 def _numbered(serials: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -467,15 +698,16 @@ def _numbered(serials: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 
 def ballots_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                 serials: list[tuple[str, str]]) -> str:
+                 serials: list[tuple[str, str]], words: Bilingual = CHINESE_ONLY) -> str:
     """One HTML document: a whole ballot per (serial, QR text) pair, each on its own page.
 
     `poll` is a Poll row (title, method, seats, max_approvals, threshold_*), `candidates`
-    Candidate rows in ballot order, `session` has the session's `name`.
+    Candidate rows in ballot order, `session` has the session's `name`; `words` the poll's
+    second language, if any (`ballot_words`).
     """
     if not serials:
         raise ValueError("no ballots to print")
-    return render_html(TEMPLATE, **_context(poll, candidates, session), ballots=_numbered(serials))
+    return render_html(TEMPLATE, **_context(poll, candidates, session, words), ballots=_numbered(serials))
 
 
 # The template prints a ballot as a section holding the serial corner (.mark) and the rest.
@@ -497,17 +729,19 @@ def _with_css(extra: str) -> Markup:
 
 
 def stamped_html(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                 serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES) -> tuple[str, Iterator[str]]:
+                 serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES, words: Bilingual = CHINESE_ONLY,
+                 layout: Layout | None = None) -> tuple[str, Iterator[str]]:
     """The documents of a stamped print run: the ballot without serial and QR code (one
     page), then, lazily, documents of at most `per_document` pages, a page per (serial,
     QR text) pair with only that serial and QR code in place."""
     if not serials:
         raise ValueError("no ballots to print")
-    context = _context(poll, candidates, session)
+    context = _context(poll, candidates, session, words, layout)
     ballot = render_html(TEMPLATE, **context, ballots=[{"serial": "", "qr": BLACK_PNG}],
                          print_css=_with_css(_BALLOT_ONLY_CSS))
     # The serial pages leave out the candidate lists, the bulk of a ballot's markup.
-    bare = {**context, "columns": [], "instructions": [""], "labels": [], "print_css": _with_css(_SERIALS_ONLY_CSS)}
+    bare = {**context, "columns": [], "instructions": [""], "labels": [], "print_css": _with_css(_SERIALS_ONLY_CSS),
+            "second": None}
     serial_pages = (render_html(TEMPLATE, **bare, ballots=_numbered(serials[at:at + per_document]))
                     for at in range(0, len(serials), per_document))
     return ballot, serial_pages
@@ -581,32 +815,79 @@ def _collector_paused() -> Iterator[None]:
 
 
 def ballots_pdf_sync(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                     serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES) -> bytes:
+                     serials: list[tuple[str, str]], per_document: int = SERIAL_PAGES,
+                     words: Bilingual = CHINESE_ONLY) -> bytes:
     """The PDF of a print run, a page per serial in the order given, stamped (see the top).
 
-    Everything runs in the calling thread and process; `per_document` is how many serial
-    pages WeasyPrint lays out at a time (`SERIAL_PAGES`).
+    The ballot is laid out in the layout `choose_layout` takes; should it come out longer
+    than a sheet all the same (a translation wider than estimated), in the next one of
+    `layouts_to_try`. Everything runs in the calling thread and process; `per_document` is
+    how many serial pages WeasyPrint lays out at a time (`SERIAL_PAGES`).
     """
     from weasyprint import HTML
 
-    ballot_html, serial_htmls = stamped_html(poll, candidates, session, serials, per_document)
     base_url, font_config = str(TEMPLATES / "print"), _font_config()
+    titles = [display_title(c["title"]) for c in candidates]
+    second = second_texts(poll, candidates, words)
     with _collector_paused():
-        ballot = HTML(string=ballot_html, base_url=base_url).render(font_config=font_config)
+        for layout in layouts_to_try(poll, titles, session["name"], second):
+            ballot_html, serial_htmls = stamped_html(poll, candidates, session, serials, per_document, words, layout)
+            ballot = HTML(string=ballot_html, base_url=base_url).render(font_config=font_config)
+            if len(ballot.pages) == 1:
+                break
+        else:
+            raise Refused(f"{len(titles)} 个候选项目连同译文，一张 A3 选票也印不下；请精简项目名称或译文后再打印选票。",
+                          code="ballot_too_long")
         pages = list(ballot.pages)
         for html in serial_htmls:
             pages += HTML(string=html, base_url=base_url).render(font_config=font_config).pages
             # Only what this document left behind (its pages survive to the next generation):
             # 450 ballots peak at 225 MB rather than 280, 2,000 at 280 MB rather than 550.
             gc.collect(0)
-        if len(ballot.pages) != 1 or len(pages) != 1 + len(serials):
+        if len(pages) != 1 + len(serials):
             raise RuntimeError(f"a stamped print run of {len(serials)} ballots laid out as "
                                f"{len(ballot.pages)} + {len(pages) - len(ballot.pages)} pages")
         return ballot.copy(pages).write_pdf(finisher=_stamp)
 
 
+async def ballot_words(poll: dict[str, Any], candidates: list[dict[str, Any]]) -> Bilingual:
+    """The words a stored poll's ballot is printed with (voting.translations.for_poll).
+
+    With a second language, a ballot prints only when each of its texts has a translation:
+    otherwise a Conflict names what is missing, before anything is printed. A poll given as
+    its settings alone (no session: the layout tests) prints in Chinese.
+    """
+    if "session" not in poll:
+        return CHINESE_ONLY
+    from voting import translations
+
+    words = await translations.for_poll(poll)
+    if not words:
+        return words
+    assert words.language is not None
+    missing = [t for t in second_sources(poll, candidates) if t["source"] not in words.book]
+    if missing:
+        raise Conflict(missing_refusal(words.language.name, missing), code="translations_missing")
+    return words
+
+
+def missing_refusal(language: str, missing: list[dict[str, str]]) -> str:
+    """Why a ballot does not print yet, in Chinese: how many texts lack a translation, the first few."""
+    def short(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= 24 else text[:24] + "…"
+    shown = "；".join(f"{t['kind']}“{short(t['source'])}”" for t in missing[:5])
+    more = f"等 {len(missing)} 条" if len(missing) > 5 else ""
+    return (f"本届人大设定了第二语言{language}，选票上还有 {len(missing)} 条文字没有{language}译文：{shown}{more}。"
+            "请翻译人员在“双语”页录入后再打印选票。")
+
+
 async def ballots_pdf(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],
-                      serials: list[tuple[str, str]]) -> bytes:
+                      serials: list[tuple[str, str]], words: Bilingual | None = None) -> bytes:
     """The PDF of all the ballots, built in a worker thread (the QR codes and HTML too),
-    so the event loop keeps taking the hall's votes while it prints."""
-    return await anyio.to_thread.run_sync(ballots_pdf_sync, poll, candidates, session, serials)
+    so the event loop keeps taking the hall's votes while it prints. `words`: the poll's
+    (`ballot_words`, looked up when not given)."""
+    if words is None:
+        words = await ballot_words(poll, candidates)
+    return await anyio.to_thread.run_sync(
+        lambda: ballots_pdf_sync(poll, candidates, session, serials, words=words))
