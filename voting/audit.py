@@ -22,6 +22,8 @@ DETAIL_LABELS = {
     # the key ceremony
     "fingerprint": "钥匙指纹", "key_fingerprint": "钥匙指纹", "threshold": "开启所需钥匙卡数", "cards": "钥匙卡张数",
     "holders": "持卡人", "before": "原值", "after": "新值", "signing_key": "签名钥匙指纹",
+    # a congress's second language (voting.translations)
+    "language": "语言", "sources": "译文对应的中文",
     "passed": "演练通过", "accepted": "接受的选票", "throughput": "每秒选票数", "p99": "99% 响应时间（秒）",
     # who and where
     "client": "终端地址", "by": "确认人", "how": "方式", "deputy": "代表", "deputies": "代表",
