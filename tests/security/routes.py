@@ -61,6 +61,8 @@ def param_value(route: Route, name: str, world: World) -> str:
     if name == "session_id":
         return str(MISSING) if path.endswith("/events") else str(world.hall.session_id)
     if name == "code":
+        if path.startswith("/tablet/fonts"):
+            return "bo.ttf"
         return world.proposal_code if path.startswith("/public/proposals") else world.project["code"]
     if name == "sha256":
         if path.startswith("/public/attachments"):

@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /tablet/check-in": DEPUTY,
     "POST /tablet/text-size": DEPUTY,
     "POST /tablet/help": DEPUTY,
+    "GET /tablet/fonts/{code:str}": PUBLIC,  # a second language's font (static/bilingual.css): not secret
     "GET /console/help": STAFF,
     "GET /console/help/waiting": STAFF,
     "POST /console/help/{request_id:int}/handled": STAFF,
