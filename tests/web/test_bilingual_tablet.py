@@ -123,3 +123,28 @@ def test_the_vocabulary_has_each_word_once_per_method():
     for method in vocabulary.METHODS:
         words = vocabulary.words_for(method)
         assert len(words) == len(set(words))
+
+
+async def test_the_published_result_names_the_projects_in_both_languages(hall):
+    from tests.hall import scrutinize
+
+    poll_id = await hall.poll(candidates=3, seats=1, open_=False, threshold_base="none")
+    entered = await translate_all(hall.congress_id, "bo", poll_id)
+    await hall.reach_quorum(poll_id)
+    await sealed.open_poll(poll_id, STAFF)
+    deputy = hall.deputy_ids[3]
+    await hall.check_in(deputy)
+    await sealed.cast(poll_id, deputy, {"P02": "for"})
+    await sealed.close_poll(poll_id, STAFF)
+    await scrutinize(hall, poll_id)
+    tablet = await tablet_of(hall, deputy)
+    try:
+        page = (await tablet.get(f"/tablet/results/{poll_id}")).text
+        shown = second_language_spans(page, "bo", "ltr")
+        title = (await polls.get_poll(poll_id))["title"]
+        assert entered[title] in shown
+        assert re.search(r'<span class="chosen-title">候选项目02 <span class="l2" lang="bo" dir="ltr">'
+                         + re.escape(html.escape(entered["候选项目02"])), page)
+        assert all(entered[f"候选项目0{n}"] in shown for n in (1, 2, 3))
+    finally:
+        await tablet.aclose()
