@@ -34,6 +34,7 @@ fi
 # (read whole, then searched: `grep -q` in a pipe would end the writer early, and pipefail calls that a failure)
 libraries=$(ldconfig -p 2>/dev/null || true)
 fonts=$(fc-list : family 2>/dev/null || true)
+second=()
 library() { [[ "$libraries" == *"$1"* ]] || [ -e "/usr/lib/$arch-linux-gnu/$1" ] || [ -e "/usr/lib64/$1" ]; }
 library libpango-1.0.so.0 || problems+=("Pango 排版库（Debian/UOS：libpango-1.0-0 libpangoft2-1.0-0；麒麟/openEuler：pango）")
 library libharfbuzz-subset.so.0 || problems+=("HarfBuzz 字体子集库（Debian/UOS：libharfbuzz-subset0；麒麟/openEuler：harfbuzz）")
@@ -47,6 +48,14 @@ if [ ${#problems[@]} -gt 0 ]; then
   exit 1
 fi
 echo "检查通过：$arch，$("$PYTHON" --version)，PDF 所需字体和库齐全。"
+# A congress that prints in a second language (voting/languages.py) needs its script's font too;
+# the console's 会前检查 fails without it, so say it now, but do not stop a Chinese-only hall.
+for font in "Noto Serif Tibetan" "Noto Naskh Arabic" "Noto Sans Yi"; do
+  [[ "$fonts" == *"$font"* ]] || second+=("$font")
+done
+if [ ${#second[@]} -gt 0 ]; then
+  echo "提示：未安装 ${second[*]}。如本届人大设定藏文、维吾尔文或彝文为第二语言，请另装 fonts-noto-core（Debian/UOS）或 google-noto-serif-tibetan-fonts google-noto-naskh-arabic-fonts google-noto-sans-yi-fonts（麒麟/openEuler）。"
+fi
 [ "${1:-}" = "--check" ] && exit 0
 
 "$PYTHON" -m venv .venv
