@@ -173,6 +173,26 @@ def typed_entries(form: dict[str, str], work: WorkList) -> dict[str, str]:
     return entries
 
 
+def typed_problems(form: dict[str, str], work: WorkList) -> dict[str, str]:
+    """Why each refused field of a sent page was refused (field -> Chinese), to show beside it:
+    the same checks translations.enter makes of each text (voting.languages.refusal)."""
+    lang = work.language
+    if lang is None:
+        return {}
+    problems = {}
+    current = {t.source: t.current for t in work.texts}
+    for source, typed in typed_entries(form, work).items():
+        text = languages.normalised(typed)
+        if not text:
+            if current.get(source):
+                problems[field_of(source)] = "译文不能清空，只能改为新的译文。"
+            continue
+        why = languages.refusal(lang, source, text)
+        if why:
+            problems[field_of(source)] = why
+    return problems
+
+
 # --- the spreadsheet -----------------------------------------------------------------------------
 
 KIND, SOURCE, TRANSLATION = "类别", "中文", "译文"

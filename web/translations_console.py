@@ -64,11 +64,15 @@ class TranslationsConsoleController(Controller):
         congress = await congress_row(congress_id)
         work = await translation_office.work_list(congress)
         saved = request.query_params.get("saved", "")
+        form = more.pop("form", {})
+        only_missing = request.query_params.get("missing") == "1" or form.get("view") == "missing"
+        refused_here = more.get("error_at") == "texts"
         return page("console/translations.html", request, viewer, status_code=status_code, congress=congress,
                     work=work, lang=work.language, choices=languages.CHOICES, poll_status=STATUS_LABELS,
-                    methods=translation_office.METHOD_NAMES, saved=saved,
+                    methods=translation_office.METHOD_NAMES, saved=saved, only_missing=only_missing,
                     count=whole(request.query_params.get("count", "")),
-                    error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=more.pop("form", {}),
+                    field_errors=translation_office.typed_problems(form, work) if refused_here else {},
+                    error=more.pop("error", ""), error_at=more.pop("error_at", ""), form=form,
                     errors=more.pop("errors", []), filename=more.pop("filename", ""), **more)
 
     @get("/congresses/{congress_id:int}/translations")
@@ -104,7 +108,8 @@ class TranslationsConsoleController(Controller):
             entries = translation_office.typed_entries(form, work)
             count = await translations.enter(congress_id, entries, viewer.actor, form.get("reason", "")) \
                 if entries else 0
-            return f"{address(congress_id)}?saved=texts&count={count}#texts"
+            view = "&missing=1" if form.get("view") == "missing" else ""
+            return f"{address(congress_id)}?saved=texts&count={count}{view}#texts"
 
         return await act_on_form(request, "texts", action,
                                  lambda status, **more: self._page(request, viewer, congress_id, status, **more),

@@ -146,6 +146,17 @@ async def test_translations_typed_on_the_page_are_stored_with_who_and_when_and_a
     missing = len(await translations.missing_for_poll(poll))
     assert f"还有 {missing} 条没有译文" in page and missing == len(await translations.texts_for_poll(poll)) - 2
 
+    # Only what is missing, to work through: the translated ones are left off, and saving stays in that view.
+    only = await client.get(f"{page_of(hall)}?missing=1")
+    left = texts_form(only.text)
+    assert field(title) not in left.fields and field("候选项目02") in left.fields and "显示全部文字" in only.text
+    summary = "第 1 个项目的简介"
+    went = await client.post(page_of(hall), data={**left.fields, field(summary): pseudo("bo", summary),
+                                                  "_csrf_token": csrf_of(client)})
+    assert went.headers["location"].endswith("?saved=texts&count=1&missing=1#texts")
+    assert field(summary) not in texts_form((await client.get(went.headers["location"])).text).fields
+    form = texts_form((await client.get(page_of(hall))).text)
+
     # The same page sent again changes nothing; a changed text is a new row, the old one kept.
     again = await client.post(page_of(hall), data={**form.fields, "_csrf_token": csrf_of(client)})
     assert again.headers["location"].endswith("count=0#texts")
@@ -154,7 +165,7 @@ async def test_translations_typed_on_the_page_are_stored_with_who_and_when_and_a
     changed = await client.post(page_of(hall), data={**form.fields, field(title): better,
                                                      "_csrf_token": csrf_of(client)})
     assert changed.headers["location"].endswith("count=1#texts")
-    assert await stored(hall.congress_id) == 3
+    assert await stored(hall.congress_id) == 4
     page = (await client.get(page_of(hall))).text
     assert "修改记录：此前的 1 条译文" in page and pseudo("bo", title) in page
     assert texts_form(page).fields[field(title)] == better
@@ -189,8 +200,13 @@ async def test_a_wrong_script_or_a_lost_placeholder_is_refused_with_nothing_stor
     assert said.startswith("译文没有保存：") and "“候选项目01”：译文里有不属于藏文的字符" in said
     assert "缺少 {name}" in said
     assert await stored(hall.congress_id) == 0  # the good one is not stored either: all or nothing
-    kept = texts_form(refused.text).fields
+    shown = texts_form(refused.text)
+    kept = shown.fields
     assert kept[field(poll["title"])] == good and kept[field("候选项目01")] == chinese and kept[field(greeting)] == lost
+    # each refused field is marked where it is, with its own reason; the good one is not
+    invalid = {name for name, attrs in shown.attrs.items() if attrs.get("aria-invalid") == "true"}
+    assert invalid == {field("候选项目01"), field(greeting)}
+    assert '<p class="field-error" id="e-t' in refused.text and "译文的占位符与中文不一致：缺少 {name}" in refused.text
 
 
 async def test_a_draft_poll_lists_what_is_missing_and_opens_once_everything_is_translated(client, hall):
