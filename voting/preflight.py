@@ -6,7 +6,7 @@ Each check says ok, warn or fail, and what to do about it, in Chinese:
 - free disk space where the data lives;
 - the database's integrity (SQLite `quick_check`; PostgreSQL answers);
 - a backup taken today (voting.backup);
-- the fonts the printed documents need;
+- the fonts the printed documents need, a congress's second language's included;
 - a rehearsal that passed in the last 7 days (voting.rehearsal_data.record_outcome);
 - on PostgreSQL, that the server key is set (PIAOJUE_SECRET), so every app node agrees on logins;
 - the clock: the server's time is shown beside the browser's, and the page flags a gap.
@@ -69,12 +69,31 @@ def _disk(path: Path) -> Check:
                  + ("。" if state == OK else "，请清理或更换磁盘。"))
 
 
-def _fonts(families: set[str]) -> Check:
+def _fonts(families: set[str], second_languages: tuple[str, ...] = ()) -> Check:
+    """The CJK fonts every document prints in, and the font of each second language a congress
+    has set (voting.languages): without it WeasyPrint prints boxes in its place."""
+    from voting.languages import LANGUAGES
+
     missing = [f for f in FONTS if f not in families]
     if missing:
         return Check("打印字体", FAIL, f"缺少字体 {'、'.join(missing)}：选票和公告无法正确打印。"
                      "请安装 fonts-noto-cjk（Debian/Ubuntu）或从单位的软件源安装同名字体。")
-    return Check("打印字体", OK, "选票、计票单和公告所需的字体已安装。")
+    lacking = [LANGUAGES[code] for code in second_languages if code in LANGUAGES
+               and LANGUAGES[code].font not in families]
+    if lacking:
+        names = "、".join(f"{lang.name}字体 {lang.font}" for lang in lacking)
+        return Check("打印字体", FAIL, f"缺少{names}：设定了第二语言的人大，其选票、计票单和公告无法印出"
+                     f"{'、'.join(lang.name for lang in lacking)}。请安装 fonts-noto-core（Debian/Ubuntu）。")
+    extra = "、".join(LANGUAGES[code].name for code in second_languages if code in LANGUAGES)
+    return Check("打印字体", OK, "选票、计票单和公告所需的字体已安装" + (f"（含{extra}）。" if extra else "。"))
+
+
+async def _second_languages() -> tuple[str, ...]:
+    """The second languages the congresses here have set."""
+    from voting.tables import Congress
+
+    rows = await Congress.select(Congress.second_language).where(Congress.second_language != "")
+    return tuple(sorted({r["second_language"] for r in rows}))
 
 
 async def _database() -> Check:
@@ -147,7 +166,7 @@ async def run(families: set[str], now: datetime | None = None) -> list[Check]:
         _disk(config.data_dir),
         await _database(),
         _backups(hall_server.backup_plan()[0], now),
-        _fonts(families),
+        _fonts(families, await _second_languages()),
         await _rehearsal(now),
         _server_key(config.engine, bool(os.environ.get("PIAOJUE_SECRET"))),
     ]
