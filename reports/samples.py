@@ -4,7 +4,8 @@ Runs against its own database under samples/.data: loads the demo, simulates the
 vote (every deputy present, random ballots), closes it, issues the notice, prints. Then
 the session votes on four of the demo's proposals as that year's projects, which are
 planned and reported on until one is completed and accepted: the acceptance certificate
-and the progress bulletin.
+and the progress bulletin. After the notice, layout samples of a bilingual ballot and notice (Tibetan,
+Uyghur) as PNGs in docs/ (`bilingual_samples`; sample texts, not official translations).
 Usage: python -m reports.samples OUTPUT_DIR
 """
 
@@ -91,11 +92,60 @@ async def write_samples(out: Path) -> list[Path]:
     save("计票结果报告单.pdf", await documents.tally_pdf(poll["id"]))
     notice = (await notices.notices_of_poll(poll["id"]))[0]
     save("主席团公告.pdf", await documents.notice_pdf(notice["id"]))
+    written += await bilingual_samples(poll["id"], notice["id"], DOCS, actor)
     await _satisfaction_samples(session, [candidates[i] for i in range(10)], actor, save)
     roster = await sittings.deputies_with_presence(session["id"])
     save("代表登录卡.pdf", await login_cards.issue_and_print(roster[:16], "http://127.0.0.1:8000", session["name"],
                                                          actor))
     await _project_samples(session, actor, save)
+    return written
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+async def bilingual_samples(poll_id: int, notice_id: int, docs: Path, actor) -> list[Path]:
+    """双语排版样例: the demo poll's paper ballot and notice in Chinese and Tibetan, and in Chinese
+    and Uyghur, as PNGs in docs/ (ballot-bo.png, notice-bo.png, ballot-ug.png, notice-ug.png).
+
+    Layout samples only: the texts (reports.sample_translations) are entered as a translation
+    office would, but are not official translations, and the poll was counted in Chinese; its
+    ballot and notice are printed here in the congress's current words instead of the ones it
+    opened with. The congress is set back to Chinese only afterwards.
+    """
+    import subprocess
+    import tempfile
+
+    from reports import ballots, documents, sample_translations
+    from reports.pdf import render_pdf_fitting_async
+    from voting import polls, sittings, translations
+    from voting.serials import make_serial, qr_text
+
+    poll = await polls.get_poll(poll_id)
+    candidates = await polls.candidates_of(poll_id)
+    session = await sittings.session_context(poll["session"])
+    congress_id = await translations.congress_of_session(poll["session"])
+    docs.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def png(content: bytes, name: str) -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            pdf = Path(scratch) / "sample.pdf"
+            pdf.write_bytes(content)
+            subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(docs / name)], check=True)
+        written.append(docs / f"{name}.png")
+
+    for code, texts in sample_translations.TEXTS.items():
+        await translations.set_language(congress_id, code, actor, "样例：检查双语排版")
+        await translations.enter(congress_id, texts, actor)
+        words = await translations.for_congress(congress_id)
+        serial = make_serial(poll_id, 1)  # not registered: a picture, not a ballot
+        png(await ballots.ballots_pdf(poll, candidates, session, [(serial, qr_text(poll["ref"], serial))], words=words),
+            f"ballot-{code}")
+        context = await documents.notice_context(notice_id, words)
+        png(await render_pdf_fitting_async("print/notice.html", documents.NOTICE_FITS, **context), f"notice-{code}")
+    await translations.set_language(congress_id, "", actor, "样例：恢复只用中文")
     return written
 
 
