@@ -435,10 +435,12 @@ class ConsoleController(Controller):
         except ValueError:
             raise Refused("请填写要打印的选票张数（整数）。") from None
         poll = await polls.get_poll(poll_id)
+        candidates = await polls.candidates_of(poll_id)
+        words = await ballots.ballot_words(poll, candidates)  # refused before any serial is registered
         serials = await paper.register_print_run(poll_id, count, viewer.actor)
-        content = await ballots.ballots_pdf(poll, await polls.candidates_of(poll_id),
-                                            await sittings.session_context(poll["session"]),
-                                            [(serial, qr_text(poll["ref"], serial)) for serial in serials])
+        content = await ballots.ballots_pdf(poll, candidates, await sittings.session_context(poll["session"]),
+                                            [(serial, qr_text(poll["ref"], serial)) for serial in serials],
+                                            words=words)
         kind = "满意度测评表" if poll["method"] == "satisfaction" else "选票"
         return _pdf(content, f"{poll['ref']}-{kind}-{min(serials)}至{max(serials)}.pdf")  # printed shuffled
 

@@ -148,3 +148,27 @@ async def test_the_published_result_names_the_projects_in_both_languages(hall):
         assert all(entered[f"候选项目0{n}"] in shown for n in (1, 2, 3))
     finally:
         await tablet.aclose()
+
+
+async def test_the_console_prints_no_ballot_of_a_poll_with_an_untranslated_text_and_registers_no_serial(client, hall):
+    """A refused print must not leave serials registered as printed: they would be counted
+    missing at the count."""
+    from tests.bilingual import OFFICE
+    from tests.hall import csrf_of, login_staff
+    from voting.tables import PaperSerial
+
+    poll_id = await hall.poll(candidates=3, seats=2, open_=False)
+    entered = await translate_all(hall.congress_id, "ug", poll_id)
+    await polls.update_poll(poll_id, polls.settings_of(await polls.get_poll(poll_id), [
+        {**c, "title": "新增项目" if c["position"] == 3 else c["title"]} for c in await polls.candidates_of(poll_id)]),
+        STAFF, "候选项目更名")
+    await login_staff(client)
+    refused = await client.post(f"/console/polls/{poll_id}/paper-ballots",
+                                data={"_csrf_token": csrf_of(client), "count": "5"})
+    assert refused.status_code == 409 and "新增项目" in refused.text and "没有维吾尔文译文" in refused.text
+    assert await PaperSerial.count().where(PaperSerial.poll == poll_id) == 0
+    await translations.enter(hall.congress_id, {"新增项目": entered["候选项目03"]}, OFFICE)
+    printed = await client.post(f"/console/polls/{poll_id}/paper-ballots",
+                                data={"_csrf_token": csrf_of(client), "count": "5"})
+    assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
+    assert await PaperSerial.count().where(PaperSerial.poll == poll_id) == 5
