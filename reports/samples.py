@@ -252,7 +252,7 @@ async def _projects_of_the_year(session, actor) -> None:
     year = session["starts_on"].year
     congress_id = (await Term.select(Term.congress).where(Term.id == session["term_id"]).first())["congress"]
     secretariat = Who(actor, "secretariat")
-    screener = Who(Actor("staff", None, "审查部门 县发改局"), "department")
+    screener = Who(Actor("staff", None, "初审部门 县发改局"), "screener")
     round_id = await proposals.create_round(congress_id, year, f"{year} 年民生实事项目征集", date(year - 1, 9, 1),
                                             date(year - 1, 10, 31), 1500, secretariat)
     ideas = {idea[0]: idea for idea in IDEAS}
