@@ -275,11 +275,11 @@ async def read_file(congress_id: int, filename: str, data: bytes) -> tuple[dict[
         if not typed:
             continue
         if source is None:
-            errors.append(RowError(record.row, f"第 {record.row} 行：中文“{_short(chinese)}”不是本届人大需要翻译的文字"
+            errors.append(RowError(record.row, f"第 {record.row} 行：中文“{translations.short(chinese)}”不是本届人大需要翻译的文字"
                                                "（中文一列不能修改；票决名称或候选项目改过的，请重新导出译文表）。"))
             continue
         if source in entries and entries[source] != typed:
-            errors.append(RowError(record.row, f"第 {record.row} 行：中文“{_short(chinese)}”在第 {rows_of[source]} 行"
+            errors.append(RowError(record.row, f"第 {record.row} 行：中文“{translations.short(chinese)}”在第 {rows_of[source]} 行"
                                                "已经出现，两行的译文不同，请只保留一行。"))
             continue
         why = languages.refusal(lang, source, typed)
@@ -311,7 +311,3 @@ class ImportRefused(Refused):
         super().__init__(message, code="import_invalid")
         self.errors = errors
 
-
-def _short(text: str, most: int = 24) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= most else text[:most] + "…"

@@ -155,13 +155,13 @@ async def missing_for_poll(poll: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def missing_refusal(lang: languages.Language, missing: list[dict[str, str]]) -> str:
-    shown = "；".join(f"{t['kind']}“{_short(t['source'])}”" for t in missing[:5])
+    shown = "；".join(f"{t['kind']}“{short(t['source'])}”" for t in missing[:5])
     more = f"等 {len(missing)} 条" if len(missing) > 5 else ""
     return (f"本届人大设定了第二语言{lang.name}，还有 {len(missing)} 条文字没有{lang.name}译文：{shown}{more}。"
             "请翻译人员在“双语”页录入后再开始投票。")
 
 
-def _short(text: str, most: int = 24) -> str:
+def short(text: str, most: int = 24) -> str:
     text = " ".join(text.split())
     return text if len(text) <= most else text[:most] + "…"
 
@@ -248,16 +248,16 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
             if not text and before is None:
                 continue  # left empty: nothing to store
             if source not in allowed:
-                problems.append(f"“{_short(source)}”不是需要翻译的文字")
+                problems.append(f"“{short(source)}”不是需要翻译的文字")
                 continue
             if before is not None and before["text"] == text:
                 continue
             if before is not None and not text:
-                problems.append(f"“{_short(source)}”的译文不能清空，只能改为新的译文")
+                problems.append(f"“{short(source)}”的译文不能清空，只能改为新的译文")
                 continue
             why = languages.refusal(lang, source, text)
             if why:
-                problems.append(f"“{_short(source)}”：{why}")
+                problems.append(f"“{short(source)}”：{why.rstrip('。')}")
                 continue
             if before is not None and before["id"] <= shown_upto:
                 replaced.append(source)
@@ -265,7 +265,7 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
                                    source=source, text=text, entered_by=actor.label,
                                    reason=reason if before is not None else ""))
         if replaced and not reason:
-            problems.append(f"{len(replaced)} 条译文已经用于开始过的票决（如“{_short(replaced[0])}”），"
+            problems.append(f"{len(replaced)} 条译文已经用于开始过的票决（如“{short(replaced[0])}”），"
                             "修改须写明理由；已开始的票决仍按原译文显示和打印")
         if problems:
             raise Refused("译文没有保存：" + "；".join(problems) + "。", code="translation_refused")
@@ -276,7 +276,7 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
         await audit.record(actor, "translations_entered", subject=row["name"],
                            detail={"language": lang.name, "count": len(new),
                                    "changed": sum(1 for t in new if t.source in current),
-                                   "sources": [_short(t.source) for t in new[:20]]},
+                                   "sources": [short(t.source) for t in new[:20]]},
                            reason=reason)
     return len(new)
 
