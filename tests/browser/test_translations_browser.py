@@ -41,6 +41,7 @@ async def test_the_office_types_uyghur_right_to_left_and_a_refusal_keeps_the_typ
         await expect(page.get_by_role("heading", level=1)).to_contain_text("双语")
         await expect(page.get_by_text(re.compile(r"还有 \d+ 条没有译文")).first).to_be_visible()
         await audit(page, "双语 维吾尔文", findings)
+        await page.screenshot(path=artifacts / "translations-01-page.png", full_page=True)
 
         title = page.locator(f'[name="t-{translations.source_hash("2027年某县民生实事项目票决")}"]')
         shown = await title.evaluate(FONT_OF)
@@ -52,6 +53,7 @@ async def test_the_office_types_uyghur_right_to_left_and_a_refusal_keeps_the_typ
         await expect(page.locator("#texts-error")).to_be_in_viewport()  # the page comes back at the form
         await expect(title).to_have_value("Wrong script")
         await audit(page, "双语 译文被拒", findings)
+        await page.screenshot(path=artifacts / "translations-02-refused.png")
 
         await title.fill(pseudo("ug", "2027年某县民生实事项目票决"))
         await page.get_by_role("button", name="保存译文").click()
@@ -59,6 +61,7 @@ async def test_the_office_types_uyghur_right_to_left_and_a_refusal_keeps_the_typ
         await page.goto(f"/console/polls/{poll_id}")
         await expect(page.locator("#translations-needed")).to_contain_text("开始投票前还需要")
         await audit(page, "票决 缺译文", findings)
+        await page.screenshot(path=artifacts / "translations-03-poll.png")
     finally:
         await context.close()
     assert not findings.violations, findings.report()
