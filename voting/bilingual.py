@@ -52,11 +52,5 @@ class Bilingual:
         """A poll's own text (its title, a candidate's title or summary): Chinese, then its translation."""
         return escape(source) + self.span(source)
 
-    def label(self, source: str, **values: object) -> str:
-        """Both as plain text, for an accessible name or a title attribute."""
-        second = self.second(source, **values)
-        chinese = fill(source, values)
-        return f"{chinese} / {second}" if second else chinese
-
 
 CHINESE_ONLY = Bilingual()
