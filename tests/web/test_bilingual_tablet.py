@@ -172,3 +172,21 @@ async def test_the_console_prints_no_ballot_of_a_poll_with_an_untranslated_text_
                                 data={"_csrf_token": csrf_of(client), "count": "5"})
     assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
     assert await PaperSerial.count().where(PaperSerial.poll == poll_id) == 5
+
+
+async def test_a_satisfaction_form_on_the_tablet_is_in_both_languages_too(hall):
+    poll_id = await hall.poll(candidates=3, method="satisfaction", open_=False)
+    entered = await translate_all(hall.congress_id, "ii", poll_id)
+    await hall.reach_quorum(poll_id)
+    await sealed.open_poll(poll_id, STAFF)
+    deputy = hall.deputy_ids[4]
+    await hall.check_in(deputy)
+    tablet = await tablet_of(hall, deputy)
+    try:
+        page = (await tablet.get(f"/tablet/polls/{poll_id}")).text
+        shown = second_language_spans(page, "ii", "ltr")
+        for word in ("满意", "基本满意", "不满意", "弃权", "请对每个项目选择“满意”“基本满意”“不满意”或“弃权”。"):
+            assert entered[word] in shown, word
+        assert 'class="counter' not in page  # no approvals to count on a satisfaction form
+    finally:
+        await tablet.aclose()
