@@ -12,6 +12,8 @@ a table; `python -m bench --help` lists the options.
 BENCHMARKS: dict[str, str] = {
     "print-ballots-12": "bench.print_ballots:ballots_12",
     "print-ballots-40": "bench.print_ballots:ballots_40",
+    "print-ballots-12-ug": "bench.print_ballots:ballots_12_ug",
+    "print-ballots-12-bo": "bench.print_ballots:ballots_12_bo",
     "proposal-list": "bench.proposal_list:proposal_list",
     "project-dashboard": "bench.project_dashboard:project_dashboard",
     "rehearsal-sqlite": "bench.rehearsal:on_sqlite",

@@ -115,3 +115,51 @@ def ballots_12() -> list[dict[str, Any]]:
 
 def ballots_40() -> list[dict[str, Any]]:
     return print_run(40)
+
+
+def second_language_run(code: str) -> list[dict[str, Any]]:
+    """The same 450 ballots with a second language (the layout samples' texts, reports.sample_translations)
+    against the Chinese-only print run, both timed here, alternately, warm. Target: a second
+    language costs at most half again the time, and the PDF stays under 5 MB."""
+    from reports import ballots, sample_translations
+    from voting.bilingual import Bilingual
+    from voting.languages import LANGUAGES
+
+    poll, rows, session, serials = inputs(12)
+    words = Bilingual(LANGUAGES[code], sample_translations.TEXTS[code])
+    repeat = max(1, setting("BENCH_REPEAT", 3))
+
+    def run(bi: Any) -> bytes:
+        return asyncio.run(ballots.ballots_pdf(poll, rows, session, serials, words=bi))
+
+    run(words), run(None)  # warm: both scripts' fonts loaded
+    both, chinese, content = [], [], b""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        content = run(words)
+        both.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run(None)
+        chinese.append(time.perf_counter() - start)
+    from pypdf import PdfReader
+
+    if len(PdfReader(io.BytesIO(content)).pages) != COUNT:
+        raise RuntimeError("a bilingual ballot ran over one sheet")
+    name = f"print-ballots-12-{code}"
+    return [
+        record(name, median(both), "s", reference="the same 450 ballots in Chinese only", reference_value=median(chinese),
+               target=at_most(1.5), runs=both,
+               note=(f"12 candidates, {COUNT} ballots with {LANGUAGES[code].name} under the Chinese (layout-sample texts) "
+                     "through reports.ballots.ballots_pdf; "
+                     f"median of {len(both)} warm runs, alternating with the Chinese-only run "
+                     f"({', '.join(f'{s:.2f}' for s in chinese)} s)")),
+        record(f"{name}/pdf-size", len(content) / 1e6, "MB", target=below(5)),
+    ]
+
+
+def ballots_12_ug() -> list[dict[str, Any]]:
+    return second_language_run("ug")
+
+
+def ballots_12_bo() -> list[dict[str, Any]]:
+    return second_language_run("bo")
