@@ -49,3 +49,16 @@ async def translate_all(congress_id: int, code: str, poll_id: int | None = None)
     entries = {s: pseudo(code, s) for s in sources}
     await translations.enter(congress_id, entries, OFFICE)
     return entries
+
+
+async def open_bilingual(hall, code: str, **poll) -> tuple[int, dict[str, str]]:
+    """A poll of `hall` (tests.hall.Hall.poll's arguments), every text translated into `code`,
+    opened with its quorum: (poll id, source -> text)."""
+    from tests import sealed
+    from tests.hall import STAFF
+
+    poll_id = await hall.poll(open_=False, **poll)
+    entered = await translate_all(hall.congress_id, code, poll_id)
+    await hall.reach_quorum(poll_id)
+    await sealed.open_poll(poll_id, STAFF)
+    return poll_id, entered

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.bilingual import translate_all
+from tests.bilingual import open_bilingual
 from tests.browser.test_accessibility_browser import BALLOT, Findings, audit
 from tests.browser.test_big_text_browser import PROBLEMS, SMALL
 from tests.browser.test_hall_browser import TABLET, tablet_login
@@ -27,10 +27,7 @@ FONT_OF = """(e) => { const s = getComputedStyle(e); return {family: s.fontFamil
 
 async def bilingual_poll(code: str, candidates: int = 6, seats: int = 2):
     hall = await make_hall(deputies=8)
-    poll_id = await hall.poll(candidates=candidates, seats=seats, open_=False)
-    entered = await translate_all(hall.congress_id, code, poll_id)
-    await hall.reach_quorum(poll_id)
-    await sealed.open_poll(poll_id, STAFF)
+    poll_id, entered = await open_bilingual(hall, code, candidates=candidates, seats=seats)
     return hall, poll_id, entered
 
 

@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from tests.bilingual import translate_all
+from tests.bilingual import open_bilingual, translate_all
 from tests.hall import STAFF, login_deputy
 from tests import sealed
 from voting import help_requests, polls, translations, vocabulary
@@ -30,10 +30,7 @@ def second_language_spans(page: str, code: str, direction: str) -> list[str]:
 
 
 async def test_the_ballot_shows_every_text_in_chinese_then_in_uyghur_right_to_left(hall):
-    poll_id = await hall.poll(candidates=5, seats=2, open_=False)
-    entered = await translate_all(hall.congress_id, "ug", poll_id)
-    await hall.reach_quorum(poll_id)
-    await sealed.open_poll(poll_id, STAFF)
+    poll_id, entered = await open_bilingual(hall, "ug", candidates=5, seats=2)
     deputy = hall.deputy_ids[0]
     await hall.check_in(deputy)
     tablet = await tablet_of(hall, deputy)
@@ -78,10 +75,7 @@ async def test_the_ballot_shows_every_text_in_chinese_then_in_uyghur_right_to_le
 async def test_an_open_ballot_keeps_the_translation_it_opened_with(hall):
     """A translation changed while the poll is open reaches the next poll, not the deputies voting
     now: paper and tablets of one poll read the same words."""
-    poll_id = await hall.poll(candidates=3, seats=1, open_=False)
-    entered = await translate_all(hall.congress_id, "bo", poll_id)
-    await hall.reach_quorum(poll_id)
-    await sealed.open_poll(poll_id, STAFF)
+    poll_id, entered = await open_bilingual(hall, "bo", candidates=3, seats=1)
     from tests.bilingual import OFFICE
     await translations.enter(hall.congress_id, {"候选项目01": "ལམ་བཟོ་བ།"}, OFFICE, reason="更正")
     deputy = hall.deputy_ids[1]
@@ -128,10 +122,7 @@ def test_the_vocabulary_has_each_word_once_per_method():
 async def test_the_published_result_names_the_projects_in_both_languages(hall):
     from tests.hall import scrutinize
 
-    poll_id = await hall.poll(candidates=3, seats=1, open_=False, threshold_base="none")
-    entered = await translate_all(hall.congress_id, "bo", poll_id)
-    await hall.reach_quorum(poll_id)
-    await sealed.open_poll(poll_id, STAFF)
+    poll_id, entered = await open_bilingual(hall, "bo", candidates=3, seats=1, threshold_base="none")
     deputy = hall.deputy_ids[3]
     await hall.check_in(deputy)
     await sealed.cast(poll_id, deputy, {"P02": "for"})
@@ -175,10 +166,7 @@ async def test_the_console_prints_no_ballot_of_a_poll_with_an_untranslated_text_
 
 
 async def test_a_satisfaction_form_on_the_tablet_is_in_both_languages_too(hall):
-    poll_id = await hall.poll(candidates=3, method="satisfaction", open_=False)
-    entered = await translate_all(hall.congress_id, "ii", poll_id)
-    await hall.reach_quorum(poll_id)
-    await sealed.open_poll(poll_id, STAFF)
+    poll_id, entered = await open_bilingual(hall, "ii", candidates=3, method="satisfaction")
     deputy = hall.deputy_ids[4]
     await hall.check_in(deputy)
     tablet = await tablet_of(hall, deputy)
