@@ -51,7 +51,7 @@ import segno
 
 from markupsafe import Markup
 
-from reports.pdf import TEMPLATES, _font_config, environment, render_html
+from reports.pdf import TEMPLATES, _font_config, environment, font_file, render_html
 from voting import poll_settings, print_words
 from voting.bilingual import CHINESE_ONLY, Bilingual
 from voting.errors import Conflict, Refused
@@ -426,13 +426,12 @@ def second_texts(poll: dict[str, Any], candidates: list[dict[str, Any]], words: 
 @lru_cache(maxsize=8)
 def _advances(family: str) -> dict[int, float]:
     """Code point -> advance in em of a font family's cmap glyph; {} if it cannot be read."""
-    import subprocess
-
+    path = font_file(family)
+    if path is None:
+        return {}  # not installed: every character counts 1 em
     try:
         from fontTools.ttLib import TTFont
 
-        path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True,
-                              timeout=30).stdout.strip()
         font = TTFont(path, lazy=True)
         upm, metrics = font["head"].unitsPerEm, font["hmtx"]
         return {code: metrics[glyph][0] / upm for code, glyph in font.getBestCmap().items()}
@@ -500,9 +499,6 @@ def _row_text_mm(layout: Layout, options: int, title: str, second_title: str | N
 
 def _row_height(title: str, layout: Layout, options: int, second_title: str | None = None,
                 second: Second | None = None) -> float:
-    if second is None:
-        lines = title_lines(title, layout, options)
-        return max(layout.row_mm, lines * layout.line_mm + 2 * layout.pad_mm + RULE_MM)
     return max(layout.row_mm, _row_text_mm(layout, options, title, second_title, second) + 2 * layout.pad_mm + RULE_MM)
 
 
@@ -867,19 +863,9 @@ async def ballot_words(poll: dict[str, Any], candidates: list[dict[str, Any]]) -
     assert words.language is not None
     missing = [t for t in second_sources(poll, candidates) if t["source"] not in words.book]
     if missing:
-        raise Conflict(missing_refusal(words.language.name, missing), code="translations_missing")
+        raise Conflict(translations.missing_refusal(words.language, missing, where="选票上", then="打印选票"),
+                       code="translations_missing")
     return words
-
-
-def missing_refusal(language: str, missing: list[dict[str, str]]) -> str:
-    """Why a ballot does not print yet, in Chinese: how many texts lack a translation, the first few."""
-    def short(text: str) -> str:
-        text = " ".join(text.split())
-        return text if len(text) <= 24 else text[:24] + "…"
-    shown = "；".join(f"{t['kind']}“{short(t['source'])}”" for t in missing[:5])
-    more = f"等 {len(missing)} 条" if len(missing) > 5 else ""
-    return (f"本届人大设定了第二语言{language}，选票上还有 {len(missing)} 条文字没有{language}译文：{shown}{more}。"
-            "请翻译人员在“双语”页录入后再打印选票。")
 
 
 async def ballots_pdf(poll: dict[str, Any], candidates: list[dict[str, Any]], session: dict[str, Any],

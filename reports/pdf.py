@@ -44,6 +44,19 @@ def font_families() -> frozenset[str]:
     return frozenset(name.strip() for line in listed.splitlines() for name in line.split(","))
 
 
+@lru_cache(maxsize=16)
+def font_file(family: str) -> Path | None:
+    """The installed file of a font family's regular face (fontconfig); None if it is not
+    installed (unlike fc-match, which answers with whatever font would stand in)."""
+    try:
+        listed = subprocess.run(["fc-list", f"{family}:style=Regular", "file"], capture_output=True, text=True,
+                                timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(Path(line.rstrip(": ").strip()) for line in listed.splitlines() if line.strip())
+    return next((f for f in files if f.suffix in (".ttf", ".otf") and f.is_file()), None)
+
+
 def has_font(family: str) -> bool:
     """Whether a font family is installed: a template picks a face's weight by it (方正小标宋
     is bold by design and must not be made bolder; its Noto stand-in needs weight 700)."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import subprocess
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +14,7 @@ from litestar.response import Redirect, Template
 from lifecycle import notifications, proposals, supervision
 from lifecycle.stages import STAGES
 from lifecycle.tables import Proposal
+from reports.pdf import font_file
 from voting import accounts, ballot_box, help_requests, languages, polls, sittings, translations
 from voting.accounts import Viewer
 from voting.ballot_box import OpenBallot, Outcome
@@ -30,18 +28,6 @@ from web.pages import form_dict, page
 from web.scrutiny_tablet import scrutiny_entry
 
 CHOICES = {"approval": APPROVAL_VALUES, "satisfaction": SATISFACTION_VALUES}
-
-
-@functools.cache
-def font_file(family: str) -> Path | None:
-    """The installed file of a font family (fontconfig), regular face; None if not installed."""
-    try:
-        listed = subprocess.run(["fc-list", f"{family}:style=Regular", "file"], capture_output=True, text=True,
-                                timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    files = sorted(Path(line.rstrip(": ").strip()) for line in listed.splitlines() if line.strip())
-    return next((f for f in files if f.suffix in (".ttf", ".otf") and f.is_file()), None)
 
 
 async def _session_of(viewer: Viewer) -> dict[str, Any] | None:
