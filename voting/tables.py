@@ -390,7 +390,6 @@ class Translation(Table, tablename="translation"):
 
     congress = ForeignKey(references=Congress, index=True)
     language = Varchar(length=8)
-    source_hash = Varchar(length=64, index=True)  # sha256 of the Chinese source (a summary is long)
     source = Text()
     text = Text()
     entered_by = Varchar(length=80)

@@ -150,15 +150,21 @@ async def missing_for_poll(poll: dict[str, Any]) -> list[dict[str, str]]:
     language = await congress_language(congress_id, fresh=True)
     if not language:
         return []
-    found = await book(congress_id, language)
+    return await _missing(poll, await book(congress_id, language))
+
+
+async def _missing(poll: dict[str, Any], found: dict[str, str]) -> list[dict[str, str]]:
     return [t for t in await texts_for_poll(poll) if t["source"] not in found]
 
 
-def missing_refusal(lang: languages.Language, missing: list[dict[str, str]]) -> str:
+def missing_refusal(lang: languages.Language, missing: list[dict[str, str]], *, where: str = "",
+                    then: str = "开始投票") -> str:
+    """Why a poll cannot `then` (开始投票, 打印选票) yet, in Chinese: how many of the texts it shows
+    (`where`: on its paper ballot, say) lack a translation, the first few named."""
     shown = "；".join(f"{t['kind']}“{short(t['source'])}”" for t in missing[:5])
     more = f"等 {len(missing)} 条" if len(missing) > 5 else ""
-    return (f"本届人大设定了第二语言{lang.name}，还有 {len(missing)} 条文字没有{lang.name}译文：{shown}{more}。"
-            "请翻译人员在“双语”页录入后再开始投票。")
+    return (f"本届人大设定了第二语言{lang.name}，{where}还有 {len(missing)} 条文字没有{lang.name}译文：{shown}{more}。"
+            f"请翻译人员在“双语”页录入后再{then}。")
 
 
 def short(text: str, most: int = 24) -> str:
@@ -173,12 +179,13 @@ async def freeze_for_opening(poll: dict[str, Any]) -> dict[Any, Any]:
     language = await congress_language(congress_id, fresh=True)
     if not language:
         return {Poll.second_language: "", Poll.translations_upto: None}
-    missing = await missing_for_poll(poll)
+    upto = await _last_id(congress_id, language)
+    missing = await _missing(poll, await book(congress_id, language, upto))
     if missing:
         lang = languages.language(language)
         assert lang is not None
         raise Conflict(missing_refusal(lang, missing), code="translations_missing")
-    return {Poll.second_language: language, Poll.translations_upto: await _last_id(congress_id, language)}
+    return {Poll.second_language: language, Poll.translations_upto: upto}
 
 
 async def for_poll(poll: dict[str, Any]) -> Bilingual:
@@ -215,18 +222,13 @@ async def sources_of(congress_id: int) -> set[str]:
     return sources
 
 
-async def _shown_upto(congress_id: int, language: str) -> int:
-    """The newest translation a poll of this congress has been shown with (0: none yet)."""
+async def used_upto(congress_id: int, language: str) -> int:
+    """The newest translation a poll of this congress has been shown with (0: none yet): rows up
+    to it are used, and replacing one needs a reason (the translation office's page marks them)."""
     rows = await Poll.select(Poll.translations_upto).where(
         (Poll.session.term.congress == congress_id) & (Poll.second_language == language)
         & Poll.translations_upto.is_not_null())
     return max((r["translations_upto"] for r in rows), default=0)
-
-
-async def used_upto(congress_id: int, language: str) -> int:
-    """The newest translation a poll of this congress has been shown with (0: none yet): rows up
-    to it are used, and replacing one needs a reason (the translation office's page marks them)."""
-    return await _shown_upto(congress_id, language)
 
 
 async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason: str = "") -> int:
@@ -240,7 +242,7 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
     async with write_transaction():
         allowed = await sources_of(congress_id)
         current = {r["source"]: r for r in await _rows(congress_id, language)}
-        shown_upto = await _shown_upto(congress_id, language)
+        shown_upto = await used_upto(congress_id, language)
         problems, new, replaced = [], [], []
         for source, typed in entries.items():
             text = languages.normalised(typed)
@@ -261,8 +263,7 @@ async def enter(congress_id: int, entries: dict[str, str], actor: Actor, reason:
                 continue
             if before is not None and before["id"] <= shown_upto:
                 replaced.append(source)
-            new.append(Translation(congress=congress_id, language=language, source_hash=source_hash(source),
-                                   source=source, text=text, entered_by=actor.label,
+            new.append(Translation(congress=congress_id, language=language, source=source, text=text, entered_by=actor.label,
                                    reason=reason if before is not None else ""))
         if replaced and not reason:
             problems.append(f"{len(replaced)} 条译文已经用于开始过的票决（如“{short(replaced[0])}”），"
@@ -300,6 +301,6 @@ async def carry_to_runoff(poll: dict[str, Any], title: str) -> None:
     if title in words or RUNOFF not in words or not shown.second(poll["title"]):
         return  # already there, or missing_for_poll lists it when the runoff opens
     await Translation.insert(Translation(
-        congress=congress_id, language=lang.code, source_hash=source_hash(title), source=title,
+        congress=congress_id, language=lang.code, source=title,
         text=languages.fill(words[RUNOFF], {"title": shown.second(poll["title"])}),
         entered_by="系统（由已录入的译文组成）"))

@@ -21,7 +21,6 @@ class _Congress(Table, tablename="congress"):
 class _Translation(Table, tablename="translation"):
     congress = ForeignKey(references=_Congress, index=True)
     language = Varchar(length=8)
-    source_hash = Varchar(length=64, index=True)
     source = Text()
     text = Text()
     entered_by = Varchar(length=80)
