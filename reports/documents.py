@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from reports.pdf import render_html, render_pdf_async, render_pdf_fitting_async
 from reports.wording import chinese_date, official_date
 from voting import (audit, audit_chain, notices, paper, poll_settings, polls, print_words, scrutiny, sittings,
-                    translations, vocabulary)
+                    translations)
 from voting.bilingual import Bilingual
 from voting.errors import Conflict
 from voting.languages import fill
@@ -148,10 +148,7 @@ def notice_second(context: dict[str, Any], issued_on: Any) -> dict[str, Any]:
     poll, result = context["poll"], context["result"]
     approval = poll["method"] == "approval"
 
-    def say(source: str, **values: Any) -> str:
-        if source not in vocabulary.ALL:  # a sentence assembled here that no office was asked for
-            raise KeyError(f"not in voting.print_words: {source!r}")
-        return bi.second(source, **values)
+    say = bi.word  # a sentence assembled here that no office was asked for is a KeyError
 
     def with_session(source: str, **values: Any) -> Markup:
         """A sentence naming the session: its Chinese name kept on one line and left to right

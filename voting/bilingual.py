@@ -42,10 +42,16 @@ class Bilingual:
         return Markup(' <{tag} class="l2" lang="{lang}" dir="{dir}">{text}</{tag}>').format(
             tag=Markup(tag), lang=self.language.code, dir=self.language.direction, text=text)
 
-    def __call__(self, source: str, **values: object) -> Markup:
-        """One of piaojue's own words (voting.vocabulary): Chinese, then its translation."""
+    def word(self, source: str, **values: object) -> str:
+        """The translation alone of one of piaojue's own words (voting.vocabulary), filled in;
+        a text no congress is asked to translate is a KeyError, not a silent Chinese-only line."""
         if source not in vocabulary.ALL:
             raise KeyError(f"not in voting.vocabulary, so no congress is asked to translate it: {source!r}")
+        return self.second(source, **values)
+
+    def __call__(self, source: str, **values: object) -> Markup:
+        """One of piaojue's own words (voting.vocabulary): Chinese, then its translation."""
+        self.word(source)
         return escape(fill(source, values)) + self.span(source, **values)
 
     def own(self, source: str) -> Markup:
